@@ -1,0 +1,262 @@
+// Compiles a validated policy into the dial plan the engine walks per key:
+// a packed trie of literal prefixes, each node pointing to the numbering
+// rules whose literal part ends there. A rule then takes a bounded number
+// of further digits (its "tail"), optionally constrained per position.
+// Portable: no @devicescript/* import.
+
+import {
+    AREA_CODES_7,
+    AREA_CODES_7_OR_8,
+    AREA_CODES_8,
+} from "../numbering/areaCodes"
+import { splitPattern, subscriberLengths, WordCursor, wordCount } from "../numbering/digits"
+import { Category, CATEGORY_PRECEDENCE } from "../numbering/categories"
+import {
+    AREA_SERVICE,
+    BEIJING_EMERGENCY,
+    INTERNATIONAL_ANY,
+    INTERNATIONAL_KNOWN,
+    IP_PREFIXES,
+    MOBILE_BLOCKS,
+    SERVICE_NUMBERS,
+    TOLLFREE_NUMBERS,
+} from "../numbering/chinaPlan"
+import { Policy } from "../policy/types"
+import { DialPlan, Rule } from "./types"
+import { Matcher } from "./matcher"
+import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
+
+/** Space-separated "prefix min max" entries, as in chinaPlan.ts. */
+function eachSpec(specs: string[], fn: (prefix: string, min: number, max: number) => void) {
+    for (const s of specs) {
+        const p = s.split(" ")
+        fn(p[0], parseInt(p[1]), parseInt(p[2]))
+    }
+}
+
+/** Per-position digit sets for a literal string, for rules matched in a tail. */
+function literalPattern(digits: string): string[] {
+    const pat: string[] = []
+    for (let i = 0; i < digits.length; ++i) pat.push(digits.charAt(i))
+    return pat
+}
+
+class PlanBuilder {
+    trie: PackedTrie
+    rules: Rule[] = []
+    lists: number[][] = [[]]
+    private ruleIndex: any = {}
+    private listIndex: any = {}
+
+    constructor(capacity: number) {
+        this.trie = new PackedTrie(capacity)
+    }
+
+    rule(cat: Category, min: number, max: number, pat: string[], immediate: boolean, code: string): number {
+        const key = cat + "|" + min + "|" + max + "|" + pat.join(",") + "|" + immediate + "|" + code
+        let idx = this.ruleIndex[key]
+        if (idx === undefined) {
+            idx = this.rules.length
+            this.rules.push({ cat, rank: CATEGORY_PRECEDENCE.indexOf(cat), min, max, pat, immediate, code })
+            this.ruleIndex[key] = idx
+        }
+        return idx
+    }
+
+    /** Attaches rules to the node at `root` + `digits`, next to any it has. */
+    add(root: number, digits: string, ruleIdxs: number[]) {
+        const node = this.trie.insert(root, digits)
+        const list = this.lists[this.trie.ruleList(node)].slice(0)
+        for (const r of ruleIdxs) if (list.indexOf(r) < 0) list.push(r)
+        // Identical lists are stored once: thousands of extensions share one.
+        const key = list.join(",")
+        let idx = this.listIndex[key]
+        if (idx === undefined) {
+            idx = this.lists.length
+            this.lists.push(list)
+            this.listIndex[key] = idx
+        }
+        this.trie.setRuleList(node, idx)
+    }
+
+    flag(root: number, digits: string, f: number) {
+        this.trie.addFlags(this.trie.insert(root, digits), f)
+    }
+}
+
+/** Work items small enough for one VM time slice (see PlanCompiler). */
+type Job = () => void
+
+function job(fn: (from: number, to: number) => void, from: number, to: number): Job {
+    return () => fn(from, to)
+}
+
+/** Queues fn over 0..n in slices of `size`. */
+function sliced(jobs: Job[], n: number, size: number, fn: (from: number, to: number) => void) {
+    for (let i = 0; i < n; i += size) jobs.push(job(fn, i, i + size < n ? i + size : n))
+}
+
+/**
+ * Builds the dial plan for a policy in bounded steps, so that the VM, which
+ * stops a fiber that runs too long without yielding, can `await` between
+ * them. `boardHandsets` limits the handset records kept (a board keeps only
+ * its own); every extension of the site is still an internal number.
+ */
+export class PlanCompiler {
+    private b: PlanBuilder
+    private jobs: Job[] = []
+    private next = 0
+    private plan: DialPlan
+
+    constructor(policy: Policy, boardHandsets?: string[]) {
+        const site = policy.site
+        const b = new PlanBuilder(600 + policy.handsets.length * 2)
+        this.b = b
+        const jobs = this.jobs
+        const inside = b.trie.addRoot()
+        const outside = site.outsideLinePrefix ? b.trie.addRoot() : inside
+        const none: string[] = []
+        const ownAc = site.areaCode.slice(1)
+        const ownLens = subscriberLengths(ownAc)
+        const plan: DialPlan = {
+            trie: b.trie,
+            insideRoot: inside,
+            outsideRoot: outside,
+            rules: b.rules,
+            lists: b.lists,
+            ipPrefix: site.ipPrefix,
+            areaCode: site.areaCode,
+            timers: site.timers,
+            version: policy.version,
+            handsets: [],
+        }
+        this.plan = plan
+
+        // Inside: extensions, emergency, and the way out.
+        const internal = [b.rule("internal", 0, 0, none, false, "")]
+        const handsets = policy.handsets
+        sliced(jobs, handsets.length, 50, (from, to) => {
+            for (let i = from; i < to; ++i) {
+                const h = handsets[i]
+                b.add(inside, h.extension, internal)
+                if (!boardHandsets || boardHandsets.indexOf(h.extension) >= 0) plan.handsets.push(h)
+            }
+        })
+        const emergency = [b.rule("emergency", 0, 0, none, false, "")]
+        for (const e of site.emergency) {
+            b.add(inside, e, emergency)
+            if (outside !== inside) b.add(outside, e, emergency)
+        }
+        if (site.outsideLinePrefix) b.flag(inside, site.outsideLinePrefix, FLAG_STRIP)
+
+        // A prefix the user dials from habit (17909 ...) is stripped, then the
+        // number is classified afresh; the site's own prefix is added back later.
+        for (const p of IP_PREFIXES) b.flag(outside, p, FLAG_STRIP)
+        if (site.ipPrefix) b.flag(outside, site.ipPrefix, FLAG_STRIP)
+
+        // Local numbers: first digit 2-9.
+        b.add(outside, "", [b.rule("local", ownLens[0], ownLens[1], ["23456789"], false, "")])
+
+        // Premium: bare, and after any area code.
+        const premiumInArea: number[] = []
+        for (const p of site.premiumPrefixes) {
+            const sp = splitPattern(p)
+            const len = sp.literal.length + sp.anyCount
+            // Without x's the entry is a prefix: refused as soon as it is dialled.
+            const immediate = sp.anyCount === 0
+            b.add(outside, sp.literal, [b.rule("premium", sp.anyCount, sp.anyCount, none, immediate, "")])
+            premiumInArea.push(b.rule("premium", len, len, literalPattern(sp.literal), immediate, ""))
+        }
+
+        // Mobiles: 11 digits; with 0 in front they are long distance.
+        const mobile = [b.rule("mobile", 8, 8, none, false, "")]
+        const mobile0 = [b.rule("domestic", 8, 8, none, false, "")]
+        const mobiles = new WordCursor(MOBILE_BLOCKS)
+        sliced(jobs, wordCount(MOBILE_BLOCKS), 20, (from, to) => {
+            for (let i = from; i < to; ++i) {
+                const m = mobiles.next()
+                b.add(outside, m, mobile)
+                b.add(outside, "0" + m, mobile0)
+            }
+        })
+
+        // Area codes: 0 + code + subscriber; the own code is a local call.
+        // After an area code the subscriber may start with 1 too: the exchange,
+        // not the handset, knows which of those exist (in-area service numbers
+        // such as 010 12345 do), and refusing a real call is worse than dialling
+        // a vacant one.
+        const areaPat = ["123456789"]
+        const areaRules = (cat: Category, lens: number[]) => {
+            const list = [b.rule(cat, lens[0], lens[1], areaPat, false, "")]
+            eachSpec(AREA_SERVICE, (prefix, min, max) => {
+                const len = prefix.length
+                const svc: Category = cat === "local" ? "service" : cat
+                list.push(b.rule(svc, len + min, len + max, literalPattern(prefix), false, ""))
+            })
+            for (const r of premiumInArea) list.push(r)
+            return list
+        }
+        const addArea = (codes: string, lens: number[]) => {
+            const domestic = areaRules("domestic", lens)
+            const local = areaRules("local", lens)
+            const words = new WordCursor(codes)
+            sliced(jobs, wordCount(codes), 30, (from, to) => {
+                for (let i = from; i < to; ++i) {
+                    const ac = words.next()
+                    b.add(outside, "0" + ac, ac === ownAc ? local : domestic)
+                }
+            })
+        }
+        addArea(AREA_CODES_8, [8, 8])
+        addArea(AREA_CODES_7, [7, 7])
+        addArea(AREA_CODES_7_OR_8, [7, 8])
+
+        // International.
+        const intl = INTERNATIONAL_ANY.split(" ")
+        const anyCountry = b.rule("international", parseInt(intl[0]), parseInt(intl[1]), ["123456789"], false, "")
+        b.add(outside, "00", [anyCountry])
+        eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
+            b.add(outside, "00" + cc, [b.rule("international", min, max, none, false, "")])
+            b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
+        })
+
+        eachSpec(SERVICE_NUMBERS, (p, min, max) => b.add(outside, p, [b.rule("service", min, max, none, false, "")]))
+        eachSpec(TOLLFREE_NUMBERS, (p, min, max) => b.add(outside, p, [b.rule("tollfree", min, max, none, false, "")]))
+
+        for (const a of site.allowed) b.flag(outside, a, FLAG_ALLOW)
+
+        // Blocked prefixes are refused the moment they are complete; their
+        // category is what the plan says of the number so far, so they go in last.
+        jobs.push(() => {
+            for (const p of site.blocked)
+                b.add(outside, p, [b.rule(categoryOfPrefix(plan, p), 0, 0, none, true, "siteBlocked")])
+            b.trie.trim()
+        })
+    }
+
+    /** Runs one bounded piece of work; true once the plan is complete. */
+    step(): boolean {
+        if (this.next < this.jobs.length) this.jobs[this.next++]()
+        return this.next >= this.jobs.length
+    }
+
+    result(): DialPlan {
+        while (!this.step()) {}
+        return this.plan
+    }
+}
+
+/** Builds the dial plan in one go (host side, or small policies). */
+export function compileDialPlan(policy: Policy, boardHandsets?: string[]): DialPlan {
+    return new PlanCompiler(policy, boardHandsets).result()
+}
+
+/**
+ * What the plan makes of a digit string that may be only a prefix: the
+ * category of the best rule complete or still open after it.
+ */
+export function categoryOfPrefix(plan: DialPlan, digits: string): Category {
+    const m = new Matcher(plan)
+    for (let i = 0; i < digits.length; ++i) m.push(digits.charAt(i))
+    return m.best(true)
+}

@@ -1,0 +1,192 @@
+// One handset's dialling, key by key: collect digits until the number is
+// complete under the numbering plan (or the user stops), then judge it
+// against the handset's class of service.
+// Portable: no @devicescript/* import.
+
+import {
+    Category,
+    classRank,
+    isLongDistance,
+    requiredClass,
+} from "../numbering/categories"
+import { Handset } from "../policy/types"
+import { Matcher } from "./matcher"
+import { DialPlan } from "./types"
+
+export type BlockCode =
+    | "premium"
+    | "class"
+    | "receiveOnly"
+    | "suspended"
+    | "invalid"
+    | "siteBlocked"
+
+export interface Decision {
+    action: "dial" | "block"
+    category: Category
+    /** Digits sent to the line (dial only). */
+    dial?: string
+    reason: string
+    /** Which rule refused the call (block only). */
+    code?: BlockCode
+    /** "digit": final at a key press; "timeout": needed the inter-digit timer. */
+    decidedOn: "digit" | "timeout"
+}
+
+export type TimerKind = "first" | "long" | "short"
+
+export interface Step {
+    /** Set once the call is decided; further keys are ignored. */
+    decision?: Decision
+    /** Otherwise: which timer to (re)start and for how long. */
+    timer?: TimerKind
+    ms?: number
+}
+
+/** Longer than any number in the plan (15-digit E.164 + prefixes). */
+const MAX_DIGITS = 24
+
+/** Used when a port has no handset in the policy: a new handset is internal-only. */
+export function unprovisionedHandset(extension: string): Handset {
+    return {
+        extension,
+        department: "",
+        allow: "internal",
+        receiveOnly: false,
+        suspended: false,
+        name: "",
+    }
+}
+
+function label(h: Handset): string {
+    return "handset " + h.extension + (h.name ? " (" + h.name + ")" : "")
+}
+
+export class DialSession {
+    plan: DialPlan
+    handset: Handset
+    decision: Decision
+    private m: Matcher
+
+    constructor(plan: DialPlan, handset: Handset) {
+        this.plan = plan
+        this.handset = handset
+        this.m = new Matcher(plan)
+        this.decision = undefined
+    }
+
+    /** Off-hook: start collecting; the first-digit timer runs. */
+    start(): Step {
+        this.m.reset()
+        this.decision = undefined
+        return { timer: "first", ms: this.plan.timers.firstDigitMs }
+    }
+
+    digits(): string {
+        return this.m.digits
+    }
+
+    /** One key: "0"-"9", "*" or "#". */
+    press(key: string): Step {
+        if (this.decision) return { decision: this.decision }
+        if (key === "#") return { decision: this.finish("digit") }
+        this.m.push(key)
+        if (this.m.digits.length > MAX_DIGITS) return { decision: this.invalid("digit") }
+        if (this.m.immediate >= 0) return { decision: this.judge(this.m.immediate, "digit") }
+        const exact = this.m.exact()
+        if (!this.m.more()) {
+            return { decision: exact >= 0 ? this.judge(exact, "digit") : this.invalid("digit") }
+        }
+        const t = this.plan.timers
+        return exact >= 0 ? { timer: "short", ms: t.shortMs } : { timer: "long", ms: t.interDigitMs }
+    }
+
+    /** The running timer expired: decide on what was dialled. */
+    expire(): Decision {
+        if (this.decision) return this.decision
+        return this.finish("timeout")
+    }
+
+    private finish(on: "digit" | "timeout"): Decision {
+        const exact = this.m.exact()
+        return exact >= 0 ? this.judge(exact, on) : this.invalid(on)
+    }
+
+    private invalid(on: "digit" | "timeout"): Decision {
+        const d = this.m.digits
+        const why =
+            d.length === 0
+                ? "nothing was dialled"
+                : this.m.more()
+                  ? d + " is incomplete"
+                  : d + " is not a number in the numbering plan"
+        return this.block("invalid", "invalid", why, on)
+    }
+
+    private block(cat: Category, code: BlockCode, reason: string, on: "digit" | "timeout"): Decision {
+        this.decision = { action: "block", category: cat, reason, code, decidedOn: on }
+        return this.decision
+    }
+
+    private dial(cat: Category, digits: string, reason: string, on: "digit" | "timeout"): Decision {
+        this.decision = { action: "dial", category: cat, dial: digits, reason, decidedOn: on }
+        return this.decision
+    }
+
+    /** The class-of-service rules, in order of precedence. */
+    private judge(ruleIdx: number, on: "digit" | "timeout"): Decision {
+        const rule = this.plan.rules[ruleIdx]
+        const cat = rule.cat
+        const h = this.handset
+        const number = this.m.number()
+
+        if (cat === "emergency")
+            return this.dial(cat, number, "emergency number: always allowed, sent unchanged", on)
+        if (cat === "premium")
+            return this.block(
+                cat,
+                "premium",
+                number + " is a premium information line (声讯台): blocked on every handset",
+                on
+            )
+        if (rule.code === "siteBlocked")
+            return this.block(cat, "siteBlocked", number + " is on the site's blocked list", on)
+        if (h.suspended)
+            return this.block(cat, "suspended", label(h) + " is suspended (停机): only emergency numbers", on)
+        if (cat === "internal") return this.dial(cat, number, "internal extension", on)
+        if (h.receiveOnly)
+            return this.block(
+                cat,
+                "receiveOnly",
+                label(h) + " is receive-only: only internal extensions and emergency numbers",
+                on
+            )
+        const need = requiredClass(cat)
+        if (classRank(h.allow) < classRank(need) && !this.m.allowed)
+            return this.block(
+                cat,
+                "class",
+                cat + " calls need class " + need + " or higher; " + label(h) + " has class " + h.allow,
+                on
+            )
+        if (isLongDistance(cat) && this.plan.ipPrefix)
+            return this.dial(
+                cat,
+                this.plan.ipPrefix + number,
+                cat + " long distance via IP prefix " + this.plan.ipPrefix,
+                on
+            )
+        return this.dial(cat, number, cat + " call" + (this.m.allowed ? " (on the site's allowed list)" : ""), on)
+    }
+}
+
+/** Decides a whole digit string as if the user then went silent. */
+export function decideDigits(plan: DialPlan, handset: Handset, digits: string): Decision {
+    const s = new DialSession(plan, handset)
+    s.start()
+    for (let i = 0; i < digits.length; ++i) {
+        const step = s.press(digits.charAt(i))
+        if (step.decision) return step.decision
+    }
+    return s.expire()
+}

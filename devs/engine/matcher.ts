@@ -1,0 +1,149 @@
+// Incremental matching of dialled digits against the dial plan. Each digit
+// moves one step down the trie and advances the few rules still open (at
+// most one per prefix of what was dialled), so the work per key does not
+// depend on how many extensions or list entries the policy has.
+// Portable: no @devicescript/* import.
+
+import { Category } from "../numbering/categories"
+import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE } from "./trie"
+import { DialPlan } from "./types"
+
+export class Matcher {
+    plan: DialPlan
+    /** Everything dialled so far. */
+    digits: string
+    /** Where the number proper starts, after stripped prefixes. */
+    numberStart: number
+    /** An allowed-list prefix was passed: the class of service is lifted. */
+    allowed: boolean
+    /** An immediate rule (blocked or premium prefix) completed: its index, else -1. */
+    immediate: number
+    /** Current trie node, -1 once the digits left the literal prefixes. */
+    private node: number
+    /** Open rules and how many tail digits each has taken: entries 0..openCount-1. */
+    private openRule: number[] = []
+    private openUsed: number[] = []
+    private openCount = 0
+
+    constructor(plan: DialPlan) {
+        this.plan = plan
+        this.reset()
+    }
+
+    reset() {
+        this.digits = ""
+        this.numberStart = 0
+        this.allowed = false
+        this.immediate = -1
+        this.openCount = 0
+        this.arrive(this.plan.insideRoot)
+    }
+
+    /** The number without any outside-line or IP prefix the user dialled. */
+    number(): string {
+        return this.digits.slice(this.numberStart)
+    }
+
+    push(key: string) {
+        this.digits = this.digits + key
+        const d = key.charCodeAt(0) - 48
+        if (key.length !== 1 || d < 0 || d > 9) {
+            // Not a digit: nothing in the plan can match any more.
+            this.node = -1
+            this.openCount = 0
+            return
+        }
+        const rules = this.plan.rules
+        let kept = 0
+        for (let k = 0; k < this.openCount; ++k) {
+            const r = rules[this.openRule[k]]
+            const pos = this.openUsed[k]
+            if (pos >= r.max) continue
+            if (pos < r.pat.length && r.pat[pos].indexOf(key) < 0) continue
+            this.openRule[kept] = this.openRule[k]
+            this.openUsed[kept] = pos + 1
+            kept++
+        }
+        this.openCount = kept
+        if (this.node >= 0) {
+            this.node = this.plan.trie.child(this.node, d)
+            if (this.node >= 0) this.arrive(this.node)
+        }
+        this.checkImmediate()
+    }
+
+    private arrive(node: number) {
+        const trie = this.plan.trie
+        const flags = trie.flags(node)
+        if (flags & FLAG_STRIP) {
+            this.numberStart = this.digits.length
+            this.openCount = 0
+            node = this.plan.outsideRoot
+        }
+        if (flags & FLAG_SUPERSEDE) this.openCount = 0
+        if (flags & FLAG_ALLOW) this.allowed = true
+        this.node = node
+        // The arrays only grow (to the deepest path's rule count), so no
+        // allocation happens per key once a few numbers have been dialled.
+        for (const r of this.plan.lists[trie.ruleList(node)]) {
+            if (this.openCount === this.openRule.length) {
+                this.openRule.push(r)
+                this.openUsed.push(0)
+            } else {
+                this.openRule[this.openCount] = r
+                this.openUsed[this.openCount] = 0
+            }
+            this.openCount++
+        }
+    }
+
+    private checkImmediate() {
+        for (let k = 0; k < this.openCount; ++k) {
+            const r = this.plan.rules[this.openRule[k]]
+            if (r.immediate && this.openUsed[k] >= r.min) {
+                this.immediate = this.openRule[k]
+                return
+            }
+        }
+    }
+
+    /** The best rule the digits complete exactly, or -1. */
+    exact(): number {
+        let best = -1
+        let bestRank = 99
+        for (let k = 0; k < this.openCount; ++k) {
+            const r = this.plan.rules[this.openRule[k]]
+            if (this.openUsed[k] < r.min) continue
+            if (r.rank < bestRank) {
+                best = this.openRule[k]
+                bestRank = r.rank
+            }
+        }
+        return best
+    }
+
+    /** Could more digits still make a (longer) number? */
+    more(): boolean {
+        if (this.node >= 0 && this.plan.trie.hasChildren(this.node)) return true
+        for (let k = 0; k < this.openCount; ++k)
+            if (this.openUsed[k] < this.plan.rules[this.openRule[k]].max) return true
+        return false
+    }
+
+    /** Category of the best complete rule; with `orOpen`, of an open one too. */
+    best(orOpen: boolean): Category {
+        const e = this.exact()
+        if (e >= 0) return this.plan.rules[e].cat
+        let best: Category = "invalid"
+        let bestRank = 99
+        if (orOpen)
+            for (let k = 0; k < this.openCount; ++k) {
+                const r = this.plan.rules[this.openRule[k]]
+                if (r.rank < bestRank) {
+                    best = r.cat
+                    bestRank = r.rank
+                }
+            }
+        return best
+    }
+}

@@ -1,0 +1,55 @@
+// Small digit-string helpers shared by the policy checker and the plan compiler.
+// Portable: no @devicescript/* import, no RegExp.
+
+import { AREA_CODES_7, AREA_CODES_7_OR_8, AREA_CODES_8 } from "./areaCodes"
+
+/** Calls fn for each space-separated word (without allocating a split array). */
+export function eachWord(words: string, fn: (w: string) => void) {
+    let start = 0
+    while (start < words.length) {
+        let end = words.indexOf(" ", start)
+        if (end < 0) end = words.length
+        if (end > start) fn(words.slice(start, end))
+        start = end + 1
+    }
+}
+
+/** Splits a premium entry "168xxxxx" into its literal part and the count of x's. */
+export function splitPattern(p: string): { literal: string; anyCount: number } {
+    let n = p.length
+    while (n > 0 && p.charAt(n - 1) === "x") n--
+    return { literal: p.slice(0, n), anyCount: p.length - n }
+}
+
+/** Is `word` one of the space-separated words of `words`? (native indexOf: fast in the VM) */
+export function hasWord(words: string, word: string): boolean {
+    return (" " + words + " ").indexOf(" " + word + " ") >= 0
+}
+
+export function wordCount(words: string): number {
+    let n = words.length ? 1 : 0
+    for (let i = 0; i < words.length; ++i) if (words.charCodeAt(i) === 32) n++
+    return n
+}
+
+/** Reads space-separated words one at a time, without splitting the string up front. */
+export class WordCursor {
+    private pos = 0
+    constructor(private words: string) {}
+
+    next(): string {
+        let end = this.words.indexOf(" ", this.pos)
+        if (end < 0) end = this.words.length
+        const w = this.words.slice(this.pos, end)
+        this.pos = end + 1
+        return w
+    }
+}
+
+/** Subscriber number length(s) behind an area code (without the 0), or undefined. */
+export function subscriberLengths(ac: string): number[] {
+    if (hasWord(AREA_CODES_8, ac)) return [8, 8]
+    if (hasWord(AREA_CODES_7, ac)) return [7, 7]
+    if (hasWord(AREA_CODES_7_OR_8, ac)) return [7, 8]
+    return undefined
+}

@@ -1,0 +1,64 @@
+// The policy as admins write it, after validation has filled in defaults.
+// Portable: no @devicescript/* import, the same file runs in the VM and Node.
+
+/** Classes of service, lowest first (Chinese PBX authority levels 0..3). */
+export type ServiceClass = "internal" | "local" | "domestic" | "international"
+
+export const SERVICE_CLASSES: ServiceClass[] = [
+    "internal",
+    "local",
+    "domestic",
+    "international",
+]
+
+export interface Timers {
+    /** Off-hook, nothing dialled yet: give up after this long. */
+    firstDigitMs: number
+    /** No number matched yet: wait this long for the next digit. */
+    interDigitMs: number
+    /** A number matched but a longer one is still possible. */
+    shortMs: number
+}
+
+export interface Site {
+    name: string
+    /** Own area code with its trunk prefix, e.g. "025". */
+    areaCode: string
+    /** IP long-distance prefix injected on domestic/international calls; "" = none. */
+    ipPrefix: string
+    emergency: string[]
+    /** Digits then optional x's: "168xxxxx" = exactly 5 more digits, "12590" = any number starting so. */
+    premiumPrefixes: string[]
+    /** "" = none; else external calls must start with it and it is stripped. */
+    outsideLinePrefix: string
+    ringsBeforeForward: number
+    /** Number prefixes refused on every handset (emergency numbers excepted). */
+    blocked: string[]
+    /** Number prefixes any handset may call whatever its class (not premium, not when receive-only or suspended). */
+    allowed: string[]
+    timers: Timers
+}
+
+export interface Department {
+    id: string
+    name: string
+    floor: number
+    x: number
+    y: number
+}
+
+export interface Handset {
+    extension: string
+    department: string
+    allow: ServiceClass
+    receiveOnly: boolean
+    suspended: boolean
+    name: string
+}
+
+export interface Policy {
+    version: number
+    site: Site
+    departments: Department[]
+    handsets: Handset[]
+}

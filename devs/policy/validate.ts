@@ -1,0 +1,309 @@
+// Checks a parsed policy document and fills in defaults. Every problem is
+// reported as "path: reason"; a policy with any problem is rejected whole.
+// Portable: no @devicescript/* import, no RegExp (the VM has none).
+
+import { splitPattern, subscriberLengths } from "../numbering/digits"
+import { BEIJING_EMERGENCY, DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
+import { Department, Handset, Policy, SERVICE_CLASSES, ServiceClass, Site, Timers } from "./types"
+
+export const DEFAULT_TIMERS: Timers = { firstDigitMs: 16000, interDigitMs: 10000, shortMs: 3000 }
+export const DEFAULT_IP_PREFIX = "17909"
+export const DEFAULT_RINGS_BEFORE_FORWARD = 3
+/** Emergency numbers no policy may drop. */
+const MANDATORY_EMERGENCY = ["110", "119", "120", "122"]
+
+export interface Validation {
+    policy?: Policy
+    errors: string[]
+}
+
+export function isDigits(s: any): boolean {
+    if (typeof s !== "string" || s.length === 0) return false
+    for (let i = 0; i < s.length; ++i) {
+        const c = s.charCodeAt(i)
+        if (c < 48 || c > 57) return false
+    }
+    return true
+}
+
+function isObject(v: any): boolean {
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+}
+
+function isInt(v: any): boolean {
+    return typeof v === "number" && Math.floor(v) === v
+}
+
+function quote(v: any): string {
+    return typeof v === "string" ? '"' + v + '"' : JSON.stringify(v)
+}
+
+class Checker {
+    errors: string[] = []
+
+    err(path: string, reason: string) {
+        this.errors.push(path + ": " + reason)
+    }
+
+    /** Reports keys of `obj` not in `known`. */
+    keys(obj: any, path: string, known: string[]) {
+        for (const k of Object.keys(obj))
+            if (known.indexOf(k) < 0) this.err(path + (path ? "." : "") + k, "unknown key (expected one of: " + known.join(", ") + ")")
+    }
+
+    str(obj: any, key: string, path: string, dflt: string): string {
+        const v = obj[key]
+        if (v === undefined) {
+            if (dflt === undefined) this.err(path, "required")
+            return dflt
+        }
+        if (typeof v !== "string") {
+            this.err(path, "must be a string, not " + quote(v))
+            return dflt
+        }
+        return v
+    }
+
+    digits(obj: any, key: string, path: string, dflt: string, minLen: number, maxLen: number): string {
+        const v = this.str(obj, key, path, dflt)
+        if (v === undefined || v === dflt) return v
+        if (!isDigits(v) || v.length < minLen || v.length > maxLen)
+            this.err(path, quote(v) + " must be " + minLen + "-" + maxLen + " digits 0-9")
+        return v
+    }
+
+    int(obj: any, key: string, path: string, dflt: number, min: number, max: number): number {
+        const v = obj[key]
+        if (v === undefined) {
+            if (dflt === undefined) this.err(path, "required")
+            return dflt
+        }
+        if (!isInt(v) || v < min || v > max) {
+            this.err(path, "must be a whole number from " + min + " to " + max + ", not " + quote(v))
+            return dflt
+        }
+        return v
+    }
+
+    num(obj: any, key: string, path: string): number {
+        const v = obj[key]
+        if (v === undefined) this.err(path, "required")
+        else if (typeof v !== "number" || isNaN(v)) this.err(path, "must be a number, not " + quote(v))
+        else return v
+        return 0
+    }
+
+    bool(obj: any, key: string, path: string): boolean {
+        const v = obj[key]
+        if (v === undefined) return false
+        if (typeof v !== "boolean") {
+            this.err(path, "must be true or false, not " + quote(v))
+            return false
+        }
+        return v
+    }
+
+    /** An array of digit strings (with `x` wildcards at the end when `pattern`). */
+    digitList(obj: any, key: string, path: string, dflt: string[], pattern: boolean): string[] {
+        const v = obj[key]
+        if (v === undefined) return dflt
+        if (!Array.isArray(v)) {
+            this.err(path, "must be a list of numbers as strings")
+            return dflt
+        }
+        const out: string[] = []
+        for (let i = 0; i < v.length; ++i) {
+            const s = v[i]
+            const p = path + "[" + i + "]"
+            const literal = pattern && typeof s === "string" ? splitPattern(s).literal : s
+            if (!isDigits(literal) || s.length > 20) {
+                this.err(p, quote(s) + (pattern ? " must be digits, optionally followed by x's" : " must be 1-20 digits 0-9"))
+                continue
+            }
+            if (out.indexOf(s) >= 0) this.err(p, "duplicate " + quote(s))
+            out.push(s)
+        }
+        return out
+    }
+}
+
+function startsWithEither(a: string, b: string): boolean {
+    return a.indexOf(b) === 0 || b.indexOf(a) === 0
+}
+
+function checkSite(c: Checker, raw: any): Site {
+    if (!isObject(raw)) {
+        c.err("site", "required object")
+        return undefined
+    }
+    c.keys(raw, "site", [
+        "name",
+        "areaCode",
+        "ipPrefix",
+        "emergency",
+        "premiumPrefixes",
+        "outsideLinePrefix",
+        "ringsBeforeForward",
+        "blocked",
+        "allowed",
+        "timers",
+    ])
+    const name = c.str(raw, "name", "site.name", undefined)
+    let areaCode = c.str(raw, "areaCode", "site.areaCode", undefined)
+    if (areaCode !== undefined) {
+        if (!isDigits(areaCode) || areaCode.charAt(0) !== "0")
+            c.err("site.areaCode", quote(areaCode) + " must be digits starting with the trunk prefix 0, e.g. \"025\"")
+        else if (!subscriberLengths(areaCode.slice(1)))
+            c.err("site.areaCode", quote(areaCode) + " is not a Chinese area code")
+    }
+    const ipPrefix = c.str(raw, "ipPrefix", "site.ipPrefix", DEFAULT_IP_PREFIX)
+    if (ipPrefix !== undefined && ipPrefix !== "" && (!isDigits(ipPrefix) || ipPrefix.length > 8))
+        c.err("site.ipPrefix", quote(ipPrefix) + " must be up to 8 digits (or \"\" for none)")
+
+    const dfltEmergency = DEFAULT_EMERGENCY.slice(0)
+    if (areaCode === "010") dfltEmergency.push(BEIJING_EMERGENCY)
+    const emergency = c.digitList(raw, "emergency", "site.emergency", dfltEmergency, false)
+    for (const e of MANDATORY_EMERGENCY)
+        if (emergency.indexOf(e) < 0) c.err("site.emergency", "must include " + e + ": national emergency numbers cannot be removed")
+
+    const premiumPrefixes = c.digitList(raw, "premiumPrefixes", "site.premiumPrefixes", DEFAULT_PREMIUM, true)
+    for (let i = 0; i < premiumPrefixes.length; ++i) {
+        const lit = splitPattern(premiumPrefixes[i]).literal
+        if (lit.length < 3) c.err("site.premiumPrefixes[" + i + "]", quote(premiumPrefixes[i]) + " needs at least 3 leading digits")
+        for (const e of emergency)
+            if (startsWithEither(lit, e)) c.err("site.premiumPrefixes[" + i + "]", "would block emergency number " + e)
+    }
+
+    const outsideLinePrefix = c.str(raw, "outsideLinePrefix", "site.outsideLinePrefix", "")
+    if (outsideLinePrefix && (!isDigits(outsideLinePrefix) || outsideLinePrefix.length > 2))
+        c.err("site.outsideLinePrefix", quote(outsideLinePrefix) + " must be 1-2 digits (or \"\" for none)")
+    else if (outsideLinePrefix)
+        for (const e of emergency)
+            if (startsWithEither(outsideLinePrefix, e))
+                c.err("site.outsideLinePrefix", quote(outsideLinePrefix) + " clashes with emergency number " + e)
+
+    const ringsBeforeForward = c.int(raw, "ringsBeforeForward", "site.ringsBeforeForward", DEFAULT_RINGS_BEFORE_FORWARD, 1, 20)
+
+    const blocked = c.digitList(raw, "blocked", "site.blocked", [], false)
+    for (let i = 0; i < blocked.length; ++i)
+        for (const e of emergency)
+            if (e.indexOf(blocked[i]) === 0) c.err("site.blocked[" + i + "]", "would block emergency number " + e)
+    const allowed = c.digitList(raw, "allowed", "site.allowed", [], false)
+
+    let timers = DEFAULT_TIMERS
+    const t = raw.timers
+    if (t !== undefined) {
+        if (!isObject(t)) c.err("site.timers", "must be an object")
+        else {
+            c.keys(t, "site.timers", ["firstDigitMs", "interDigitMs", "shortMs"])
+            timers = {
+                firstDigitMs: c.int(t, "firstDigitMs", "site.timers.firstDigitMs", DEFAULT_TIMERS.firstDigitMs, 1000, 60000),
+                interDigitMs: c.int(t, "interDigitMs", "site.timers.interDigitMs", DEFAULT_TIMERS.interDigitMs, 1000, 30000),
+                shortMs: c.int(t, "shortMs", "site.timers.shortMs", DEFAULT_TIMERS.shortMs, 500, 10000),
+            }
+            if (timers.shortMs > timers.interDigitMs)
+                c.err("site.timers.shortMs", "must not be longer than interDigitMs (" + timers.interDigitMs + ")")
+        }
+    }
+    return {
+        name,
+        areaCode,
+        ipPrefix,
+        emergency,
+        premiumPrefixes,
+        outsideLinePrefix,
+        ringsBeforeForward,
+        blocked,
+        allowed,
+        timers,
+    }
+}
+
+function checkDepartments(c: Checker, raw: any): Department[] {
+    const out: Department[] = []
+    if (!Array.isArray(raw)) {
+        c.err("departments", "required list")
+        return out
+    }
+    for (let i = 0; i < raw.length; ++i) {
+        const p = "departments[" + i + "]"
+        const d = raw[i]
+        if (!isObject(d)) {
+            c.err(p, "must be an object")
+            continue
+        }
+        c.keys(d, p, ["id", "name", "floor", "x", "y"])
+        const id = c.str(d, "id", p + ".id", undefined)
+        if (id === "") c.err(p + ".id", "must not be empty")
+        for (const o of out) if (id !== undefined && o.id === id) c.err(p + ".id", "duplicate department " + quote(id))
+        out.push({
+            id,
+            name: c.str(d, "name", p + ".name", ""),
+            floor: c.int(d, "floor", p + ".floor", undefined, -10, 200),
+            x: c.num(d, "x", p + ".x"),
+            y: c.num(d, "y", p + ".y"),
+        })
+    }
+    return out
+}
+
+function checkHandsets(c: Checker, raw: any, departments: Department[], site: Site): Handset[] {
+    const out: Handset[] = []
+    if (!Array.isArray(raw)) {
+        c.err("handsets", "required list")
+        return out
+    }
+    const deptIds: string[] = []
+    for (const d of departments) deptIds.push(d.id)
+    const seen: any = {}
+    for (let i = 0; i < raw.length; ++i) {
+        const p = "handsets[" + i + "]"
+        const h = raw[i]
+        if (!isObject(h)) {
+            c.err(p, "must be an object")
+            continue
+        }
+        c.keys(h, p, ["extension", "department", "allow", "receiveOnly", "suspended", "name"])
+        const ext = c.digits(h, "extension", p + ".extension", undefined, 2, 6)
+        if (isDigits(ext)) {
+            const first = ext.charAt(0)
+            if (first === "0" || first === "1")
+                c.err(p + ".extension", quote(ext) + " must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)")
+            else if (site && site.outsideLinePrefix && ext.indexOf(site.outsideLinePrefix) === 0)
+                c.err(p + ".extension", quote(ext) + " starts with the outside-line prefix " + site.outsideLinePrefix)
+            if (seen[ext]) c.err(p + ".extension", "duplicate extension " + quote(ext) + " (also " + seen[ext] + ")")
+            else seen[ext] = p
+        }
+        const dept = c.str(h, "department", p + ".department", undefined)
+        if (dept !== undefined && deptIds.indexOf(dept) < 0)
+            c.err(p + ".department", "unknown department " + quote(dept) + " (known: " + deptIds.join(", ") + ")")
+        const allow = c.str(h, "allow", p + ".allow", "internal") as ServiceClass
+        if (allow !== undefined && SERVICE_CLASSES.indexOf(allow) < 0)
+            c.err(p + ".allow", quote(allow) + " must be one of " + SERVICE_CLASSES.join(", "))
+        out.push({
+            extension: ext,
+            department: dept,
+            allow,
+            receiveOnly: c.bool(h, "receiveOnly", p + ".receiveOnly"),
+            suspended: c.bool(h, "suspended", p + ".suspended"),
+            name: c.str(h, "name", p + ".name", ""),
+        })
+    }
+    return out
+}
+
+/** Validates a parsed policy document; `policy` is set only when there are no errors. */
+export function validatePolicy(raw: any): Validation {
+    const c = new Checker()
+    if (!isObject(raw)) {
+        c.err("(policy)", "must be a JSON object")
+        return { errors: c.errors }
+    }
+    c.keys(raw, "", ["version", "site", "departments", "handsets"])
+    const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
+    const site = checkSite(c, raw.site)
+    const departments = checkDepartments(c, raw.departments)
+    const handsets = checkHandsets(c, raw.handsets, departments, site)
+    if (c.errors.length) return { errors: c.errors }
+    return { policy: { version, site, departments, handsets }, errors: [] }
+}
