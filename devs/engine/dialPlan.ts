@@ -142,7 +142,10 @@ export class PlanCompiler {
                 if (!boardHandsets || boardHandsets.indexOf(h.extension) >= 0) plan.handsets.push(h)
             }
         })
-        const emergency = [b.rule("emergency", 0, 0, none, false, "")]
+        // Emergency numbers go out the moment they are complete, like at the
+        // exchange: no timer, even where a longer number could follow (999
+        // in Beijing, an allowed or blocked entry starting 110).
+        const emergency = [b.rule("emergency", 0, 0, none, true, "")]
         for (const e of site.emergency) {
             b.add(inside, e, emergency)
             if (outside !== inside) b.add(outside, e, emergency)
@@ -257,6 +260,7 @@ export function compileDialPlan(policy: Policy, boardHandsets?: string[]): DialP
  */
 export function categoryOfPrefix(plan: DialPlan, digits: string): Category {
     const m = new Matcher(plan)
+    m.reset(plan.outsideRoot)
     for (let i = 0; i < digits.length; ++i) m.push(digits.charAt(i))
-    return m.best(true)
+    return m.category()
 }

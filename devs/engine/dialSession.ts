@@ -142,6 +142,8 @@ export class DialSession {
 
         if (cat === "emergency")
             return this.dial(cat, number, "emergency number: always allowed, sent unchanged", on)
+        if (rule.code === "siteBlocked")
+            return this.block(cat, "siteBlocked", number + " is on the site's blocked list", on)
         if (cat === "premium")
             return this.block(
                 cat,
@@ -149,8 +151,6 @@ export class DialSession {
                 number + " is a premium information line (声讯台): blocked on every handset",
                 on
             )
-        if (rule.code === "siteBlocked")
-            return this.block(cat, "siteBlocked", number + " is on the site's blocked list", on)
         if (h.suspended)
             return this.block(cat, "suspended", label(h) + " is suspended (停机): only emergency numbers", on)
         if (cat === "internal") return this.dial(cat, number, "internal extension", on)

@@ -16,7 +16,7 @@ export class Matcher {
     numberStart: number
     /** An allowed-list prefix was passed: the class of service is lifted. */
     allowed: boolean
-    /** An immediate rule (blocked or premium prefix) completed: its index, else -1. */
+    /** An immediate rule (emergency, blocked or premium prefix) completed: its index, else -1. */
     immediate: number
     /** Current trie node, -1 once the digits left the literal prefixes. */
     private node: number
@@ -30,13 +30,14 @@ export class Matcher {
         this.reset()
     }
 
-    reset() {
+    /** Starts over; `root` defaults to where dialling starts (the inside root). */
+    reset(root?: number) {
         this.digits = ""
         this.numberStart = 0
         this.allowed = false
         this.immediate = -1
         this.openCount = 0
-        this.arrive(this.plan.insideRoot)
+        this.arrive(root === undefined ? this.plan.insideRoot : root)
     }
 
     /** The number without any outside-line or IP prefix the user dialled. */
@@ -76,8 +77,11 @@ export class Matcher {
         const trie = this.plan.trie
         const flags = trie.flags(node)
         if (flags & FLAG_STRIP) {
+            // The number proper starts afresh: an allowed-list prefix that
+            // matched the stripped digits ("1" vs 17909) does not count.
             this.numberStart = this.digits.length
             this.openCount = 0
+            this.allowed = false
             node = this.plan.outsideRoot
         }
         if (flags & FLAG_SUPERSEDE) this.openCount = 0
@@ -130,20 +134,24 @@ export class Matcher {
         return false
     }
 
-    /** Category of the best complete rule; with `orOpen`, of an open one too. */
-    best(orOpen: boolean): Category {
+    /**
+     * What the digits so far are: the category of the best complete rule,
+     * else of the widest open one (most digits still to come: "0755" is
+     * domestic, although 0755 168xxxxx would be premium).
+     */
+    category(): Category {
         const e = this.exact()
         if (e >= 0) return this.plan.rules[e].cat
         let best: Category = "invalid"
-        let bestRank = 99
-        if (orOpen)
-            for (let k = 0; k < this.openCount; ++k) {
-                const r = this.plan.rules[this.openRule[k]]
-                if (r.rank < bestRank) {
-                    best = r.cat
-                    bestRank = r.rank
-                }
+        let widest = -1
+        for (let k = 0; k < this.openCount; ++k) {
+            const r = this.plan.rules[this.openRule[k]]
+            const left = r.max - this.openUsed[k]
+            if (left > widest || (left === widest && best === "premium")) {
+                best = r.cat
+                widest = left
             }
+        }
         return best
     }
 }

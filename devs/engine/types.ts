@@ -14,7 +14,7 @@ export interface Rule {
     max: number
     /** Allowed digits per tail position ("" or missing = any digit). */
     pat: string[]
-    /** Decide the moment the rule is complete (blocked/premium prefixes). */
+    /** Decide the moment the rule is complete (emergency, blocked/premium prefixes). */
     immediate: boolean
     /** Why the number is refused whatever the handset ("siteBlocked"), else "". */
     code: string
