@@ -43,8 +43,8 @@ export interface Step {
     ms?: number
 }
 
-/** Longer than any number in the plan (15-digit E.164 + prefixes). */
-const MAX_DIGITS = 24
+/** Longer than any number in the plan: outside line (2) + IP prefix (8) + 00 + 15-digit E.164. */
+const MAX_DIGITS = 32
 
 /** Used when a port has no handset in the policy: a new handset is internal-only. */
 export function unprovisionedHandset(extension: string): Handset {

@@ -47,16 +47,33 @@ export const SERVICE_NUMBERS = [
     "950 7 8",
 ]
 
-/** Toll free 800 / 10800 + 7 digits, shared cost 400 + 7 digits. */
-export const TOLLFREE_NUMBERS = ["800 7 7", "400 7 7", "10800 7 7"]
+/**
+ * Toll free 800 / 10800 / 21800 + 7 digits, shared cost 400 + 7 digits. A
+ * local number starting 21800 (8-digit areas) waits the short timer, as the
+ * 12-digit toll-free number may follow.
+ */
+export const TOLLFREE_NUMBERS = ["800 7 7", "400 7 7", "10800 7 7", "21800 7 7"]
 
 /**
  * International: after 00 a country code and number, 7 to 15 digits (E.164
  * allows 15). Where the length is known the call completes without a timer:
- * NANP +1 (10), Hong Kong +852 (8), Macau +853 (8), Taiwan +886 (8-9).
+ * NANP +1 (10), Hong Kong +852 (8; 800 toll free 9, 900 premium 5-11),
+ * Macau +853 (8; 0800 toll free 7), Taiwan +886 (8-9; 202 premium 7, 70
+ * VoIP 10-11). Lengths from libphonenumber's metadata; a longer prefix
+ * overrides a shorter one.
  */
 export const INTERNATIONAL_ANY = "7 15"
-export const INTERNATIONAL_KNOWN = ["1 10 10", "852 8 8", "853 8 8", "886 8 9"]
+export const INTERNATIONAL_KNOWN = [
+    "1 10 10",
+    "852 8 8",
+    "852800 6 6",
+    "852900 2 8",
+    "853 8 8",
+    "8530 6 6",
+    "886 8 9",
+    "886202 4 4",
+    "88670 8 9",
+]
 
 /** Service numbers also reachable in another city after its area code. */
 export const AREA_SERVICE = ["100 2 2", "123 2 2", "95 3 4"]

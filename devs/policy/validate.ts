@@ -3,7 +3,7 @@
 // Portable: no @devicescript/* import, no RegExp (the VM has none).
 
 import { splitPattern, subscriberLengths } from "../numbering/digits"
-import { BEIJING_EMERGENCY, DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
+import { BEIJING_EMERGENCY, DEFAULT_EMERGENCY, DEFAULT_PREMIUM, IP_PREFIXES } from "../numbering/chinaPlan"
 import { Department, Handset, Policy, SERVICE_CLASSES, ServiceClass, Site, Timers } from "./types"
 
 export const DEFAULT_TIMERS: Timers = { firstDigitMs: 16000, interDigitMs: 10000, shortMs: 3000 }
@@ -131,6 +131,12 @@ function startsWithEither(a: string, b: string): boolean {
     return a.indexOf(b) === 0 || b.indexOf(a) === 0
 }
 
+/** The entry of `list` that `s` starts with, or undefined. */
+function startOf(s: string, list: string[]): string {
+    for (const p of list) if (p && s.indexOf(p) === 0) return p
+    return undefined
+}
+
 function checkSite(c: Checker, raw: any): Site {
     if (!isObject(raw)) {
         c.err("site", "required object")
@@ -165,6 +171,12 @@ function checkSite(c: Checker, raw: any): Site {
     const emergency = c.digitList(raw, "emergency", "site.emergency", dfltEmergency, false)
     for (const e of MANDATORY_EMERGENCY)
         if (emergency.indexOf(e) < 0) c.err("site.emergency", "must include " + e + ": national emergency numbers cannot be removed")
+    // An emergency number is dialled the moment it is complete, so one that
+    // starts another would make the longer one undiallable.
+    for (let i = 0; i < emergency.length; ++i)
+        for (const e of emergency)
+            if (e !== emergency[i] && e.indexOf(emergency[i]) === 0)
+                c.err("site.emergency[" + i + "]", quote(emergency[i]) + " is the start of emergency number " + e + ", which could then never be dialled")
 
     const premiumPrefixes = c.digitList(raw, "premiumPrefixes", "site.premiumPrefixes", DEFAULT_PREMIUM, true)
     for (let i = 0; i < premiumPrefixes.length; ++i) {
@@ -189,6 +201,19 @@ function checkSite(c: Checker, raw: any): Site {
         for (const e of emergency)
             if (e.indexOf(blocked[i]) === 0) c.err("site.blocked[" + i + "]", "would block emergency number " + e)
     const allowed = c.digitList(raw, "allowed", "site.allowed", [], false)
+    // IP prefixes are stripped before a number is matched, so an entry
+    // starting with one would never match anything.
+    const ipPrefixes = IP_PREFIXES.slice(0)
+    ipPrefixes.push(ipPrefix)
+    const checkIp = (list: string[], key: string) => {
+        for (let i = 0; i < list.length; ++i) {
+            const p = startOf(list[i], ipPrefixes)
+            if (p)
+                c.err(key + "[" + i + "]", quote(list[i]) + " starts with the IP prefix " + p + ", which is stripped before numbers are matched: list the number without it")
+        }
+    }
+    checkIp(blocked, "site.blocked")
+    checkIp(allowed, "site.allowed")
 
     let timers = DEFAULT_TIMERS
     const t = raw.timers
@@ -271,6 +296,8 @@ function checkHandsets(c: Checker, raw: any, departments: Department[], site: Si
                 c.err(p + ".extension", quote(ext) + " must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)")
             else if (site && site.outsideLinePrefix && ext.indexOf(site.outsideLinePrefix) === 0)
                 c.err(p + ".extension", quote(ext) + " starts with the outside-line prefix " + site.outsideLinePrefix)
+            else if (site && startOf(ext, site.emergency))
+                c.err(p + ".extension", quote(ext) + " starts with emergency number " + startOf(ext, site.emergency) + ", so it could never be dialled")
             if (seen[ext]) c.err(p + ".extension", "duplicate extension " + quote(ext) + " (also " + seen[ext] + ")")
             else seen[ext] = p
         }

@@ -1,0 +1,127 @@
+// Loads a policy file (JSON, or YAML for .yaml/.yml), validates it with the
+// engine's own checker and compiles its dial plan. Unreadable files and
+// syntax errors are CliErrors with a file:line:column message.
+
+import { readFileSync } from "node:fs"
+import YAML from "yaml"
+import { compileDialPlan } from "../devs/engine/dialPlan"
+import { DialPlan } from "../devs/engine/types"
+import { Policy } from "../devs/policy/types"
+import { validatePolicy } from "../devs/policy/validate"
+import { CliError } from "./command"
+import { parseJson } from "./jsonError"
+
+export interface PolicyCheck {
+    policy?: Policy
+    plan?: DialPlan
+    /** "path: reason", one per problem; empty when the policy is valid. */
+    errors: string[]
+    /** Advice on the problems, e.g. about quoting. */
+    hints: string[]
+}
+
+export function isYamlFile(file: string): boolean {
+    return /\.ya?ml$/i.test(file)
+}
+
+const READ_ERRORS: Record<string, string> = {
+    ENOENT: "no such file",
+    EISDIR: "it is a directory",
+    EACCES: "permission denied",
+}
+
+function readText(file: string): string {
+    try {
+        return readFileSync(file, "utf8").replace(/^\uFEFF/, "")
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? ""
+        const why = READ_ERRORS[code] ?? (e as Error).message
+        throw new CliError(`cannot read policy file ${file}: ${why}`)
+    }
+}
+
+function parseYaml(file: string, text: string): unknown {
+    const doc = YAML.parseDocument(text)
+    const err = doc.errors[0]
+    if (err) {
+        // "Map keys must be unique at line 2, column 1:\n\n<snippet>\n^\n"
+        const [first, ...snippet] = err.message.split("\n")
+        const pos = err.linePos?.[0]
+        const where = pos ? `${file}:${pos.line}:${pos.col}` : file
+        const msg = first.replace(/ at line \d+, column \d+:?$/, "")
+        throw new CliError(
+            `${where}: invalid YAML: ${msg}`,
+            snippet.filter(l => l.trim() !== "").map(l => "    " + l)
+        )
+    }
+    try {
+        return doc.toJS()
+    } catch (e) {
+        // e.g. an alias to an anchor that does not exist
+        throw new CliError(`${file}: invalid YAML: ${(e as Error).message}`)
+    }
+}
+
+/** The parsed document in `file`, not yet validated. */
+export function readPolicyDocument(file: string): unknown {
+    const text = readText(file)
+    if (text.trim() === "")
+        throw new CliError(`${file}: the file is empty (expected a policy)`)
+    if (isYamlFile(file)) return parseYaml(file, text)
+    const r = parseJson(text)
+    if (r.problem) {
+        const { line, column, message, excerpt } = r.problem
+        const where = `${file}:${line}:${column}`
+        throw new CliError(`${where}: invalid JSON: ${message}`, excerpt)
+    }
+    if (r.fallback) throw new CliError(`${file}: invalid JSON: ${r.fallback}`)
+    return r.value
+}
+
+/** Validates a parsed document and, when valid, compiles its dial plan. */
+export function checkPolicy(raw: unknown): PolicyCheck {
+    const v = validatePolicy(raw)
+    const hints: string[] = []
+    if (v.errors.some(e => /must be a string, not -?\d/.test(e)))
+        hints.push(
+            "digit strings (extensions, area codes, numbers) must be quoted:" +
+                ' "8001", not 8001'
+        )
+    if (!v.policy) return { errors: v.errors, hints }
+    try {
+        return {
+            policy: v.policy,
+            plan: compileDialPlan(v.policy),
+            errors: [],
+            hints,
+        }
+    } catch (e) {
+        // The compiler throws plain Errors for plans that do not fit
+        // ("dial plan too large"); anything else is a bug, reported as such.
+        if (!(e instanceof Error) || e.constructor !== Error) throw e
+        return {
+            errors: [`(dial plan): cannot be compiled: ${e.message}`],
+            hints,
+        }
+    }
+}
+
+export function checkPolicyFile(file: string): PolicyCheck {
+    return checkPolicy(readPolicyDocument(file))
+}
+
+/** A valid policy and its plan, or a CliError listing every problem. */
+export function loadPolicy(file: string): { policy: Policy; plan: DialPlan } {
+    const c = checkPolicyFile(file)
+    if (!c.plan || !c.policy) {
+        const n = c.errors.length
+        const problems = `${n} problem${n === 1 ? "" : "s"}`
+        throw new CliError(
+            `policy file ${file} is invalid (${problems}):`,
+            c.errors
+                .map(e => `  ${file}: ${e}`)
+                .concat(c.hints.map(h => `  hint: ${h}`))
+        )
+    }
+    return { policy: c.policy, plan: c.plan }
+}
