@@ -1,0 +1,67 @@
+// The board's own configuration (not the site policy): which extension each
+// handset port serves, and the ring cadence. Provisioned with
+// `dialguard flash` through the admin service and kept in flash.
+// Portable: no @devicescript/* import.
+
+import { isDigits } from "../policy/validate"
+import { CHINA_RING, RingCadence } from "../phone/handsetPort"
+
+export interface BoardConfig {
+    board: string
+    /** ports[i] is the extension of handset port i. */
+    ports: string[]
+    ring: RingCadence
+}
+
+export const MAX_PORTS = 4
+
+/** Checks a parsed config document; `config` is set only when there are no errors. */
+export function validateConfig(raw: any): {
+    config?: BoardConfig
+    errors: string[]
+} {
+    const errors: string[] = []
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        return { errors: ["(config): must be a JSON object"] }
+    const known = ["board", "ports", "ringOnMs", "ringCycleMs"]
+    for (const k of Object.keys(raw))
+        if (known.indexOf(k) < 0) errors.push(k + ": unknown key")
+    if (
+        typeof raw.board !== "string" ||
+        raw.board.length === 0 ||
+        raw.board.length > 32
+    )
+        errors.push("board: must be a name of 1-32 characters")
+    const ports: string[] = []
+    if (
+        !Array.isArray(raw.ports) ||
+        raw.ports.length < 1 ||
+        raw.ports.length > MAX_PORTS
+    )
+        errors.push("ports: must list 1-" + MAX_PORTS + " extensions")
+    else
+        for (let i = 0; i < raw.ports.length; ++i) {
+            const e = raw.ports[i]
+            if (!isDigits(e) || e.length < 2 || e.length > 6)
+                errors.push(
+                    "ports[" + i + "]: must be an extension of 2-6 digits"
+                )
+            else if (ports.indexOf(e) >= 0)
+                errors.push("ports[" + i + "]: duplicate extension " + e)
+            ports.push(e)
+        }
+    const onMs = raw.ringOnMs === undefined ? CHINA_RING.onMs : raw.ringOnMs
+    const cycleMs =
+        raw.ringCycleMs === undefined ? CHINA_RING.cycleMs : raw.ringCycleMs
+    if (typeof onMs !== "number" || onMs < 50 || onMs > 10000)
+        errors.push("ringOnMs: must be 50-10000")
+    if (typeof cycleMs !== "number" || cycleMs < onMs + 50 || cycleMs > 30000)
+        errors.push(
+            "ringCycleMs: must be longer than ringOnMs and at most 30000"
+        )
+    if (errors.length) return { errors }
+    return {
+        config: { board: raw.board, ports, ring: { onMs, cycleMs } },
+        errors,
+    }
+}

@@ -1,0 +1,98 @@
+// DialGuard firmware entry: keypad → dial session → SIP line, rings →
+// auto-forward, counters in flash. See README.md for the data flow.
+import * as ds from "@devicescript/core"
+import { AdminServer } from "./app/adminServer"
+import { Board } from "./app/board"
+import { MAX_PORTS } from "./app/boardConfig"
+import { PortLink } from "./app/portLink"
+import { HandsetHardware } from "./hw/handsetHardware"
+import { SimHandset } from "./hw/simHandset"
+import { BoardHandset } from "./hw/boardHandset"
+import { pins, board as hardware } from "@dsboard/dialguard_esp32"
+import { HandsetPort } from "./phone/handsetPort"
+import { startServer } from "@devicescript/server"
+
+// Roles are declared up front (the VM binds them as devices appear). Each
+// handset and SIP line says which port it is; they are paired by that.
+const handsetRoles = [
+    new ds.Handset("handset0"),
+    new ds.Handset("handset1"),
+    new ds.Handset("handset2"),
+    new ds.Handset("handset3"),
+]
+const lineRoles = [
+    new ds.SipLine("line0"),
+    new ds.SipLine("line1"),
+    new ds.SipLine("line2"),
+    new ds.SipLine("line3"),
+]
+
+const board = new Board()
+const admin = new AdminServer(board)
+new ds.DialguardAdmin(startServer(admin))
+board.log = line => {
+    console.log(line)
+    admin.log(line)
+}
+await board.boot()
+
+/** Finds the bound role whose `port` register is `port`. */
+async function roleForPort<T extends ds.Handset | ds.SipLine>(
+    roles: T[],
+    port: number
+): Promise<T> {
+    for (const r of roles)
+        if (r.isBound && (await r.port.read()) === port) return r
+    return undefined
+}
+
+let boardHandset: BoardHandset
+async function hardwareFor(port: number): Promise<HandsetHardware> {
+    // The reference board has its handset on GPIO (port 0); in the
+    // simulator (or on a board with a handset MCU) Handset services say
+    // which port they are.
+    if (port === 0 && !ds.isSimulator()) {
+        if (!boardHandset)
+            boardHandset = new BoardHandset(
+                [pins.KP_R0, pins.KP_R1, pins.KP_R2, pins.KP_R3],
+                [pins.KP_C0, pins.KP_C1, pins.KP_C2],
+                hardware.startHook(),
+                hardware.startRinger(),
+                hardware.startEarpiece()
+            )
+        return boardHandset
+    }
+    const role = await roleForPort(handsetRoles, port)
+    return role ? new SimHandset(role) : undefined
+}
+
+const linked: boolean[] = []
+async function linkPorts() {
+    for (let i = 0; i < board.config.ports.length && i < MAX_PORTS; ++i) {
+        if (linked[i]) continue
+        const line = await roleForPort(lineRoles, i)
+        const hw = line ? await hardwareFor(i) : undefined
+        if (!hw) continue
+        const link = new PortLink(hw, line, board.log)
+        const port = new HandsetPort(
+            board.config.ports[i],
+            link,
+            board,
+            board.config.ring
+        )
+        board.addPort(port)
+        link.attach(port)
+        linked[i] = true
+        board.log("port " + i + " ready: extension " + port.extension)
+    }
+}
+
+setInterval(async () => {
+    await linkPorts()
+    for (const line of lineRoles)
+        if (line.isBound)
+            board.clock.set(await line.wallClock.read(), ds.millis())
+}, 1000)
+setInterval(async () => {
+    board.tick(ds.millis())
+}, 50)

@@ -1,0 +1,300 @@
+// One handset port: the dial session from off-hook to on-hook, and incoming
+// calls from the first ring to answer or forward. Events come in as method
+// calls (from the keypad, hook switch and SIP line), orders go out through
+// PortOutputs, and what happened goes to a PortRecorder for the counters.
+// Time is passed in (ms), timers are deadlines checked by tick(): the same
+// code runs in the VM and under vitest with a fake clock.
+// Portable: no @devicescript/* import.
+
+import { Decision, DialSession } from "../engine/dialSession"
+import { DialPlan } from "../engine/types"
+import { Category } from "../numbering/categories"
+import { Handset } from "../policy/types"
+import { IncomingOutcome } from "./counters"
+
+/** Call-progress tones; numbers match the Handset service's Tone enum. */
+export const TONE_OFF = 0
+export const TONE_DIAL = 1
+export const TONE_RINGBACK = 2
+export const TONE_BUSY = 3
+/** 空号音: the number cannot be reached (here: refused by the policy). */
+export const TONE_UNOBTAINABLE = 4
+/** 催挂音: off the hook too long without dialling. */
+export const TONE_WARNING = 6
+
+/** Rule (一)8: answer within three rings. */
+export const ON_TIME_RINGS = 3
+/** Give up ringing a port nobody answers and nobody can take over (~60 s at the Chinese cadence). */
+export const MAX_RINGS = 12
+
+export interface PortOutputs {
+    tone(tone: number): void
+    ring(on: boolean): void
+    dial(number: string): void
+    answer(): void
+    hangUp(): void
+    redirect(target: string): void
+    log(line: string): void
+}
+
+export interface PortRecorder {
+    /** A connected outgoing call ended after `seconds` of talk. */
+    outgoing(
+        ext: string,
+        category: Category,
+        number: string,
+        seconds: number
+    ): void
+    blocked(ext: string, decision: Decision): void
+    incoming(ext: string, outcome: IncomingOutcome): void
+}
+
+/** Ringing cadence: the bell rings `onMs` of every `cycleMs`; one cycle is one ring. */
+export interface RingCadence {
+    onMs: number
+    cycleMs: number
+}
+
+export const CHINA_RING: RingCadence = { onMs: 1000, cycleMs: 5000 }
+
+export interface PortPolicy {
+    plan: DialPlan
+    handset: Handset
+    ringsBeforeForward: number
+    /** Extensions an unanswered call to `ext` goes to, nearest first. */
+    forwardChain: (ext: string) => string[]
+}
+
+export type PortState =
+    | "idle"
+    | "dialling"
+    | "calling"
+    | "connected"
+    | "ringing"
+    | "talking"
+    /** Off the hook after a refusal, a failed or ended call: a tone plays until on-hook. */
+    | "waitOnHook"
+
+export class HandsetPort {
+    state: PortState = "idle"
+    readonly extension: string
+    private out: PortOutputs
+    private rec: PortRecorder
+    private cadence: RingCadence
+    private policy: PortPolicy
+    private session: DialSession
+    /** The dialling timer (dialling) or when ringing started (ringing). */
+    private deadline = 0
+    private ringStart = 0
+    private ringOn = false
+    private forwardTo = ""
+    /** The call placed or answered: decision and when it was connected. */
+    private decision: Decision
+    private connectedAt = 0
+
+    constructor(
+        extension: string,
+        out: PortOutputs,
+        rec: PortRecorder,
+        cadence: RingCadence
+    ) {
+        this.extension = extension
+        this.out = out
+        this.rec = rec
+        this.cadence = cadence
+    }
+
+    /** A new policy applies from the next call; a call in progress keeps its decision. */
+    setPolicy(policy: PortPolicy) {
+        this.policy = policy
+        this.session = new DialSession(policy.plan, policy.handset)
+    }
+
+    offHook(now: number) {
+        if (this.state === "ringing") return this.answerIncoming(now)
+        if (this.state !== "idle") return
+        this.state = "dialling"
+        this.deadline = now + this.session.start().ms
+        this.out.tone(TONE_DIAL)
+    }
+
+    onHook(now: number) {
+        const s = this.state
+        if (s === "idle" || s === "ringing") return
+        if (s === "calling" || s === "connected" || s === "talking")
+            this.out.hangUp()
+        if (s === "connected") this.endOutgoing(now)
+        this.state = "idle"
+        this.out.tone(TONE_OFF)
+    }
+
+    key(k: string, now: number) {
+        // Keys during a call are not a new call (DTMF is the line's business).
+        if (this.state !== "dialling") return
+        if (this.session.digits().length === 0) this.out.tone(TONE_OFF)
+        const step = this.session.press(k)
+        if (step.decision) this.act(step.decision)
+        else this.deadline = now + step.ms
+    }
+
+    tick(now: number) {
+        if (this.state === "dialling" && now >= this.deadline) {
+            if (this.session.digits().length === 0) {
+                // Lifted and never dialled: warn, don't count it as an attempt.
+                this.out.log(this.extension + " off hook without dialling")
+                this.state = "waitOnHook"
+                this.out.tone(TONE_WARNING)
+            } else this.act(this.session.expire())
+        } else if (this.state === "ringing") this.ringTick(now)
+    }
+
+    /** The firmware decided: send the number to the line or refuse it. */
+    private act(d: Decision) {
+        const ext = this.extension
+        if (d.action === "dial") {
+            this.out.log(
+                ext +
+                    " dial " +
+                    d.dial +
+                    " (" +
+                    d.category +
+                    ": " +
+                    d.reason +
+                    ")"
+            )
+            this.decision = d
+            this.state = "calling"
+            this.out.dial(d.dial)
+            this.out.tone(TONE_RINGBACK)
+        } else {
+            this.out.log(
+                ext +
+                    " refused " +
+                    this.session.digits() +
+                    " [" +
+                    d.code +
+                    "] " +
+                    d.reason
+            )
+            this.rec.blocked(ext, d)
+            this.state = "waitOnHook"
+            this.out.tone(TONE_UNOBTAINABLE)
+        }
+    }
+
+    remoteAnswered(now: number) {
+        if (this.state !== "calling") return
+        this.state = "connected"
+        this.connectedAt = now
+        this.out.tone(TONE_OFF)
+    }
+
+    callFailed(now: number) {
+        if (this.state !== "calling") return
+        this.state = "waitOnHook"
+        this.out.tone(TONE_BUSY)
+    }
+
+    remoteHungUp(now: number) {
+        const s = this.state
+        if (s === "ringing") {
+            // The caller gave up before anyone answered.
+            this.stopRinging()
+            this.rec.incoming(this.extension, "missed")
+            this.out.log(this.extension + " missed call")
+            this.state = "idle"
+            return
+        }
+        if (s !== "calling" && s !== "connected" && s !== "talking") return
+        if (s === "connected") this.endOutgoing(now)
+        this.state = "waitOnHook"
+        this.out.tone(TONE_BUSY)
+    }
+
+    private endOutgoing(now: number) {
+        const d = this.decision
+        const seconds = Math.floor((now - this.connectedAt) / 1000)
+        this.rec.outgoing(this.extension, d.category, d.dial, seconds)
+    }
+
+    incomingCall(caller: string, divertedFrom: string, now: number) {
+        // The SIP line answers "busy" itself while the port is in use.
+        if (this.state !== "idle") return
+        // Continue the chain of the handset the call was first for, so a
+        // forwarded call moves on and never comes back.
+        const first = divertedFrom || this.extension
+        const chain = this.policy.forwardChain(first)
+        const me = chain.indexOf(this.extension)
+        this.forwardTo = me + 1 < chain.length ? chain[me + 1] : ""
+        this.out.log(
+            this.extension +
+                " incoming from " +
+                caller +
+                (divertedFrom ? " (for " + divertedFrom + ")" : "")
+        )
+        this.state = "ringing"
+        this.ringStart = now
+        this.ringOn = false
+        this.ringTick(now)
+    }
+
+    /** Which ring of the cadence is sounding or last sounded (1-based). */
+    ringNumber(now: number): number {
+        return Math.floor((now - this.ringStart) / this.cadence.cycleMs) + 1
+    }
+
+    private ringTick(now: number) {
+        const elapsed = now - this.ringStart
+        const cycle = this.cadence.cycleMs
+        const rings = Math.floor(elapsed / cycle)
+        if (this.forwardTo && rings >= this.policy.ringsBeforeForward) {
+            this.stopRinging()
+            this.out.log(
+                this.extension +
+                    " unanswered after " +
+                    rings +
+                    " rings: forward to " +
+                    this.forwardTo
+            )
+            this.out.redirect(this.forwardTo)
+            this.rec.incoming(this.extension, "forwarded")
+            this.state = "idle"
+            return
+        }
+        if (rings >= MAX_RINGS) {
+            this.stopRinging()
+            this.out.hangUp()
+            this.rec.incoming(this.extension, "missed")
+            this.out.log(
+                this.extension +
+                    " unanswered after " +
+                    rings +
+                    " rings: gave up"
+            )
+            this.state = "idle"
+            return
+        }
+        const on = elapsed % cycle < this.cadence.onMs
+        if (on !== this.ringOn) {
+            this.ringOn = on
+            this.out.ring(on)
+        }
+    }
+
+    private stopRinging() {
+        if (this.ringOn) this.out.ring(false)
+        this.ringOn = false
+    }
+
+    private answerIncoming(now: number) {
+        const ring = this.ringNumber(now)
+        this.stopRinging()
+        this.out.answer()
+        this.rec.incoming(
+            this.extension,
+            ring <= ON_TIME_RINGS ? "onTime" : "late"
+        )
+        this.out.log(this.extension + " answered on ring " + ring)
+        this.state = "talking"
+    }
+}
