@@ -88,6 +88,8 @@ export class HandsetPort {
     private ringStart = 0
     private ringOn = false
     private forwardTo = ""
+    /** The ringing call's ringsBeforeForward, fixed when it arrived. */
+    private forwardAfter = 0
     /** The call placed or answered: decision and when it was connected. */
     private decision: Decision
     private connectedAt = 0
@@ -107,12 +109,13 @@ export class HandsetPort {
     /** A new policy applies from the next call; a call in progress keeps its decision. */
     setPolicy(policy: PortPolicy) {
         this.policy = policy
-        this.session = new DialSession(policy.plan, policy.handset)
     }
 
     offHook(now: number) {
         if (this.state === "ringing") return this.answerIncoming(now)
         if (this.state !== "idle") return
+        // A session per call: a policy arriving mid-dial waits for the next one.
+        this.session = new DialSession(this.policy.plan, this.policy.handset)
         this.state = "dialling"
         this.deadline = now + this.session.start().ms
         this.out.tone(TONE_DIAL)
@@ -226,6 +229,7 @@ export class HandsetPort {
         const chain = this.policy.forwardChain(first)
         const me = chain.indexOf(this.extension)
         this.forwardTo = me + 1 < chain.length ? chain[me + 1] : ""
+        this.forwardAfter = this.policy.ringsBeforeForward
         this.out.log(
             this.extension +
                 " incoming from " +
@@ -247,7 +251,7 @@ export class HandsetPort {
         const elapsed = now - this.ringStart
         const cycle = this.cadence.cycleMs
         const rings = Math.floor(elapsed / cycle)
-        if (this.forwardTo && rings >= this.policy.ringsBeforeForward) {
+        if (this.forwardTo && rings >= this.forwardAfter) {
             this.stopRinging()
             this.out.log(
                 this.extension +
@@ -261,7 +265,7 @@ export class HandsetPort {
             this.state = "idle"
             return
         }
-        if (rings >= MAX_RINGS) {
+        if (!this.forwardTo && rings >= MAX_RINGS) {
             this.stopRinging()
             this.out.hangUp()
             this.rec.incoming(this.extension, "missed")
