@@ -9,7 +9,12 @@ import {
     AREA_CODES_7_OR_8,
     AREA_CODES_8,
 } from "../numbering/areaCodes"
-import { splitPattern, subscriberLengths, WordCursor, wordCount } from "../numbering/digits"
+import {
+    splitPattern,
+    subscriberLengths,
+    WordCursor,
+    wordCount,
+} from "../numbering/digits"
 import { Category, CATEGORY_PRECEDENCE } from "../numbering/categories"
 import {
     AREA_SERVICE,
@@ -27,7 +32,10 @@ import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
 
 /** Space-separated "prefix min max" entries, as in chinaPlan.ts. */
-function eachSpec(specs: string[], fn: (prefix: string, min: number, max: number) => void) {
+function eachSpec(
+    specs: string[],
+    fn: (prefix: string, min: number, max: number) => void
+) {
     for (const s of specs) {
         const p = s.split(" ")
         fn(p[0], parseInt(p[1]), parseInt(p[2]))
@@ -52,12 +60,38 @@ class PlanBuilder {
         this.trie = new PackedTrie(capacity)
     }
 
-    rule(cat: Category, min: number, max: number, pat: string[], immediate: boolean, code: string): number {
-        const key = cat + "|" + min + "|" + max + "|" + pat.join(",") + "|" + immediate + "|" + code
+    rule(
+        cat: Category,
+        min: number,
+        max: number,
+        pat: string[],
+        immediate: boolean,
+        code: string
+    ): number {
+        const key =
+            cat +
+            "|" +
+            min +
+            "|" +
+            max +
+            "|" +
+            pat.join(",") +
+            "|" +
+            immediate +
+            "|" +
+            code
         let idx = this.ruleIndex[key]
         if (idx === undefined) {
             idx = this.rules.length
-            this.rules.push({ cat, rank: CATEGORY_PRECEDENCE.indexOf(cat), min, max, pat, immediate, code })
+            this.rules.push({
+                cat,
+                rank: CATEGORY_PRECEDENCE.indexOf(cat),
+                min,
+                max,
+                pat,
+                immediate,
+                code,
+            })
             this.ruleIndex[key] = idx
         }
         return idx
@@ -87,13 +121,23 @@ class PlanBuilder {
 /** Work items small enough for one VM time slice (see PlanCompiler). */
 type Job = () => void
 
-function job(fn: (from: number, to: number) => void, from: number, to: number): Job {
+function job(
+    fn: (from: number, to: number) => void,
+    from: number,
+    to: number
+): Job {
     return () => fn(from, to)
 }
 
 /** Queues fn over 0..n in slices of `size`. */
-function sliced(jobs: Job[], n: number, size: number, fn: (from: number, to: number) => void) {
-    for (let i = 0; i < n; i += size) jobs.push(job(fn, i, i + size < n ? i + size : n))
+function sliced(
+    jobs: Job[],
+    n: number,
+    size: number,
+    fn: (from: number, to: number) => void
+) {
+    for (let i = 0; i < n; i += size)
+        jobs.push(job(fn, i, i + size < n ? i + size : n))
 }
 
 /**
@@ -108,9 +152,24 @@ export class PlanCompiler {
     private next = 0
     private plan: DialPlan
 
-    constructor(policy: Policy, boardHandsets?: string[]) {
+    /**
+     * `siteExtensions` (space-separated) lists more internal numbers than
+     * policy.handsets has: a board's policy carries the records of its own
+     * handsets only, and the site's other extensions as one compact string.
+     */
+    constructor(
+        policy: Policy,
+        boardHandsets?: string[],
+        siteExtensions?: string
+    ) {
         const site = policy.site
-        const b = new PlanBuilder(600 + policy.handsets.length * 2)
+        // Sized up front so the trie is not copied while growing (on a
+        // 64 KB heap a doubling needs three times the room): ~620 nodes for
+        // the numbering plan, ~1.12 per extension (1000 4-digit ones: 1111).
+        const extCount =
+            policy.handsets.length +
+            (siteExtensions ? wordCount(siteExtensions) : 0)
+        const b = new PlanBuilder(640 + Math.ceil(extCount * 1.15))
         this.b = b
         const jobs = this.jobs
         const inside = b.trie.addRoot()
@@ -139,9 +198,17 @@ export class PlanCompiler {
             for (let i = from; i < to; ++i) {
                 const h = handsets[i]
                 b.add(inside, h.extension, internal)
-                if (!boardHandsets || boardHandsets.indexOf(h.extension) >= 0) plan.handsets.push(h)
+                if (!boardHandsets || boardHandsets.indexOf(h.extension) >= 0)
+                    plan.handsets.push(h)
             }
         })
+        if (siteExtensions) {
+            const exts = new WordCursor(siteExtensions)
+            sliced(jobs, wordCount(siteExtensions), 50, (from, to) => {
+                for (let i = from; i < to; ++i)
+                    b.add(inside, exts.next(), internal)
+            })
+        }
         // Emergency numbers go out the moment they are complete, like at the
         // exchange: no timer, even where a longer number could follow (999
         // in Beijing, an allowed or blocked entry starting 110).
@@ -150,7 +217,8 @@ export class PlanCompiler {
             b.add(inside, e, emergency)
             if (outside !== inside) b.add(outside, e, emergency)
         }
-        if (site.outsideLinePrefix) b.flag(inside, site.outsideLinePrefix, FLAG_STRIP)
+        if (site.outsideLinePrefix)
+            b.flag(inside, site.outsideLinePrefix, FLAG_STRIP)
 
         // A prefix the user dials from habit (17909 ...) is stripped, then the
         // number is classified afresh; the site's own prefix is added back later.
@@ -158,7 +226,9 @@ export class PlanCompiler {
         if (site.ipPrefix) b.flag(outside, site.ipPrefix, FLAG_STRIP)
 
         // Local numbers: first digit 2-9.
-        b.add(outside, "", [b.rule("local", ownLens[0], ownLens[1], ["23456789"], false, "")])
+        b.add(outside, "", [
+            b.rule("local", ownLens[0], ownLens[1], ["23456789"], false, ""),
+        ])
 
         // Premium: bare, and after any area code.
         const premiumInArea: number[] = []
@@ -167,8 +237,26 @@ export class PlanCompiler {
             const len = sp.literal.length + sp.anyCount
             // Without x's the entry is a prefix: refused as soon as it is dialled.
             const immediate = sp.anyCount === 0
-            b.add(outside, sp.literal, [b.rule("premium", sp.anyCount, sp.anyCount, none, immediate, "")])
-            premiumInArea.push(b.rule("premium", len, len, literalPattern(sp.literal), immediate, ""))
+            b.add(outside, sp.literal, [
+                b.rule(
+                    "premium",
+                    sp.anyCount,
+                    sp.anyCount,
+                    none,
+                    immediate,
+                    ""
+                ),
+            ])
+            premiumInArea.push(
+                b.rule(
+                    "premium",
+                    len,
+                    len,
+                    literalPattern(sp.literal),
+                    immediate,
+                    ""
+                )
+            )
         }
 
         // Mobiles: 11 digits; with 0 in front they are long distance.
@@ -194,7 +282,16 @@ export class PlanCompiler {
             eachSpec(AREA_SERVICE, (prefix, min, max) => {
                 const len = prefix.length
                 const svc: Category = cat === "local" ? "service" : cat
-                list.push(b.rule(svc, len + min, len + max, literalPattern(prefix), false, ""))
+                list.push(
+                    b.rule(
+                        svc,
+                        len + min,
+                        len + max,
+                        literalPattern(prefix),
+                        false,
+                        ""
+                    )
+                )
             })
             for (const r of premiumInArea) list.push(r)
             return list
@@ -216,15 +313,28 @@ export class PlanCompiler {
 
         // International.
         const intl = INTERNATIONAL_ANY.split(" ")
-        const anyCountry = b.rule("international", parseInt(intl[0]), parseInt(intl[1]), ["123456789"], false, "")
+        const anyCountry = b.rule(
+            "international",
+            parseInt(intl[0]),
+            parseInt(intl[1]),
+            ["123456789"],
+            false,
+            ""
+        )
         b.add(outside, "00", [anyCountry])
         eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
-            b.add(outside, "00" + cc, [b.rule("international", min, max, none, false, "")])
+            b.add(outside, "00" + cc, [
+                b.rule("international", min, max, none, false, ""),
+            ])
             b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
         })
 
-        eachSpec(SERVICE_NUMBERS, (p, min, max) => b.add(outside, p, [b.rule("service", min, max, none, false, "")]))
-        eachSpec(TOLLFREE_NUMBERS, (p, min, max) => b.add(outside, p, [b.rule("tollfree", min, max, none, false, "")]))
+        eachSpec(SERVICE_NUMBERS, (p, min, max) =>
+            b.add(outside, p, [b.rule("service", min, max, none, false, "")])
+        )
+        eachSpec(TOLLFREE_NUMBERS, (p, min, max) =>
+            b.add(outside, p, [b.rule("tollfree", min, max, none, false, "")])
+        )
 
         for (const a of site.allowed) b.flag(outside, a, FLAG_ALLOW)
 
@@ -232,7 +342,16 @@ export class PlanCompiler {
         // category is what the plan says of the number so far, so they go in last.
         jobs.push(() => {
             for (const p of site.blocked)
-                b.add(outside, p, [b.rule(categoryOfPrefix(plan, p), 0, 0, none, true, "siteBlocked")])
+                b.add(outside, p, [
+                    b.rule(
+                        categoryOfPrefix(plan, p),
+                        0,
+                        0,
+                        none,
+                        true,
+                        "siteBlocked"
+                    ),
+                ])
             b.trie.trim()
         })
     }
@@ -250,8 +369,12 @@ export class PlanCompiler {
 }
 
 /** Builds the dial plan in one go (host side, or small policies). */
-export function compileDialPlan(policy: Policy, boardHandsets?: string[]): DialPlan {
-    return new PlanCompiler(policy, boardHandsets).result()
+export function compileDialPlan(
+    policy: Policy,
+    boardHandsets?: string[],
+    siteExtensions?: string
+): DialPlan {
+    return new PlanCompiler(policy, boardHandsets, siteExtensions).result()
 }
 
 /**

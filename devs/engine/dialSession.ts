@@ -91,14 +91,23 @@ export class DialSession {
         if (this.decision) return { decision: this.decision }
         if (key === "#") return { decision: this.finish("digit") }
         this.m.push(key)
-        if (this.m.digits.length > MAX_DIGITS) return { decision: this.invalid("digit") }
-        if (this.m.immediate >= 0) return { decision: this.judge(this.m.immediate, "digit") }
+        if (this.m.digits.length > MAX_DIGITS)
+            return { decision: this.invalid("digit") }
+        if (this.m.immediate >= 0)
+            return { decision: this.judge(this.m.immediate, "digit") }
         const exact = this.m.exact()
         if (!this.m.more()) {
-            return { decision: exact >= 0 ? this.judge(exact, "digit") : this.invalid("digit") }
+            return {
+                decision:
+                    exact >= 0
+                        ? this.judge(exact, "digit")
+                        : this.invalid("digit"),
+            }
         }
         const t = this.plan.timers
-        return exact >= 0 ? { timer: "short", ms: t.shortMs } : { timer: "long", ms: t.interDigitMs }
+        return exact >= 0
+            ? { timer: "short", ms: t.shortMs }
+            : { timer: "long", ms: t.interDigitMs }
     }
 
     /** The running timer expired: decide on what was dialled. */
@@ -123,13 +132,35 @@ export class DialSession {
         return this.block("invalid", "invalid", why, on)
     }
 
-    private block(cat: Category, code: BlockCode, reason: string, on: "digit" | "timeout"): Decision {
-        this.decision = { action: "block", category: cat, reason, code, decidedOn: on }
+    private block(
+        cat: Category,
+        code: BlockCode,
+        reason: string,
+        on: "digit" | "timeout"
+    ): Decision {
+        this.decision = {
+            action: "block",
+            category: cat,
+            reason,
+            code,
+            decidedOn: on,
+        }
         return this.decision
     }
 
-    private dial(cat: Category, digits: string, reason: string, on: "digit" | "timeout"): Decision {
-        this.decision = { action: "dial", category: cat, dial: digits, reason, decidedOn: on }
+    private dial(
+        cat: Category,
+        digits: string,
+        reason: string,
+        on: "digit" | "timeout"
+    ): Decision {
+        this.decision = {
+            action: "dial",
+            category: cat,
+            dial: digits,
+            reason,
+            decidedOn: on,
+        }
         return this.decision
     }
 
@@ -141,24 +172,42 @@ export class DialSession {
         const number = this.m.number()
 
         if (cat === "emergency")
-            return this.dial(cat, number, "emergency number: always allowed, sent unchanged", on)
+            return this.dial(
+                cat,
+                number,
+                "emergency number: always allowed, sent unchanged",
+                on
+            )
         if (rule.code === "siteBlocked")
-            return this.block(cat, "siteBlocked", number + " is on the site's blocked list", on)
+            return this.block(
+                cat,
+                "siteBlocked",
+                number + " is on the site's blocked list",
+                on
+            )
         if (cat === "premium")
             return this.block(
                 cat,
                 "premium",
-                number + " is a premium information line (声讯台): blocked on every handset",
+                number +
+                    " is a premium information line (声讯台): blocked on every handset",
                 on
             )
         if (h.suspended)
-            return this.block(cat, "suspended", label(h) + " is suspended (停机): only emergency numbers", on)
-        if (cat === "internal") return this.dial(cat, number, "internal extension", on)
+            return this.block(
+                cat,
+                "suspended",
+                label(h) + " is suspended (停机): only emergency numbers",
+                on
+            )
+        if (cat === "internal")
+            return this.dial(cat, number, "internal extension", on)
         if (h.receiveOnly)
             return this.block(
                 cat,
                 "receiveOnly",
-                label(h) + " is receive-only: only internal extensions and emergency numbers",
+                label(h) +
+                    " is receive-only: only internal extensions and emergency numbers",
                 on
             )
         const need = requiredClass(cat)
@@ -166,7 +215,13 @@ export class DialSession {
             return this.block(
                 cat,
                 "class",
-                cat + " calls need class " + need + " or higher; " + label(h) + " has class " + h.allow,
+                cat +
+                    " calls need class " +
+                    need +
+                    " or higher; " +
+                    label(h) +
+                    " has class " +
+                    h.allow,
                 on
             )
         if (isLongDistance(cat) && this.plan.ipPrefix)
@@ -176,12 +231,23 @@ export class DialSession {
                 cat + " long distance via IP prefix " + this.plan.ipPrefix,
                 on
             )
-        return this.dial(cat, number, cat + " call" + (this.m.allowed ? " (on the site's allowed list)" : ""), on)
+        return this.dial(
+            cat,
+            number,
+            cat +
+                " call" +
+                (this.m.allowed ? " (on the site's allowed list)" : ""),
+            on
+        )
     }
 }
 
 /** Decides a whole digit string as if the user then went silent. */
-export function decideDigits(plan: DialPlan, handset: Handset, digits: string): Decision {
+export function decideDigits(
+    plan: DialPlan,
+    handset: Handset,
+    digits: string
+): Decision {
     const s = new DialSession(plan, handset)
     s.start()
     for (let i = 0; i < digits.length; ++i) {

@@ -130,7 +130,8 @@ export class Matcher {
     more(): boolean {
         if (this.node >= 0 && this.plan.trie.hasChildren(this.node)) return true
         for (let k = 0; k < this.openCount; ++k)
-            if (this.openUsed[k] < this.plan.rules[this.openRule[k]].max) return true
+            if (this.openUsed[k] < this.plan.rules[this.openRule[k]].max)
+                return true
         return false
     }
 

@@ -100,10 +100,10 @@ export class PackedTrie {
         this.buf[node * NODE + 5] = list
     }
 
-    /** Drops unused capacity once the plan is built. */
+    /** Drops unused capacity once the plan is built, when worth a copy. */
     trim() {
         const used = this.count * NODE
-        if (used === this.buf.length) return
+        if (this.buf.length - used < 256 * NODE) return
         const exact = Buffer.alloc(used)
         for (let i = 0; i < used; ++i) exact[i] = this.buf[i]
         this.buf = exact

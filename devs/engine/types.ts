@@ -36,4 +36,3 @@ export interface DialPlan {
     /** The handsets this plan serves, by extension. */
     handsets: Handset[]
 }
-

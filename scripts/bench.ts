@@ -1,0 +1,126 @@
+// `npm run bench [-- --json]`: the figures for the issue notes.
+//   - engine cost per key press in Node, for a 10- and a 1000-handset policy
+//   - the same in the DeviceScript VM (normal run: no --test GC stress)
+//   - bytecode image size of the firmware (devs build --stats)
+//   - share of a realistic number corpus decided on its last digit (no timer)
+// Timings are reported, never asserted.
+import { execFileSync } from "node:child_process"
+import { performance } from "node:perf_hooks"
+import { compileDialPlan } from "../devs/engine/dialPlan"
+import { decideDigits, DialSession } from "../devs/engine/dialSession"
+import { validatePolicy } from "../devs/policy/validate"
+import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
+import { runVmProgram } from "./vmRun"
+
+const json = process.argv.includes("--json")
+const devs = (args: string[]) =>
+    execFileSync("npx", ["devs", ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    })
+
+function nodeEngine(handsets: number) {
+    const v = validatePolicy(makePolicy(handsets))
+    if (!v.policy) throw new Error(v.errors.join("\n"))
+    const t0 = performance.now()
+    const plan = compileDialPlan(v.policy)
+    const compileMs = performance.now() - t0
+    const corpus = makeCorpus(50000, 7, handsets)
+    const session = new DialSession(plan, plan.handsets[3])
+    let keys = 0
+    const t1 = performance.now()
+    for (let round = 0; round < 4; ++round)
+        for (const n of corpus) {
+            session.start()
+            for (let k = 0; k < n.length; ++k) {
+                keys++
+                if (session.press(n.charAt(k)).decision) break
+            }
+            if (!session.decision) session.expire()
+        }
+    const ns = ((performance.now() - t1) * 1e6) / keys
+    return {
+        handsets,
+        compileMs: Math.round(compileMs * 10) / 10,
+        trieNodes: plan.trie.count,
+        trieBytes: plan.trie.bytes(),
+        keys,
+        nsPerKey: Math.round(ns),
+    }
+}
+
+/** How often the number is final at its last digit, i.e. no inter-digit timer is waited for. */
+function decidedOnLastDigit() {
+    const v = validatePolicy(makePolicy(100))
+    const plan = compileDialPlan(v.policy!)
+    const h = plan.handsets[3]
+    const corpus = makeCorpus(20000, 11, 100)
+    const byCategory: Record<string, { n: number; onDigit: number }> = {}
+    let onDigit = 0
+    for (const n of corpus) {
+        const d = decideDigits(plan, h, n)
+        const c = (byCategory[d.category] ??= { n: 0, onDigit: 0 })
+        c.n++
+        if (d.decidedOn === "digit") {
+            c.onDigit++
+            onDigit++
+        }
+    }
+    return {
+        numbers: corpus.length,
+        share: Math.round((onDigit / corpus.length) * 1000) / 10,
+        byCategory,
+    }
+}
+
+function bytecode() {
+    const out = devs(["build", "devs/main.ts", "--stats"])
+    const m = /bytecode: ([\d.]+)kb/.exec(out)
+    return { firmwareKb: m ? parseFloat(m[1]) : NaN }
+}
+
+async function main() {
+    const result: any = {
+        node: [nodeEngine(10), nodeEngine(1000)],
+        corpus: decidedOnLastDigit(),
+        bytecode: bytecode(),
+    }
+    try {
+        const line = await runVmProgram(
+            "test/bench/vmBench.ts",
+            "BENCH ",
+            180000
+        )
+        result.vm = JSON.parse(line)
+    } catch (e) {
+        result.vm = { error: (e as Error).message }
+    }
+    if (json) {
+        console.log(JSON.stringify(result, null, 2))
+        return
+    }
+    for (const r of result.node)
+        console.log(
+            `node  ${r.handsets} handsets: ${r.nsPerKey} ns/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
+        )
+    if (result.vm.error) console.log("vm    " + result.vm.error)
+    else
+        for (const r of [result.vm.small, result.vm.large])
+            console.log(
+                `vm    ${r.handsets} handsets: ${r.usPerKey} µs/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
+            )
+    console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
+    const c = result.corpus
+    console.log(
+        `corpus ${c.share}% of ${c.numbers} numbers decided on their last digit (no timer)`
+    )
+    for (const cat of Object.keys(c.byCategory)) {
+        const b = c.byCategory[cat]
+        console.log(`       ${cat.padEnd(14)} ${b.onDigit}/${b.n} on digit`)
+    }
+}
+
+main().catch(e => {
+    console.error("bench: " + e.message)
+    process.exit(1)
+})
