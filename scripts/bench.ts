@@ -92,6 +92,17 @@ async function main() {
             180000
         )
         result.vm = JSON.parse(line)
+        // Free GC heap in KB: nothing loaded, and a board with a 50-handset
+        // site policy and 4 ports' counters (test/bench/heapProbe.ts).
+        const free = async (entry: string) =>
+            parseFloat(await runVmProgram(entry, "HEAP ", 60000, true))
+        const empty = await free("test/bench/heapEmpty.ts")
+        const board = await free("test/bench/heapBoard.ts")
+        result.heap = {
+            usableKb: empty,
+            boardFreeKb: board,
+            boardUsesKb: empty - board,
+        }
     } catch (e) {
         result.vm = { error: (e as Error).message }
     }
@@ -109,6 +120,10 @@ async function main() {
             console.log(
                 `vm    ${r.handsets} handsets: ${r.usPerKey} µs/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
             )
+    if (result.heap)
+        console.log(
+            `heap  VM GC heap usable ${result.heap.usableKb} KB; a board with a 50-handset policy loaded uses ${result.heap.boardUsesKb} KB, leaves ${result.heap.boardFreeKb} KB`
+        )
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
     const c = result.corpus
     console.log(

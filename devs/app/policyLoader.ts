@@ -28,6 +28,7 @@ export async function loadPolicy(
     } catch (e) {
         throw new Error("policy is not valid JSON")
     }
+    await pause()
     const v = validatePolicy(raw)
     if (!v.policy) {
         const shown = v.errors.slice(0, 3).join("; ")
@@ -47,6 +48,7 @@ async function compile(
     ports: string[],
     pause: () => Promise<void>
 ): Promise<LoadedPolicy> {
+    await pause()
     const c = new PlanCompiler(policy, ports)
     while (!c.step()) await pause()
     return { policy, plan: c.result() }

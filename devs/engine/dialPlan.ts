@@ -209,55 +209,65 @@ export class PlanCompiler {
                     b.add(inside, exts.next(), internal)
             })
         }
-        // Emergency numbers go out the moment they are complete, like at the
-        // exchange: no timer, even where a longer number could follow (999
-        // in Beijing, an allowed or blocked entry starting 110).
-        const emergency = [b.rule("emergency", 0, 0, none, true, "")]
-        for (const e of site.emergency) {
-            b.add(inside, e, emergency)
-            if (outside !== inside) b.add(outside, e, emergency)
-        }
-        if (site.outsideLinePrefix)
-            b.flag(inside, site.outsideLinePrefix, FLAG_STRIP)
-
-        // A prefix the user dials from habit (17909 ...) is stripped, then the
-        // number is classified afresh; the site's own prefix is added back later.
-        for (const p of IP_PREFIXES) b.flag(outside, p, FLAG_STRIP)
-        if (site.ipPrefix) b.flag(outside, site.ipPrefix, FLAG_STRIP)
-
-        // Local numbers: first digit 2-9.
-        b.add(outside, "", [
-            b.rule("local", ownLens[0], ownLens[1], ["23456789"], false, ""),
-        ])
-
-        // Premium: bare, and after any area code.
+        // Each part of the plan is a job of its own: see step().
         const premiumInArea: number[] = []
-        for (const p of site.premiumPrefixes) {
-            const sp = splitPattern(p)
-            const len = sp.literal.length + sp.anyCount
-            // Without x's the entry is a prefix: refused as soon as it is dialled.
-            const immediate = sp.anyCount === 0
-            b.add(outside, sp.literal, [
+        jobs.push(() => {
+            // Emergency numbers go out the moment they are complete, like at the
+            // exchange: no timer, even where a longer number could follow (999
+            // in Beijing, an allowed or blocked entry starting 110).
+            const emergency = [b.rule("emergency", 0, 0, none, true, "")]
+            for (const e of site.emergency) {
+                b.add(inside, e, emergency)
+                if (outside !== inside) b.add(outside, e, emergency)
+            }
+            if (site.outsideLinePrefix)
+                b.flag(inside, site.outsideLinePrefix, FLAG_STRIP)
+
+            // A prefix the user dials from habit (17909 ...) is stripped, then the
+            // number is classified afresh; the site's own prefix is added back later.
+            for (const p of IP_PREFIXES) b.flag(outside, p, FLAG_STRIP)
+            if (site.ipPrefix) b.flag(outside, site.ipPrefix, FLAG_STRIP)
+
+            // Local numbers: first digit 2-9.
+            b.add(outside, "", [
                 b.rule(
-                    "premium",
-                    sp.anyCount,
-                    sp.anyCount,
-                    none,
-                    immediate,
+                    "local",
+                    ownLens[0],
+                    ownLens[1],
+                    ["23456789"],
+                    false,
                     ""
                 ),
             ])
-            premiumInArea.push(
-                b.rule(
-                    "premium",
-                    len,
-                    len,
-                    literalPattern(sp.literal),
-                    immediate,
-                    ""
+
+            // Premium: bare, and after any area code.
+            for (const p of site.premiumPrefixes) {
+                const sp = splitPattern(p)
+                const len = sp.literal.length + sp.anyCount
+                // Without x's the entry is a prefix: refused as soon as it is dialled.
+                const immediate = sp.anyCount === 0
+                b.add(outside, sp.literal, [
+                    b.rule(
+                        "premium",
+                        sp.anyCount,
+                        sp.anyCount,
+                        none,
+                        immediate,
+                        ""
+                    ),
+                ])
+                premiumInArea.push(
+                    b.rule(
+                        "premium",
+                        len,
+                        len,
+                        literalPattern(sp.literal),
+                        immediate,
+                        ""
+                    )
                 )
-            )
-        }
+            }
+        })
 
         // Mobiles: 11 digits; with 0 in front they are long distance.
         const mobile = [b.rule("mobile", 8, 8, none, false, "")]
@@ -297,10 +307,15 @@ export class PlanCompiler {
             return list
         }
         const addArea = (codes: string, lens: number[]) => {
-            const domestic = areaRules("domestic", lens)
-            const local = areaRules("local", lens)
+            // The lists need the premium rules, made by an earlier job.
+            let domestic: number[] = undefined
+            let local: number[] = undefined
             const words = new WordCursor(codes)
             sliced(jobs, wordCount(codes), 30, (from, to) => {
+                if (!domestic) {
+                    domestic = areaRules("domestic", lens)
+                    local = areaRules("local", lens)
+                }
                 for (let i = from; i < to; ++i) {
                     const ac = words.next()
                     b.add(outside, "0" + ac, ac === ownAc ? local : domestic)
@@ -311,32 +326,38 @@ export class PlanCompiler {
         addArea(AREA_CODES_7, [7, 7])
         addArea(AREA_CODES_7_OR_8, [7, 8])
 
-        // International.
-        const intl = INTERNATIONAL_ANY.split(" ")
-        const anyCountry = b.rule(
-            "international",
-            parseInt(intl[0]),
-            parseInt(intl[1]),
-            ["123456789"],
-            false,
-            ""
-        )
-        b.add(outside, "00", [anyCountry])
-        eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
-            b.add(outside, "00" + cc, [
-                b.rule("international", min, max, none, false, ""),
-            ])
-            b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
+        jobs.push(() => {
+            // International.
+            const intl = INTERNATIONAL_ANY.split(" ")
+            const anyCountry = b.rule(
+                "international",
+                parseInt(intl[0]),
+                parseInt(intl[1]),
+                ["123456789"],
+                false,
+                ""
+            )
+            b.add(outside, "00", [anyCountry])
+            eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
+                b.add(outside, "00" + cc, [
+                    b.rule("international", min, max, none, false, ""),
+                ])
+                b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
+            })
+
+            eachSpec(SERVICE_NUMBERS, (p, min, max) =>
+                b.add(outside, p, [
+                    b.rule("service", min, max, none, false, ""),
+                ])
+            )
+            eachSpec(TOLLFREE_NUMBERS, (p, min, max) =>
+                b.add(outside, p, [
+                    b.rule("tollfree", min, max, none, false, ""),
+                ])
+            )
+
+            for (const a of site.allowed) b.flag(outside, a, FLAG_ALLOW)
         })
-
-        eachSpec(SERVICE_NUMBERS, (p, min, max) =>
-            b.add(outside, p, [b.rule("service", min, max, none, false, "")])
-        )
-        eachSpec(TOLLFREE_NUMBERS, (p, min, max) =>
-            b.add(outside, p, [b.rule("tollfree", min, max, none, false, "")])
-        )
-
-        for (const a of site.allowed) b.flag(outside, a, FLAG_ALLOW)
 
         // Blocked prefixes are refused the moment they are complete; their
         // category is what the plan says of the number so far, so they go in last.
