@@ -32,7 +32,11 @@ export class AdminServer extends Server implements ds.DialguardAdminServerSpec {
         return this.backend.lastError()
     }
 
-    uploadBegin(size: number, kind: ds.DialguardAdminUploadKind) {
+    // ds.startServer passes a command's fields as ONE argument: an array
+    // when the command has several fields, whatever the spec's signature says.
+    uploadBegin(fields: any) {
+        const size: number = fields[0]
+        const kind: ds.DialguardAdminUploadKind = fields[1]
         this.upload =
             size > 0 && size <= MAX_UPLOAD ? Buffer.alloc(size) : undefined
         this.uploadKind = kind
@@ -41,7 +45,9 @@ export class AdminServer extends Server implements ds.DialguardAdminServerSpec {
             console.log("admin: refused upload of " + size + " bytes")
     }
 
-    uploadData(offset: number, data: Buffer) {
+    uploadData(fields: any) {
+        const offset: number = fields[0]
+        const data: Buffer = fields[1]
         const up = this.upload
         if (
             !up ||

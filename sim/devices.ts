@@ -1,0 +1,154 @@
+// Simulated phone ports on the Jacdac bus: one device per handset port,
+// each hosting a Handset server and a SipLine server (services/handset.md,
+// services/sipline.md) whose `port` register is the port index. What the
+// firmware orders (ring, tone, dial, answer, hang_up, redirect) is passed to
+// `onCommand`; what the simulated person and line do is sent as events.
+
+import { jd } from "./jd"
+import type { JDBus, JDServerServiceProvider, Packet, PackedValues } from "./jd"
+import { SimSpecs, ServiceSpec, packet } from "./specs"
+
+/** Simulated SIP/NTP time: 2026-11-27 09:00 Beijing (01:00 UTC), advancing with real time. */
+export const DEFAULT_SIM_START = Date.UTC(2026, 10, 27, 1, 0, 0)
+
+export interface SimClock {
+    /** Seconds since 1970 (UTC) the lines report as wall_clock. */
+    unixSeconds(): number
+}
+
+export function startClock(startMs = DEFAULT_SIM_START): SimClock {
+    const t0 = Date.now()
+    return { unixSeconds: () => Math.floor((startMs + Date.now() - t0) / 1000) }
+}
+
+export interface CommandInfo {
+    service: "handset" | "sipLine"
+    /** The spec's command name: ring, tone, dial, answer, hang_up, redirect. */
+    name: string
+    values: PackedValues
+}
+
+const REG_PORT = 0x180
+
+/** A JDServiceServer for a spec from services.json, commands by name. */
+class SpecServer extends jd.JDServiceServer {
+    /** When the firmware last read the `port` register (Date.now()), 0 = never. */
+    portReadAt = 0
+
+    constructor(
+        readonly spec: ServiceSpec,
+        registerValues: { code: number; values: PackedValues }[],
+        onCommand: (name: string, values: PackedValues) => void
+    ) {
+        super(spec.classIdentifier, { registerValues })
+        for (const p of spec.packets) {
+            if (p.kind !== "command" || p.derived) continue
+            this.addCommand(p.identifier, (pkt: Packet) => {
+                const values = p.packFormat ? pkt.jdunpack(p.packFormat) : []
+                onCommand(p.name, values)
+            })
+        }
+    }
+
+    override async handlePacket(pkt: Packet) {
+        if (pkt.isRegisterGet && pkt.registerIdentifier === REG_PORT)
+            this.portReadAt = Date.now()
+        return super.handlePacket(pkt)
+    }
+
+    /** Sends event `name` with `values` packed by the spec's format. */
+    async event(name: string, values: PackedValues = []) {
+        const p = packet(this.spec, "event", name)
+        const data = p.packFormat ? jd.jdpack(p.packFormat, values) : undefined
+        await this.sendEvent(p.identifier, data)
+    }
+}
+
+const REG_REGISTRATION = 0x181
+const REG_WALL_CLOCK = 0x182
+const REGISTERED = 2
+
+/** One handset port of the simulated board. */
+export class SimPort {
+    readonly handset: SpecServer
+    readonly line: SpecServer
+    readonly device: JDServerServiceProvider
+    /** The handset is off the hook (as the simulated person left it). */
+    offHook = false
+    private clockTimer: NodeJS.Timeout
+
+    constructor(
+        readonly index: number,
+        /** The extension this port serves (the board config's ports[index]). */
+        readonly extension: string,
+        specs: SimSpecs,
+        clock: SimClock,
+        onCommand: (port: SimPort, cmd: CommandInfo) => void
+    ) {
+        this.handset = new SpecServer(
+            specs.handset,
+            [{ code: REG_PORT, values: [index] }],
+            (name, values) =>
+                onCommand(this, { service: "handset", name, values })
+        )
+        this.line = new SpecServer(
+            specs.sipLine,
+            [
+                { code: REG_PORT, values: [index] },
+                { code: REG_REGISTRATION, values: [REGISTERED] },
+                { code: REG_WALL_CLOCK, values: [clock.unixSeconds()] },
+            ],
+            (name, values) =>
+                onCommand(this, { service: "sipLine", name, values })
+        )
+        const wallClock = this.line.register(REG_WALL_CLOCK)
+        this.clockTimer = setInterval(
+            () => wallClock.setValues([clock.unixSeconds()], true),
+            250
+        )
+        this.device = new jd.JDServerServiceProvider(
+            "dialguard-port",
+            [this.handset, this.line],
+            {
+                deviceId: "5e1a" + (0x100000000000 + index).toString(16),
+                deviceDescription: `DialGuard simulated port ${index} (${extension})`,
+            }
+        )
+    }
+
+    get deviceId() {
+        return this.device.deviceId
+    }
+
+    attach(bus: JDBus) {
+        bus.addServiceProvider(this.device)
+    }
+
+    detach(bus: JDBus) {
+        clearInterval(this.clockTimer)
+        bus.removeServiceProvider(this.device)
+    }
+
+    // What the person at the handset does.
+    async hook(offHook: boolean) {
+        this.offHook = offHook
+        await this.handset.event("hook", [offHook ? 1 : 0])
+    }
+    async key(k: string) {
+        await this.handset.event("key", [k])
+    }
+
+    // What the SIP line reports.
+    async incomingCall(caller: string, divertedFrom: string) {
+        await this.line.event("incoming_call", [caller, divertedFrom])
+    }
+    async remoteAnswered() {
+        await this.line.event("remote_answered")
+    }
+    async remoteHungUp() {
+        await this.line.event("remote_hung_up")
+    }
+    async callFailed(reason: number) {
+        await this.line.event("call_failed", [reason])
+    }
+}

@@ -1,0 +1,284 @@
+// Expectations: each waits (event-driven, up to a timeout) for a condition
+// on the record or the firmware's counters, and says what it saw when the
+// condition does not hold.
+
+import { Recorder, SimEvent } from "./record"
+import type { SimSession } from "./session"
+import type { Expectation } from "./scenario"
+
+export interface Check {
+    ok: boolean
+    /** What held, or expected vs what the record shows. */
+    message: string
+}
+
+/** Where in the record each expectation looks (ms since the session start). */
+export interface Marks {
+    /** Per extension: the last offHook / dial / answer step of that port. */
+    attempt: Record<string, number>
+    /** The last incoming-call step. */
+    call: number
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(1) + " s"
+
+function list(events: SimEvent[], field: string): string {
+    return events.map(e => `${e[field]} at ${secs(e.t)}`).join(", ")
+}
+
+/** What a port did since `since`: its dials, tones and the admin log lines naming it. */
+function portStory(rec: Recorder, ext: string, since: number): string {
+    const dials = rec.select("dial", ext, since)
+    const tones = rec.select("tone", ext, since).map(e => e.tone)
+    const logs = rec
+        .select("log", undefined, since)
+        .filter(e => String(e.line).includes(ext))
+        .map(e => JSON.stringify(e.line))
+    const parts = [
+        dials.length ? `dialled ${list(dials, "number")}` : "dialled nothing",
+        `tones: ${tones.length ? tones.join(", ") : "none"}`,
+    ]
+    if (logs.length) parts.push(`log: ${logs.slice(-3).join(" / ")}`)
+    return parts.join("; ")
+}
+
+/** Ring-on events at `ext` after its last incoming call before time `before`. */
+export function ringsAt(
+    rec: Recorder,
+    ext: string,
+    since: number,
+    before = Infinity
+): number | undefined {
+    const incoming = rec
+        .select("incoming", ext, since)
+        .filter(e => e.t <= before)
+    const last = incoming[incoming.length - 1]
+    if (!last) return undefined
+    return rec.select("ring", ext, last.t).filter(e => e.on && e.t <= before)
+        .length
+}
+
+function counterOk(
+    v: number,
+    e: { equals?: number; atLeast?: number; atMost?: number }
+) {
+    if (e.equals !== undefined && v !== e.equals) return false
+    if (e.atLeast !== undefined && v < e.atLeast) return false
+    if (e.atMost !== undefined && v > e.atMost) return false
+    return true
+}
+
+function counterWant(e: {
+    equals?: number
+    atLeast?: number
+    atMost?: number
+}) {
+    const w: string[] = []
+    if (e.equals !== undefined) w.push(`= ${e.equals}`)
+    if (e.atLeast !== undefined) w.push(`≥ ${e.atLeast}`)
+    if (e.atMost !== undefined) w.push(`≤ ${e.atMost}`)
+    return w.join(" and ")
+}
+
+export async function check(
+    s: SimSession,
+    exp: Expectation,
+    marks: Marks,
+    defaultTimeoutMs: number
+): Promise<Check> {
+    const rec = s.rec
+    const timeout = ("timeoutMs" in exp && exp.timeoutMs) || defaultTimeoutMs
+    const pass = (message: string): Check => ({ ok: true, message })
+    const fail = (message: string): Check => ({ ok: false, message })
+
+    if ("expectDialled" in exp) {
+        const { port, number } = exp.expectDialled
+        const since = marks.attempt[port] ?? 0
+        const hit = await rec.until(
+            () =>
+                rec.select("dial", port, since).find(e => e.number === number),
+            timeout
+        )
+        if (hit) return pass(`${port} dialled ${number} at ${secs(hit.t)}`)
+        return fail(
+            `${port} should have dialled ${number} within ${secs(timeout)}; ${portStory(rec, port, since)}`
+        )
+    }
+
+    if ("expectNotDialled" in exp) {
+        const { port, number, forMs = 2000 } = exp.expectNotDialled
+        const since = marks.attempt[port] ?? 0
+        const what = number ?? "anything"
+        const hit = await rec.until(
+            () =>
+                rec
+                    .select("dial", port, since)
+                    .find(e => number === undefined || e.number === number),
+            forMs
+        )
+        if (!hit)
+            return pass(`${port} did not dial ${what} (watched ${secs(forMs)})`)
+        return fail(
+            `${port} should not have dialled ${what}, but dialled ${hit.number} at ${secs(hit.t)}`
+        )
+    }
+
+    if ("expectRefused" in exp) {
+        const { port, code } = exp.expectRefused
+        const since = marks.attempt[port] ?? 0
+        const wordRe = code
+            ? new RegExp(`(^|[^A-Za-z])${code}([^A-Za-z]|$)`)
+            : undefined
+        const logLine = () =>
+            rec.select("log", undefined, since).find(e => {
+                const l = String(e.line)
+                return (
+                    l.includes(port) &&
+                    /refus/i.test(l) &&
+                    (!wordRe || wordRe.test(l))
+                )
+            })
+        const result = await rec.until(() => {
+            if (rec.select("dial", port, since).length) return "dialled"
+            const tone = rec
+                .select("tone", port, since)
+                .some(e => e.tone === "Unobtainable")
+            if (tone && (!code || logLine())) return "refused"
+            return undefined
+        }, timeout)
+        const what = code
+            ? `refused with code ${code}`
+            : "refused (Unobtainable tone)"
+        if (result === "refused") {
+            const line = logLine()
+            return pass(
+                `${port} ${what}${line ? `: ${JSON.stringify(line.line)}` : ""}`
+            )
+        }
+        return fail(
+            `${port} should have been ${what}; ${portStory(rec, port, since)}`
+        )
+    }
+
+    if ("expectTone" in exp) {
+        // The tone playing now (the last one ordered), not any tone so far.
+        const { port, tone } = exp.expectTone
+        const since = marks.attempt[port] ?? 0
+        const current = () => rec.select("tone", port, since).pop()
+        const hit = await rec.until(() => {
+            const t = current()
+            return t && t.tone === tone ? t : undefined
+        }, timeout)
+        if (hit) return pass(`${port} plays ${tone} (since ${secs(hit.t)})`)
+        const t = current()
+        const now = t
+            ? `it plays ${t.tone} (since ${secs(t.t)})`
+            : "it played no tone"
+        return fail(
+            `${port} should be playing the ${tone} tone; ${now}; ${portStory(rec, port, since)}`
+        )
+    }
+
+    if ("expectForwarded" in exp) {
+        const { from, to, afterRings } = exp.expectForwarded
+        const since = marks.call
+        const hit = await rec.until(
+            () =>
+                rec.select("redirect", from, since).find(e => e.target === to),
+            timeout
+        )
+        if (!hit) {
+            const other = rec.select("redirect", from, since)
+            const rings = ringsAt(rec, from, since) ?? 0
+            const did = other.length
+                ? `it redirected to ${list(other, "target")}`
+                : `no redirect (it rang ${rings} time(s)${
+                      rec.select("answer", from, since).length
+                          ? ", was answered"
+                          : ""
+                  })`
+            return fail(
+                `${from} should have forwarded the call to ${to}; ${did}`
+            )
+        }
+        const rings = ringsAt(rec, from, since, hit.t) ?? 0
+        if (afterRings !== undefined && rings !== afterRings)
+            return fail(
+                `${from} forwarded to ${to} at ${secs(hit.t)} after ${rings} ring(s), expected after ${afterRings}`
+            )
+        const arrived = await rec.until(
+            () => rec.select("incoming", to, hit.t).find(e => e.divertedFrom),
+            2000
+        )
+        const where = arrived
+            ? `, ringing at ${to} (diverted from ${arrived.divertedFrom})`
+            : ""
+        return pass(
+            `${from} forwarded to ${to} after ${rings} ring(s) at ${secs(hit.t)}${where}`
+        )
+    }
+
+    if ("expectAnswered" in exp) {
+        const { port } = exp.expectAnswered
+        const since = Math.min(marks.call, marks.attempt[port] ?? marks.call)
+        const hit = await rec.until(
+            () => rec.select("answer", port, since)[0],
+            timeout
+        )
+        if (hit) return pass(`${port} answered at ${secs(hit.t)}`)
+        const rings = ringsAt(rec, port, since)
+        return fail(
+            `${port} should have answered; ${rings === undefined ? "no call arrived" : `it rang ${rings} time(s)`}`
+        )
+    }
+
+    if ("expectCounter" in exp) {
+        const e = exp.expectCounter
+        let last: number | undefined
+        const ok = await rec.until(
+            async () => {
+                last = await s.admin.counter(e.name)
+                return counterOk(last, e) ? true : undefined
+            },
+            timeout,
+            300
+        )
+        if (ok) return pass(`counter ${e.name} = ${last}`)
+        return fail(`counter ${e.name} is ${last}, expected ${counterWant(e)}`)
+    }
+
+    if ("expectLog" in exp) {
+        const { contains } = exp.expectLog
+        const hit = await rec.until(
+            () =>
+                rec.select("log").find(e => String(e.line).includes(contains)),
+            timeout
+        )
+        if (hit)
+            return pass(`log at ${secs(hit.t)}: ${JSON.stringify(hit.line)}`)
+        const lines = rec
+            .select("log")
+            .slice(-5)
+            .map(e => JSON.stringify(e.line))
+        return fail(
+            `no admin log line contains ${JSON.stringify(contains)}; last lines: ${lines.join(" / ") || "none"}`
+        )
+    }
+
+    if ("expectPolicyVersion" in exp) {
+        const want = exp.expectPolicyVersion
+        let last: number | undefined
+        const ok = await rec.until(
+            async () => {
+                last = await s.admin.policyVersion()
+                return last === want ? true : undefined
+            },
+            timeout,
+            300
+        )
+        if (ok) return pass(`policy version ${want}`)
+        return fail(`policy version is ${last}, expected ${want}`)
+    }
+
+    return fail(`unknown expectation ${JSON.stringify(exp)}`)
+}

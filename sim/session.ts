@@ -1,0 +1,312 @@
+// One simulator session: the bus and firmware VM (bus.ts), the simulated
+// ports (devices.ts) on a jacdac-ts bus over TCP 8082, the exchange, the
+// admin client and the record. Used by the scenario runner and the
+// interactive prompt.
+
+import { jd } from "./jd"
+import type { JDBus, JDDevice } from "./jd"
+import { AdminClient, UploadKind } from "./admin"
+import { SimBus, VM_DEVICE_ID } from "./bus"
+import { SimClock, SimPort, startClock } from "./devices"
+import { Exchange } from "./exchange"
+import { Recorder, SimEvent } from "./record"
+import { SimSpecs, loadSpecs } from "./specs"
+import { SimError } from "./errors"
+import { quietConsole } from "./quiet"
+
+export interface RingCadence {
+    onMs: number
+    cycleMs: number
+}
+
+/** China: 1 s on / 4 s off, one ring per 5 s cycle. */
+export const CHINA_RING: RingCadence = { onMs: 1000, cycleMs: 5000 }
+
+export interface SessionOptions {
+    /** Firmware entry relative to the project root (default devs/main.ts). */
+    firmware?: string
+    /** Extensions of the simulated ports: ports[i] is served by port i. */
+    ports: string[]
+    ring?: RingCadence
+    board?: string
+    /** Log of devtools, the VM console and jacdac-ts chatter. */
+    logFile: string
+    /** Simulated wall clock start (ms since 1970, UTC). */
+    startTime?: number
+    /** Each recorded event, as it happens (verbose and interactive modes). */
+    onEvent?: (e: SimEvent) => void
+    keepWorkDir?: boolean
+    /** If the bus ports are taken, wait up to this long for them. */
+    portWaitMs?: number
+}
+
+const ADMIN_TIMEOUT_MS = 20000
+const BIND_TIMEOUT_MS = 10000
+/** After every port is taken on, before the first step. */
+const SETTLE_MS = 300
+
+/**
+ * jacdac-ts over TCP 8082, without frame CRC checks: TCP is reliable, and
+ * the WASM VM sends some multi-packet frames (role manager pipe data) with
+ * a wrong CRC, which jacdac-ts would drop.
+ */
+function tcpTransport() {
+    const t = jd.createNodeSocketTransport(8082, "127.0.0.1")
+    type Frames = { handleFrame(payload: Uint8Array, skipCrc?: boolean): void }
+    const f = t as unknown as Frames
+    const handleFrame = f.handleFrame.bind(t)
+    f.handleFrame = payload => handleFrame(payload, true)
+    return t
+}
+
+export class SimSession {
+    readonly rec = new Recorder()
+    bus!: SimBus
+    jdbus!: JDBus
+    specs!: SimSpecs
+    ports: SimPort[] = []
+    exchange!: Exchange
+    admin!: AdminClient
+    clock!: SimClock
+    /** Problems seen along the way: VM panics, unexpected exits. */
+    readonly problems: string[] = []
+    private restoreConsole?: () => void
+
+    private constructor(readonly opts: SessionOptions) {
+        if (opts.onEvent) this.rec.on("event", opts.onEvent)
+    }
+
+    get config() {
+        const ring = this.opts.ring ?? CHINA_RING
+        return {
+            board: this.opts.board ?? "sim-1",
+            ports: this.opts.ports,
+            ringOnMs: ring.onMs,
+            ringCycleMs: ring.cycleMs,
+        }
+    }
+
+    /**
+     * Starts everything with a clean flash, uploads the board configuration
+     * and restarts the firmware (a configuration takes effect at the next
+     * start); the firmware then has no policy (fail closed) until a policy
+     * is uploaded.
+     */
+    static async start(opts: SessionOptions): Promise<SimSession> {
+        const s = new SimSession(opts)
+        try {
+            await s.init()
+        } catch (e) {
+            await s.stop()
+            throw e
+        }
+        return s
+    }
+
+    private async init() {
+        const { rec, opts } = this
+        this.restoreConsole = quietConsole(opts.logFile)
+        this.bus = await SimBus.start({
+            firmware: opts.firmware,
+            logFile: opts.logFile,
+            keepWorkDir: opts.keepWorkDir,
+            portWaitMs: opts.portWaitMs,
+            onVmLine: line => {
+                rec.add("vm", { line })
+                // The runtime prints "start: <program>" each time the
+                // program (re)starts, after stopping the previous run.
+                if (/^start: /.test(line)) {
+                    this.programStarts++
+                    this.programStartBusTime = this.jdbus?.timestamp ?? 0
+                }
+                if (/\bpanic\b|unhandled exception|exception:/i.test(line)) {
+                    this.problems.push(`firmware: ${line}`)
+                    rec.add("vmError", { line })
+                }
+            },
+            onBusExit: code => {
+                this.problems.push(
+                    `the bus (devs devtools) exited on its own (code ${code})`
+                )
+                rec.add("busExit", { code })
+            },
+            onVmExit: code => {
+                this.problems.push(
+                    `the firmware VM exited on its own (code ${code})`
+                )
+                rec.add("vmExit", { code })
+            },
+        })
+        rec.add("started", {
+            firmware: this.bus.firmware,
+            timings: JSON.stringify(this.bus.timings),
+        })
+        this.specs = loadSpecs(this.bus.servicesFile)
+        this.jdbus = new jd.JDBus([tcpTransport()], {
+            services: this.specs.all,
+        })
+        this.jdbus.autoConnect = true
+        this.clock = startClock(opts.startTime)
+        this.exchange = new Exchange(rec, this.specs)
+        this.ports = opts.ports.map(
+            (ext, i) =>
+                new SimPort(i, ext, this.specs, this.clock, (p, cmd) =>
+                    this.exchange.onCommand(p, cmd)
+                )
+        )
+        this.exchange.setPorts(this.ports)
+        for (const p of this.ports) p.attach(this.jdbus)
+        this.admin = new AdminClient(this.jdbus, this.specs, rec)
+        this.watchForeignVms()
+        await this.jdbus.connect()
+        await this.boot(() => this.bus.startVm({ clearFlash: true }))
+        this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+        const r = await this.admin.upload("config", this.config)
+        if (!r.ok)
+            throw new SimError(
+                `the firmware refused the board configuration: ${r.message}`
+            )
+        await this.softRestart()
+    }
+
+    /**
+     * The bus ports are fixed, so a client of another simulator (a VM that
+     * lost its own devtools) can reconnect to ours and bind our ports.
+     */
+    private watchForeignVms() {
+        this.jdbus.on(jd.DEVICE_ANNOUNCE, (dev: JDDevice) => {
+            const vm = dev.services({
+                serviceClass: jd.SRV_DEVICE_SCRIPT_MANAGER,
+            })
+            if (!vm.length || dev.deviceId === VM_DEVICE_ID) return
+            this.problems.push(
+                `another DeviceScript VM (${dev.deviceId}) joined the bus: another simulator is running on this machine`
+            )
+            this.rec.add("foreignVm", { deviceId: dev.deviceId })
+        })
+    }
+
+    /** When the firmware (re)started, Date.now(). */
+    private startedAt = 0
+    /** How many times the VM printed "start: ...", and the bus time of the last. */
+    private programStarts = 0
+    private programStartBusTime = 0
+
+    /**
+     * Runs `start` (which starts or restarts the firmware), waits for the
+     * program to start anew, then for its DialguardAdmin service heard from
+     * since then (not the previous run's).
+     */
+    private async boot(start: () => Promise<void>) {
+        const before = this.programStarts
+        this.startedAt = Date.now()
+        await start()
+        const started = await this.rec.until(
+            () => (this.programStarts > before ? true : undefined),
+            ADMIN_TIMEOUT_MS,
+            50
+        )
+        if (!started)
+            throw new SimError(
+                `the firmware did not start within ${ADMIN_TIMEOUT_MS / 1000} s (see ${this.opts.logFile})`
+            )
+        await this.admin.waitReady(ADMIN_TIMEOUT_MS, this.programStartBusTime)
+    }
+
+    port(ext: string): SimPort {
+        const p = this.ports.find(p => p.extension === ext)
+        if (!p) {
+            const known = this.ports.map(p => p.extension).join(", ")
+            throw new SimError(
+                `no simulated port serves extension ${ext} (ports: ${known})`
+            )
+        }
+        return p
+    }
+
+    async upload(kind: UploadKind, json: unknown) {
+        return this.admin.upload(kind, json)
+    }
+
+    /**
+     * Port services the firmware has not taken on since it (re)started: not
+     * bound to one of its roles, or their `port` register never read (the
+     * firmware must read it to know which port a service is).
+     */
+    unreadyPorts(): string[] {
+        const roles = this.jdbus.roleManager?.roles ?? []
+        const since = this.startedAt
+        const missing: string[] = []
+        for (const p of this.ports)
+            for (const [what, srv] of [
+                ["handset", p.handset],
+                ["line", p.line],
+            ] as const) {
+                const bound = roles.some(
+                    r =>
+                        r.deviceId === p.deviceId &&
+                        r.serviceIndex === srv.serviceIndex
+                )
+                if (!bound) missing.push(`${p.extension} ${what} (not bound)`)
+                else if (srv.portReadAt < since)
+                    missing.push(`${p.extension} ${what} (port never read)`)
+            }
+        return missing
+    }
+
+    /**
+     * Waits until the firmware has taken on every simulated port, then a
+     * short settling time; resolves to what is still missing after the
+     * timeout ([] when all is well).
+     */
+    async waitPortsReady(timeoutMs = BIND_TIMEOUT_MS): Promise<string[]> {
+        const ok = await this.rec.until(
+            () => (this.unreadyPorts().length ? undefined : true),
+            timeoutMs,
+            100
+        )
+        const missing = ok ? [] : this.unreadyPorts()
+        if (ok) await new Promise(r => setTimeout(r, SETTLE_MS))
+        this.rec.add(
+            "portsReady",
+            missing.length ? { missing: missing.join(", ") } : {}
+        )
+        return missing
+    }
+
+    private resetPeople() {
+        for (const p of this.ports) p.offHook = false
+        this.exchange.hangUpOutside()
+    }
+
+    /** Power-cycles the board: kills the VM process and starts it again (flash kept). */
+    async restart() {
+        this.rec.add("restart", { how: "power" })
+        this.resetPeople()
+        await this.bus.stopVm()
+        await this.boot(() => this.bus.startVm())
+        this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+    }
+
+    /** The admin `restart` command: the firmware restarts itself in the same VM. */
+    async softRestart() {
+        this.rec.add("restart", { how: "admin" })
+        this.resetPeople()
+        await this.boot(() => this.admin.restart())
+        this.rec.add("ready", {})
+    }
+
+    async stop() {
+        try {
+            this.exchange?.stop()
+            this.admin?.dispose()
+            for (const p of this.ports) p.detach(this.jdbus)
+            await this.jdbus?.disconnect()
+            this.jdbus?.stop()
+        } catch {
+            // tearing down: nothing to report
+        }
+        await this.bus?.stop()
+        this.restoreConsole?.()
+    }
+}

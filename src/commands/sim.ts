@@ -1,0 +1,102 @@
+// `dialguard sim ...`: the DeviceScript simulator harness (sim/). `sim run`
+// plays scenario files against the firmware running in the DeviceScript VM.
+
+import { SimError } from "../../sim/errors"
+import type { RunOptions } from "../../sim/runner"
+import {
+    CliError,
+    Command,
+    EXIT_OK,
+    EXIT_FAIL,
+    parseOptions,
+    UsageError,
+} from "../command"
+
+const RUN_HELP = `Usage:
+  dialguard sim run [options] SCENARIO...
+
+Runs each scenario (a .json or .yaml file, or a directory of them) in turn:
+starts the Jacdac bus (devs devtools: ports 8081-8083, one simulator per
+machine), builds the firmware and runs it in the DeviceScript VM with a clean
+flash, hosts one simulated handset + SIP line per port, provisions the board
+(configuration, then the scenario's policy), plays the steps and checks the
+expectations. The format is described in sim/README.md.
+
+Options:
+  --firmware FILE     firmware entry, relative to the project root
+                      (default: the scenario's "firmware", else devs/main.ts)
+  --verbose, -v       print every event (keys, tones, rings, dials, log lines)
+  --keep              keep the simulator's work dir (build output, flash)
+  --wait-ports SECS   if another simulator holds the bus ports, wait for it
+                      up to SECS seconds instead of failing at once
+  -h, --help          show this help
+
+Each scenario's VM log and event record are written to
+.devicescript/sim/<scenario>.log and <scenario>.record.jsonl.
+
+Exit status: 0 when every expectation of every scenario held; 1 when one
+failed or a scenario could not run (each failure is printed: step, what was
+expected, what the record shows); 2 for usage errors.
+
+Examples:
+  dialguard sim run sim/scenarios/premium-blocked.json
+  dialguard sim run sim/scenarios
+  dialguard sim run --verbose sim/scenarios/forward-unanswered-chain.json
+`
+
+const OPTIONS = {
+    firmware: { type: "string" },
+    verbose: { type: "boolean", short: "v" },
+    keep: { type: "boolean" },
+    "wait-ports": { type: "string" },
+} as const
+
+const run: Command = {
+    name: "run",
+    summary:
+        "play simulator scenarios against the firmware in the DeviceScript VM",
+    help: RUN_HELP,
+    async run(args) {
+        const p = parseOptions(args, OPTIONS)
+        if (!p.positionals.length)
+            throw new UsageError(
+                "missing SCENARIO (a scenario file or directory, e.g. sim/scenarios)"
+            )
+        const opts: RunOptions = {
+            firmware: p.values["firmware"] as string | undefined,
+            verbose: p.values["verbose"] === true,
+            keepWorkDir: p.values["keep"] === true,
+        }
+        const wait = p.values["wait-ports"]
+        if (typeof wait === "string") {
+            const secs = Number(wait)
+            if (!(secs >= 0))
+                throw new UsageError(
+                    `--wait-ports needs a number of seconds, got "${wait}"`
+                )
+            opts.portWaitMs = secs * 1000
+        }
+        // Loaded on demand: jacdac-ts is not needed by the other commands.
+        const { runScenarioFiles } = await import("../../sim/run")
+        try {
+            const { code } = await runScenarioFiles(p.positionals, opts)
+            return code === 0 ? EXIT_OK : EXIT_FAIL
+        } catch (e) {
+            if (e instanceof SimError) throw new CliError(e.message, e.details)
+            throw e
+        }
+    },
+}
+
+export const sim: Command = {
+    name: "sim",
+    summary: "DeviceScript simulator: run scenarios against the firmware",
+    help: `The simulator runs the firmware in the DeviceScript VM with simulated
+handsets, SIP lines and a telephone exchange. For an interactive prompt
+(lift, press, call, answer, ...) use 'npm run sim'.
+
+Examples:
+  dialguard sim run sim/scenarios
+`,
+    subcommands: [run],
+}
