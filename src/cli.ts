@@ -11,10 +11,25 @@ import {
     EXIT_USAGE,
     UsageError,
 } from "./command"
+import { broker } from "./commands/broker"
+import { collect } from "./commands/collect"
 import { decide } from "./commands/decide"
+import { key } from "./commands/key"
 import { policy } from "./commands/policy"
+import { report } from "./commands/report"
+import { sim } from "./commands/sim"
+import { status } from "./commands/status"
 
-const COMMANDS: Command[] = [decide, policy]
+const COMMANDS: Command[] = [
+    decide,
+    policy,
+    key,
+    status,
+    report,
+    collect,
+    broker,
+    sim,
+]
 
 /** "  name   summary" rows for every leaf command under `cmds`. */
 function listCommands(cmds: Command[], prefix: string): string {

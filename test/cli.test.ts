@@ -441,7 +441,7 @@ describe.concurrent("usage errors exit 2 with a hint", () => {
     const cases: [string[], string][] = [
         [
             ["frobnicate"],
-            "dialguard: unknown command 'frobnicate' (expected one of: decide, policy)",
+            "dialguard: unknown command 'frobnicate' (expected one of: decide, policy, ",
         ],
         [
             ["decide", "--policy", HQ, "--handset", "8001", "110", "--colour"],

@@ -3,6 +3,7 @@
 
 import { Command } from "../command"
 import { policyCheck } from "./policyCheck"
+import { policyPush } from "./policyPush"
 
 export const policy: Command = {
     name: "policy",
@@ -14,6 +15,7 @@ export const policy: Command = {
 
 Examples:
   dialguard policy check sim/policies/hq.policy.json
+  dialguard policy push sim/policies/hq.policy.json --broker mqtt://127.0.0.1:1883 --key hq.key
 `,
-    subcommands: [policyCheck],
+    subcommands: [policyCheck, policyPush],
 }

@@ -1,0 +1,200 @@
+// `dialguard collect`: the daemon that keeps the long-distance register.
+
+import {
+    CliError,
+    Command,
+    EXIT_FAIL,
+    EXIT_OK,
+    parseOptions,
+    required,
+    UsageError,
+} from "../command"
+import {
+    BROKER_HELP,
+    BROKER_OPTIONS,
+    brokerSettings,
+    describeConnectError,
+    FleetConnection,
+} from "../fleet/broker"
+import { CallRegister, handleCallMessage, lockDir } from "../fleet/collect"
+import type { MqttClient } from "mqtt"
+import { noPositionals, siteOption } from "../fleet/options"
+import { duration } from "../fleet/report"
+import { beijingTime, callsFilter, isBoardId } from "../fleet/topics"
+
+const HELP = `Usage:
+  dialguard collect --broker URL --site ID --out DIR [--client-id ID]
+                    [broker options]
+
+Runs until stopped (Ctrl-C, SIGTERM), appending every long-distance call
+record the boards of site ID publish (dialguard/<site>/<board>/calls) to
+DIR/calls-YYYY-MM.jsonl, one JSON object a line, the month being that of
+the call's start in Beijing time (calls-unknown.jsonl when the board did not
+know the time). 'dialguard report --calls DIR' reads these files.
+
+Records are de-duplicated by their "id": a board resends a record it is not
+sure arrived, and the ids already in DIR are read at start-up, so a resend
+is ignored even across restarts. A record is acknowledged to the broker
+only once it is on disk. The collector uses a persistent MQTT session
+(client id dialguard-collect-<site>, clean session off): while it is
+stopped the broker keeps the records for it (mosquitto: up to
+max_queued_messages, 1000 by default; raise it, and enable persistence to
+survive broker restarts). Run one collector per site: a second one with the
+same client id would take the session over (a lock file stops two writing
+the same DIR).
+
+Each new record is logged on stdout; duplicates, bad records and
+connection changes on stderr. Once connected it reconnects by itself.
+
+Options:
+  --site ID          site id (a-z 0-9 -)
+  --out DIR          register folder (created if missing)
+  --client-id ID     MQTT client id (default dialguard-collect-<site>)
+${BROKER_HELP}
+  -h, --help         show this help
+
+Exit status: 0 stopped by a signal; 1 broker unreachable at start-up or
+refusing the login, DIR not usable, a record could not be written (it stays
+queued on the broker); 2 usage error.
+
+Example:
+  dialguard collect --broker mqtt://127.0.0.1:1883 --site hq --out /var/lib/dialguard/hq
+    2026-11-03 14:05:09  8001 -> 01012345678  domestic  2:05  desk-a-17
+`
+
+const OPTIONS = {
+    ...BROKER_OPTIONS,
+    site: { type: "string" },
+    out: { type: "string" },
+    "client-id": { type: "string" },
+} as const
+
+const log = (line: string) =>
+    process.stderr.write(`dialguard collect: ${line}\n`)
+
+export const collect: Command = {
+    name: "collect",
+    summary:
+        "daemon: append every long-distance call record to DIR/calls-YYYY-MM.jsonl",
+    help: HELP,
+    async run(args) {
+        const p = parseOptions(args, OPTIONS)
+        noPositionals(p)
+        const broker = brokerSettings(p)
+        const site = siteOption(p) ?? required(p, "site", "ID (the site id)")
+        const dir = required(p, "out", "DIR (the register folder)")
+        const clientId =
+            (p.values["client-id"] as string | undefined) ??
+            `dialguard-collect-${site}`
+        if (!isBoardId(clientId) || clientId.length > 23 * 4)
+            throw new UsageError(`bad --client-id ${JSON.stringify(clientId)}`)
+
+        let reg: CallRegister
+        let unlock = () => {}
+        try {
+            unlock = lockDir(dir)
+            reg = new CallRegister(dir)
+        } catch (e) {
+            unlock()
+            if (e instanceof CliError) throw e
+            throw new CliError(
+                `cannot use register folder ${dir}: ${(e as Error).message}`
+            )
+        }
+        for (const w of reg.warnings) log(`warning: ${w}`)
+        let added = 0
+        let fatal: string | undefined
+        let stop: (code: number) => void = () => {}
+        const stopped = new Promise<number>(resolve => (stop = resolve))
+
+        // Acknowledge a record only after it is written (mqtt.js sends the
+        // PUBACK when `callback` is called).
+        const handleMessage: MqttClient["handleMessage"] = (
+            packet,
+            callback
+        ) => {
+            if (fatal) return // never acknowledged: the broker keeps it
+            const payload = Buffer.isBuffer(packet.payload)
+                ? packet.payload
+                : Buffer.from(packet.payload)
+            let h
+            try {
+                h = handleCallMessage(reg, packet.topic, payload)
+            } catch (e) {
+                fatal = `cannot write to ${dir}: ${(e as Error).message}`
+                log(
+                    `error: ${fatal}; stopping (the record stays queued on the broker)`
+                )
+                stop(EXIT_FAIL)
+                return
+            }
+            const r = h.record
+            if (h.result === "new" && r) {
+                added++
+                process.stdout.write(
+                    `${beijingTime(r.start) || "(time unknown)     "}  ${r.handset} -> ${r.number}  ${r.category}  ${duration(r.seconds)}  ${r.id}\n`
+                )
+            } else if (h.result === "duplicate")
+                log(`duplicate ${r!.id} ignored`)
+            else if (h.result === "conflict")
+                log(
+                    `warning: record id ${r!.id} was stored before with other content; ignored ` +
+                        `(board sequence numbers must never restart)`
+                )
+            else
+                log(
+                    `warning: bad record on ${packet.topic} ignored: ${h.error}`
+                )
+            callback()
+        }
+        const stored = reg.size
+        let conn: FleetConnection
+        try {
+            conn = await FleetConnection.connect(broker, {
+                clientId,
+                clean: false,
+                reconnect: true,
+                handleMessage,
+            })
+        } catch (e) {
+            reg.close()
+            unlock()
+            throw e
+        }
+        const client = conn.client
+        let online = true
+        client.on("offline", () => {
+            if (online) log(`lost the connection to ${conn.url}; reconnecting`)
+            online = false
+        })
+        client.on("connect", () => {
+            if (!online) log(`reconnected to ${conn.url}`)
+            online = true
+        })
+        client.on("error", e => {
+            // refused logins do not get better by retrying
+            if (typeof (e as { code?: unknown }).code === "number") {
+                log(`error: ${describeConnectError(conn.settings, e)}`)
+                stop(EXIT_FAIL)
+            }
+        })
+        process.once("SIGINT", () => stop(EXIT_OK))
+        process.once("SIGTERM", () => stop(EXIT_OK))
+        try {
+            await conn.subscribe([callsFilter(site)])
+            log(
+                `collecting the call records of site ${site} from ${conn.url} into ${dir} ` +
+                    `(${stored} records already there)`
+            )
+            const code = await stopped
+            log(
+                `stopped; ${added} new record${added === 1 ? "" : "s"} this run`
+            )
+            return code
+        } finally {
+            await conn.close()
+            reg.close()
+            unlock()
+        }
+    },
+}

@@ -1,0 +1,183 @@
+// `dialguard policy push FILE`: sign a policy, publish it to the site's
+// boards over MQTT and report what each board did with it.
+
+import { Command, EXIT_OK, parseOptions, required } from "../command"
+import {
+    BROKER_HELP,
+    BROKER_OPTIONS,
+    brokerSettings,
+    FleetConnection,
+    randomClientId,
+} from "../fleet/broker"
+import { onePositional, parseDuration, siteOption } from "../fleet/options"
+import { preparePush, Progress, push, PushOutcome } from "../fleet/push"
+import { keyFileTooOpen, readKeyFile } from "../fleet/sign"
+import { renderTable } from "../fleet/table"
+
+export const EXIT_REJECTED = 3
+export const EXIT_UNCONFIRMED = 4
+export const EXIT_NO_BOARDS = 5
+
+const HELP = `Usage:
+  dialguard policy push FILE --broker URL --key KEYFILE [--site ID]
+                        [--timeout 30s] [--json] [broker options]
+
+Validates the policy in FILE exactly as the boards do (nothing is published
+if it has any problem), signs it with the site key and publishes it,
+retained, to dialguard/<site>/policy. Then it follows the retained state of
+every known board of the site (dialguard/<site>/<board>/state) until each
+board has applied it, refused it, is offline, or --timeout passes, and
+prints one row per board: board, result (applied, rejected, offline,
+no answer), detail (e.g. the board's reason for refusing).
+
+A board that is offline gets the policy when it reconnects (the message is
+retained). The broker's current policy is checked first: boards only move
+forward, so a version lower than the one on the broker, or the same version
+with different content, is refused. Re-pushing the same file is harmless.
+
+The message is {"v":1,"site","version","policy","sig"}: "policy" is the
+policy as compact JSON text, "sig" the hex HMAC-SHA256 of that text under
+the site key; at most 16000 bytes (the boards' limit), checked before
+anything is sent.
+
+Options:
+  FILE               policy file (.json, or .yaml/.yml)
+  --key KEYFILE      site key file (64 hex digits; 'dialguard key new')
+  --site ID          site id (a-z 0-9 -); default: the policy's site.name
+                     lower-cased, other characters as "-" ("HQ" -> "hq")
+  --timeout T        how long to wait for the boards (default 30s; 2m, 500ms)
+  --json             print {"site","version","topic","bytes","boards":[
+                     {"board","result","detail","online","policyVersion"}],
+                     "warnings":[...]} instead of the table
+${BROKER_HELP}
+  -h, --help         show this help
+
+While waiting, a progress line on stderr (when it is a terminal) counts the
+boards that applied, refused, are offline and are still awaited.
+
+Exit status: 0 every known board applied the policy; 3 a board rejected it;
+4 none rejected but some did not confirm (offline, no answer); 5 no boards
+known for the site (published anyway: boards get it when they connect);
+1 nothing published (invalid policy, bad key file, message too large,
+broker unreachable or refusing the login), 2 usage error.
+
+Examples:
+  dialguard policy push sim/policies/hq.policy.json --broker mqtt://127.0.0.1:1883 --key hq.key
+    site hq: policy version 3 published to mqtt://127.0.0.1:1883 (1011 bytes, retained)
+    board   result    detail
+    desk-a  applied   version 3
+    desk-b  rejected  version 3 refused: signature does not match the site key
+    2 boards: 1 applied, 1 rejected
+  DIALGUARD_MQTT_PASSWORD=... dialguard policy push site.yaml --broker mqtts://mqtt.example.cn \\
+      --ca ca.pem --username admin --key hq.key --site hq --timeout 2m --json
+`
+
+const OPTIONS = {
+    ...BROKER_OPTIONS,
+    key: { type: "string" },
+    site: { type: "string" },
+    timeout: { type: "string" },
+    json: { type: "boolean" },
+} as const
+
+function summary(o: PushOutcome): string {
+    const n = o.boards.length
+    const count = (r: string) => o.boards.filter(b => b.result === r).length
+    const parts = ["applied", "rejected", "offline", "no answer"]
+        .map(r => [r, count(r)] as const)
+        .filter(([r, c]) => c > 0 || r === "applied")
+        .map(([r, c]) => `${c} ${r}`)
+    return `${n} board${n === 1 ? "" : "s"}: ${parts.join(", ")}`
+}
+
+export function exitCodeOf(o: PushOutcome): number {
+    if (o.boards.length === 0) return EXIT_NO_BOARDS
+    if (o.boards.some(b => b.result === "rejected")) return EXIT_REJECTED
+    if (o.boards.some(b => b.result !== "applied")) return EXIT_UNCONFIRMED
+    return EXIT_OK
+}
+
+/** A progress line that rewrites itself on a terminal. */
+function progressLine(version: number, site: string) {
+    const err = process.stderr
+    if (!err.isTTY) return { update: undefined, clear: () => {} }
+    let shown = ""
+    return {
+        update: (p: Progress) => {
+            const line =
+                `pushing version ${version} to site ${site}: ${p.applied} applied, ${p.rejected} rejected, ` +
+                `${p.offline} offline, ${p.waiting} waiting (${p.secondsLeft} s left)`
+            if (line !== shown) err.write(`\r\x1b[K${line}`)
+            shown = line
+        },
+        clear: () => {
+            if (shown) err.write("\r\x1b[K")
+        },
+    }
+}
+
+export const policyPush: Command = {
+    name: "push",
+    summary:
+        "sign a policy and publish it to a site's boards; show who applied it",
+    help: HELP,
+    async run(args) {
+        const p = parseOptions(args, OPTIONS)
+        const file = onePositional(p, "FILE (the policy file to push)")
+        const keyFile = required(p, "key", "KEYFILE (the site key file)")
+        const broker = brokerSettings(p)
+        const site = siteOption(p)
+        const timeout = p.values["timeout"]
+        const timeoutMs =
+            typeof timeout === "string"
+                ? parseDuration(timeout, "--timeout")
+                : 30000
+        const json = p.values["json"] === true
+
+        const key = readKeyFile(keyFile)
+        const mode = keyFileTooOpen(keyFile)
+        if (mode !== undefined)
+            process.stderr.write(
+                `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
+            )
+        const prep = preparePush(file, key, site)
+        const conn = await FleetConnection.connect(broker, {
+            clientId: randomClientId("push"),
+        })
+        const progress = progressLine(prep.version, prep.site)
+        let outcome: PushOutcome
+        try {
+            outcome = await push(conn, prep, timeoutMs, progress.update)
+        } finally {
+            progress.clear()
+            await conn.close()
+        }
+        for (const w of outcome.warnings)
+            process.stderr.write(`dialguard: warning: ${w}\n`)
+        const code = exitCodeOf(outcome)
+        if (code === EXIT_NO_BOARDS)
+            process.stderr.write(
+                `dialguard: warning: no boards known for site ${prep.site} (no retained state under dialguard/${prep.site}/): ` +
+                    `the policy is published and boards get it when they connect; check --site if boards should be there\n`
+            )
+        if (json) {
+            process.stdout.write(JSON.stringify(outcome) + "\n")
+            return code
+        }
+        const head =
+            `site ${prep.site}: policy version ${prep.version} published to ${conn.url} (${prep.bytes} bytes, retained)` +
+            (outcome.previous === prep.version ? ", same as before" : "")
+        const out = [head]
+        if (outcome.boards.length)
+            out.push(
+                renderTable(
+                    ["board", "result", "detail"],
+                    outcome.boards.map(b => [b.board, b.result, b.detail])
+                ).trimEnd(),
+                summary(outcome)
+            )
+        else out.push("no boards known for this site")
+        process.stdout.write(out.join("\n") + "\n")
+        return code
+    },
+}

@@ -1,0 +1,158 @@
+// `dialguard report`: a site's month, per handset and department, with the
+// premium-line attempts and the long-distance register.
+
+import { Policy } from "../../devs/policy/types"
+import { CliError, Command, EXIT_OK, parseOptions, required } from "../command"
+import {
+    BROKER_HELP,
+    BROKER_OPTIONS,
+    brokerSettings,
+    FleetConnection,
+    randomClientId,
+} from "../fleet/broker"
+import { monthOption, noPositionals, siteOption } from "../fleet/options"
+import {
+    buildReport,
+    readCounters,
+    readRegister,
+    RegisterError,
+} from "../fleet/report"
+import { renderReportText, writeReportCsv } from "../fleet/reportFormat"
+import { CallRecord } from "../fleet/topics"
+import { loadPolicy } from "../policyFile"
+
+const HELP = `Usage:
+  dialguard report --broker URL --site ID --month YYYY-MM [--policy FILE]
+                   [--calls DIR] [--csv FILE] [--json] [broker options]
+
+The month of site ID, from the boards' retained counters
+(dialguard/<site>/<board>/counters/<YYYY-MM>, summed over boards):
+- per handset: calls and minutes by category (local, mobile, domestic,
+  international, ...) for the bill split (rule (二)3.7), blocked
+  premium-line attempts (rule (一)5: the handset is named for the fine),
+  other blocked attempts, the share of incoming calls answered within three
+  rings (rule (一)8: on time / (on time + late)), forwarded and missed calls;
+- per department, the same summed (needs --policy to map extensions to
+  departments; extensions not in it are grouped as "(not in policy)");
+- the premium-line attempts, most first;
+- the long-distance register (rule (一)4): handset, number, start in
+  Beijing time, duration, from the files 'dialguard collect' writes (call
+  records are not retained on the broker, so only a running collector sees
+  them all). Without --calls the register is left out.
+
+Months are Beijing time. Calls a board made before it knew the date are
+counted under month "unknown"; the report points them out
+(--month unknown shows them).
+
+Options:
+  --site ID          site id (a-z 0-9 -)
+  --month YYYY-MM    the month, e.g. 2026-11
+  --policy FILE      the site's policy: handset names and departments
+  --calls DIR        the folder 'dialguard collect --out DIR' writes
+                     (reads DIR/calls-YYYY-MM.jsonl)
+  --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
+                     FILE-departments.csv (with --policy) and
+                     FILE-long-distance.csv (with --calls); "FILE.csv" may be
+                     given, the .csv is dropped first. UTF-8 with BOM, CRLF,
+                     quoted as RFC 4180; numbers dialled are written as
+                     ="0105..." so that Excel keeps the leading 0
+  --json             print the report as JSON instead of the tables
+${BROKER_HELP}
+  -h, --help         show this help
+
+Exit status: 0 report printed (also when no board has counters for the
+month: a warning says so); 1 broker unreachable, unreadable policy or call
+folder, CSV not writable; 2 usage error.
+
+Example:
+  dialguard report --broker mqtt://127.0.0.1:1883 --site hq --month 2026-11 \\
+      --policy sim/policies/hq.policy.json --calls /var/lib/dialguard/hq --csv hq-2026-11.csv
+`
+
+const OPTIONS = {
+    ...BROKER_OPTIONS,
+    site: { type: "string" },
+    month: { type: "string" },
+    policy: { type: "string" },
+    calls: { type: "string" },
+    csv: { type: "string" },
+    json: { type: "boolean" },
+} as const
+
+export const report: Command = {
+    name: "report",
+    summary:
+        "a month per handset and department, premium attempts, long-distance register (table, CSV, JSON)",
+    help: HELP,
+    async run(args) {
+        const p = parseOptions(args, OPTIONS)
+        noPositionals(p)
+        const broker = brokerSettings(p)
+        const site = siteOption(p) ?? required(p, "site", "ID (the site id)")
+        const month = monthOption(p)
+        const policyFile = p.values["policy"] as string | undefined
+        const callsDir = p.values["calls"] as string | undefined
+        const csv = p.values["csv"] as string | undefined
+
+        let policy: { file: string; policy: Policy } | undefined
+        if (policyFile)
+            policy = { file: policyFile, policy: loadPolicy(policyFile).policy }
+        const warnings: string[] = []
+        let register: { file: string; calls: CallRecord[] } | undefined
+        if (callsDir) {
+            try {
+                register = readRegister(callsDir, month, warnings)
+            } catch (e) {
+                if (e instanceof RegisterError) throw new CliError(e.message)
+                throw e
+            }
+        }
+        const conn = await FleetConnection.connect(broker, {
+            clientId: randomClientId("report"),
+        })
+        let counters
+        try {
+            counters = await readCounters(conn, site, month)
+        } finally {
+            await conn.close()
+        }
+        if (counters.acc.messages === 0)
+            warnings.push(
+                `no board has counters for ${month} under dialguard/${site}/ (wrong --site or --month?)`
+            )
+        const r = buildReport({
+            site,
+            month,
+            acc: counters.acc,
+            unknownMonth: counters.unknownMonth,
+            policy,
+            register,
+            warnings,
+        })
+        for (const w of r.warnings)
+            process.stderr.write(`dialguard: warning: ${w}\n`)
+        if (csv) {
+            let files: string[]
+            try {
+                files = writeReportCsv(r, csv)
+            } catch (e) {
+                const err = e as NodeJS.ErrnoException
+                const why =
+                    err.code === "ENOENT"
+                        ? "no such folder"
+                        : err.code === "EACCES"
+                          ? "permission denied"
+                          : err.message
+                throw new CliError(
+                    `cannot write CSV ${err.path ?? csv}: ${why}`
+                )
+            }
+            for (const f of files)
+                process.stderr.write(`dialguard: wrote ${f}\n`)
+        }
+        process.stdout.write(
+            p.values["json"] ? JSON.stringify(r) + "\n" : renderReportText(r)
+        )
+        return EXIT_OK
+    },
+}

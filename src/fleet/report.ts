@@ -1,0 +1,396 @@
+// `report`: a site's month for finance and the admin office, from the
+// boards' retained counters (rules (二)3.7 bill split, (一)5 premium-line
+// attempts, (一)8 three rings) and the long-distance register that
+// `dialguard collect` keeps (rule (一)4).
+
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { Policy } from "../../devs/policy/types"
+import {
+    BLOCKED_CODES,
+    CALL_CATEGORIES,
+    INCOMING_OUTCOMES,
+} from "../../devs/phone/counters"
+import { FleetConnection } from "./broker"
+import {
+    CallRecord,
+    CounterNames,
+    HandsetCounters,
+    UNKNOWN_MONTH,
+    beijingTime,
+    checkCallRecord,
+    checkCounters,
+    countersFilter,
+    parsePayload,
+    parseTopic,
+} from "./topics"
+
+export const NAMES: CounterNames = {
+    categories: CALL_CATEGORIES as string[],
+    codes: BLOCKED_CODES as string[],
+    outcomes: INCOMING_OUTCOMES as string[],
+}
+
+/** Chinese names of the call categories, for finance. */
+export const CATEGORY_ZH: Record<string, string> = {
+    internal: "内线",
+    emergency: "紧急",
+    local: "市话",
+    mobile: "手机",
+    domestic: "国内长途",
+    international: "国际长途",
+    tollfree: "免费电话",
+    service: "服务号码",
+}
+
+export const NOT_IN_POLICY = "(not in policy)"
+
+function zeros(names: string[]): Record<string, number> {
+    const r: Record<string, number> = {}
+    for (const n of names) r[n] = 0
+    return r
+}
+
+export function emptyCounters(): HandsetCounters {
+    return {
+        calls: zeros(NAMES.categories),
+        seconds: zeros(NAMES.categories),
+        blocked: zeros(NAMES.codes),
+        incoming: zeros(NAMES.outcomes),
+    }
+}
+
+function addInto(to: HandsetCounters, from: HandsetCounters) {
+    for (const k of ["calls", "seconds", "blocked", "incoming"] as const)
+        for (const n of Object.keys(from[k]))
+            to[k][n] = (to[k][n] ?? 0) + from[k][n]
+}
+
+const sum = (r: Record<string, number>) =>
+    Object.values(r).reduce((a, b) => a + b, 0)
+
+/**
+ * Sums counters messages per handset over boards. The same handset may
+ * appear on several boards (moved mid-month): its counts add up.
+ */
+export class CountersAccumulator {
+    readonly handsets = new Map<string, HandsetCounters>()
+    /** Boards per handset. */
+    readonly boardsOf = new Map<string, Set<string>>()
+    readonly boards = new Set<string>()
+    readonly warnings: string[] = []
+    messages = 0
+
+    /** Adds one counters message (topic decides board and month). */
+    add(board: string, month: string, payload: Buffer | string): boolean {
+        const text =
+            typeof payload === "string" ? payload : payload.toString("utf8")
+        const p = parsePayload(text)
+        const unknown: string[] = []
+        const c =
+            p.value !== undefined
+                ? checkCounters(p.value, NAMES, unknown)
+                : { error: p.error }
+        const where = `counters of board ${board} for ${month}`
+        if (!c.value) {
+            this.warnings.push(`${where}: ignored: ${c.error}`)
+            return false
+        }
+        if (unknown.length)
+            this.warnings.push(
+                `${where}: unknown keys left out: ${unknown.join(", ")}`
+            )
+        if (c.value.month !== month)
+            this.warnings.push(
+                `${where}: the message says month ${JSON.stringify(c.value.month)}`
+            )
+        this.messages++
+        this.boards.add(board)
+        for (const [ext, h] of Object.entries(c.value.handsets)) {
+            let to = this.handsets.get(ext)
+            if (!to) this.handsets.set(ext, (to = emptyCounters()))
+            addInto(to, h)
+            let b = this.boardsOf.get(ext)
+            if (!b) this.boardsOf.set(ext, (b = new Set()))
+            b.add(board)
+        }
+        return true
+    }
+}
+
+export interface Row extends HandsetCounters {
+    totalCalls: number
+    totalSeconds: number
+    premium: number
+    otherBlocked: number
+    /** onTime / (onTime + late) in %, one decimal; undefined when nothing was answered. */
+    onTimePercent?: number
+}
+
+export interface HandsetRow extends Row {
+    extension: string
+    name: string
+    department: string
+    departmentName: string
+    boards: string[]
+}
+
+export interface DepartmentRow extends Row {
+    id: string
+    name: string
+    handsets: number
+}
+
+export interface RegisterEntry extends CallRecord {
+    /** Beijing time of start, "" when unknown. */
+    time: string
+    department: string
+}
+
+export interface Report {
+    site: string
+    month: string
+    boards: string[]
+    policy?: { file: string; version: number }
+    handsets: HandsetRow[]
+    /** Only with a policy (extensions → departments). */
+    departments?: DepartmentRow[]
+    /** Handsets with blocked premium-line attempts, most first (rule (一)5). */
+    premium: {
+        extension: string
+        name: string
+        department: string
+        attempts: number
+    }[]
+    /** Only with a register folder. */
+    register?: {
+        file: string
+        calls: RegisterEntry[]
+        /** Long-distance calls the boards counted this month. */
+        counted: number
+    }
+    /** Boards with counters of calls made before they knew the date. */
+    unknownMonth: { board: string; calls: number }[]
+    warnings: string[]
+}
+
+function rowOf(c: HandsetCounters): Row {
+    const onTime = c.incoming["onTime"] ?? 0
+    const late = c.incoming["late"] ?? 0
+    return {
+        ...c,
+        totalCalls: sum(c.calls),
+        totalSeconds: sum(c.seconds),
+        premium: c.blocked["premium"] ?? 0,
+        otherBlocked: sum(c.blocked) - (c.blocked["premium"] ?? 0),
+        onTimePercent:
+            onTime + late > 0
+                ? Math.round((onTime / (onTime + late)) * 1000) / 10
+                : undefined,
+    }
+}
+
+/** Extensions in policy order first, then the others numerically. */
+function orderExtensions(exts: string[], policy?: Policy): string[] {
+    const order = new Map(policy?.handsets.map((h, i) => [h.extension, i]))
+    return exts.sort((a, b) => {
+        const ia = order.get(a) ?? Infinity
+        const ib = order.get(b) ?? Infinity
+        if (ia !== ib) return ia - ib
+        return a.length - b.length || a.localeCompare(b)
+    })
+}
+
+/** Reads DIR/calls-<month>.jsonl (de-duplicated by id). */
+export function readRegister(
+    dir: string,
+    month: string,
+    warnings: string[]
+): { file: string; calls: CallRecord[] } {
+    const file = join(dir, `calls-${month}.jsonl`)
+    if (!existsSync(dir))
+        throw new RegisterError(`call register folder ${dir} does not exist`)
+    if (!existsSync(file)) {
+        warnings.push(
+            `no call register file ${file}: no long-distance calls collected for ${month}`
+        )
+        return { file, calls: [] }
+    }
+    const seen = new Set<string>()
+    const calls: CallRecord[] = []
+    readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+            if (line.trim() === "") return
+            const p = parsePayload(line)
+            const c =
+                p.value !== undefined
+                    ? checkCallRecord(p.value)
+                    : { error: p.error }
+            if (!c.value) {
+                warnings.push(`${file}:${i + 1}: skipped: ${c.error}`)
+                return
+            }
+            if (seen.has(c.value.id)) return
+            seen.add(c.value.id)
+            calls.push(c.value)
+        })
+    return { file, calls }
+}
+
+export class RegisterError extends Error {}
+
+export interface ReportInput {
+    site: string
+    month: string
+    acc: CountersAccumulator
+    unknownMonth: { board: string; calls: number }[]
+    policy?: { file: string; policy: Policy }
+    register?: { file: string; calls: CallRecord[] }
+    warnings: string[]
+}
+
+export function buildReport(input: ReportInput): Report {
+    const { acc, policy } = input
+    const byExt = new Map(policy?.policy.handsets.map(h => [h.extension, h]))
+    const deptName = new Map(
+        policy?.policy.departments.map(d => [d.id, d.name])
+    )
+    const deptOf = (ext: string) =>
+        byExt.get(ext)?.department ?? (policy ? NOT_IN_POLICY : "")
+    // with a policy every handset is listed, those without calls too
+    const exts = new Set(acc.handsets.keys())
+    for (const h of policy?.policy.handsets ?? []) exts.add(h.extension)
+    const handsets: HandsetRow[] = orderExtensions(
+        [...exts],
+        policy?.policy
+    ).map(ext => {
+        const h = byExt.get(ext)
+        const department = deptOf(ext)
+        return {
+            extension: ext,
+            name: h?.name ?? "",
+            department,
+            departmentName: deptName.get(department) ?? "",
+            boards: [...(acc.boardsOf.get(ext) ?? [])].sort(),
+            ...rowOf(acc.handsets.get(ext) ?? emptyCounters()),
+        }
+    })
+    let departments: DepartmentRow[] | undefined
+    if (policy) {
+        const ids = policy.policy.departments.map(d => d.id)
+        if (handsets.some(h => h.department === NOT_IN_POLICY))
+            ids.push(NOT_IN_POLICY)
+        departments = ids.map(id => {
+            const members = handsets.filter(h => h.department === id)
+            const total = emptyCounters()
+            for (const m of members) addInto(total, m)
+            return {
+                id,
+                name: deptName.get(id) ?? "",
+                handsets: members.length,
+                ...rowOf(total),
+            }
+        })
+    }
+    const premium = handsets
+        .filter(h => h.premium > 0)
+        .map(h => ({
+            extension: h.extension,
+            name: h.name,
+            department: h.departmentName || h.department,
+            attempts: h.premium,
+        }))
+        .sort((a, b) => b.attempts - a.attempts)
+    let register: Report["register"]
+    if (input.register) {
+        const calls = input.register.calls
+            .map(c => ({
+                ...c,
+                time: beijingTime(c.start),
+                department:
+                    deptName.get(deptOf(c.handset)) || deptOf(c.handset),
+            }))
+            .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))
+        const counted = handsets.reduce(
+            (n, h) =>
+                n +
+                (h.calls["domestic"] ?? 0) +
+                (h.calls["international"] ?? 0),
+            0
+        )
+        register = { file: input.register.file, calls, counted }
+    }
+    return {
+        site: input.site,
+        month: input.month,
+        boards: [...acc.boards].sort(),
+        policy: policy
+            ? { file: policy.file, version: policy.policy.version }
+            : undefined,
+        handsets,
+        departments,
+        premium,
+        register,
+        unknownMonth: input.unknownMonth,
+        warnings: [...input.warnings, ...acc.warnings],
+    }
+}
+
+/**
+ * Reads the retained counters of every board of `site` for `month` (and
+ * for "unknown", to point out calls the month cannot include).
+ */
+export async function readCounters(
+    conn: FleetConnection,
+    site: string,
+    month: string
+): Promise<{
+    acc: CountersAccumulator
+    unknownMonth: { board: string; calls: number }[]
+}> {
+    const filters = [countersFilter(site, month)]
+    if (month !== UNKNOWN_MONTH)
+        filters.push(countersFilter(site, UNKNOWN_MONTH))
+    const retained = await conn.readRetained(filters, site)
+    const acc = new CountersAccumulator()
+    const unknownMonth: { board: string; calls: number }[] = []
+    for (const topic of [...retained.keys()].sort()) {
+        const t = parseTopic(topic)
+        if (t?.kind !== "counters" || !t.board) continue
+        const payload = retained.get(topic)!
+        if (t.month === month) {
+            acc.add(t.board, month, payload)
+            continue
+        }
+        const one = new CountersAccumulator()
+        if (one.add(t.board, UNKNOWN_MONTH, payload)) {
+            let calls = 0
+            for (const h of one.handsets.values()) calls += sum(h.calls)
+            if (calls > 0) unknownMonth.push({ board: t.board, calls })
+        }
+        acc.warnings.push(...one.warnings)
+    }
+    return { acc, unknownMonth }
+}
+
+// ---------------------------------------------------------------- rendering
+
+export function minutes(seconds: number): number {
+    return Math.round((seconds / 60) * 10) / 10
+}
+
+/** 125 → "2:05". */
+export function duration(seconds: number): string {
+    const s = Math.round(seconds)
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`
+}
+
+export function percent(p: number | undefined): string {
+    return p === undefined ? "-" : `${p.toFixed(1)}%`
+}
+
+/** Categories with any call in the report, in CALL_CATEGORIES order. */
+export function usedCategories(rows: Row[]): string[] {
+    return NAMES.categories.filter(c => rows.some(r => (r.calls[c] ?? 0) > 0))
+}

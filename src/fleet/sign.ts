@@ -1,0 +1,90 @@
+// Site keys and policy signatures. A site key is 32 random bytes kept as
+// 64 hex digits in a text file (mode 0600) that the admin and every board
+// of the site hold; a policy message carries HMAC-SHA256(key, policy text).
+
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { readFileSync, statSync, writeFileSync } from "node:fs"
+import { CliError } from "../command"
+
+export const KEY_BYTES = 32
+
+const READ_ERRORS: Record<string, string> = {
+    ENOENT: "no such file",
+    EISDIR: "it is a directory",
+    EACCES: "permission denied",
+}
+
+function why(e: unknown): string {
+    const code = (e as NodeJS.ErrnoException).code ?? ""
+    return READ_ERRORS[code] ?? (e as Error).message
+}
+
+/** The key in a key file's text, or what is wrong with it. */
+export function parseKey(text: string): { key?: Buffer; error?: string } {
+    const hex = text.replace(/^\uFEFF/, "").trim()
+    const want = KEY_BYTES * 2
+    if (hex.length === 0)
+        return { error: `it is empty (expected ${want} hex digits)` }
+    const bad = /[^0-9a-fA-F]/.exec(hex)
+    if (bad) {
+        const what = /\s/.test(bad[0]) ? "white space" : JSON.stringify(bad[0])
+        return {
+            error: `${what} at character ${bad.index + 1} is not a hex digit (expected ${want} hex digits 0-9 a-f)`,
+        }
+    }
+    if (hex.length !== want)
+        return {
+            error: `${hex.length} hex digits, expected ${want} (${KEY_BYTES} bytes)`,
+        }
+    return { key: Buffer.from(hex, "hex") }
+}
+
+/** Reads a site key file; a CliError names the file and the problem. */
+export function readKeyFile(file: string): Buffer {
+    let text: string
+    try {
+        text = readFileSync(file, "utf8")
+    } catch (e) {
+        throw new CliError(`cannot read key file ${file}: ${why(e)}`)
+    }
+    const k = parseKey(text)
+    if (!k.key) throw new CliError(`bad key file ${file}: ${k.error}`)
+    return k.key
+}
+
+/** Whether group or others may read the key file (a warning, not an error). */
+export function keyFileTooOpen(file: string): number | undefined {
+    try {
+        const mode = statSync(file).mode & 0o777
+        return process.platform !== "win32" && mode & 0o077 ? mode : undefined
+    } catch {
+        return undefined
+    }
+}
+
+/** Writes a new random key to `file` (mode 0600); never overwrites. */
+export function writeNewKeyFile(file: string): void {
+    const hex = randomBytes(KEY_BYTES).toString("hex")
+    try {
+        writeFileSync(file, hex + "\n", { mode: 0o600, flag: "wx" })
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        if (code === "EEXIST")
+            throw new CliError(
+                `${file} already exists: not overwriting it (the boards of a site share its key; remove the file first to replace it)`
+            )
+        throw new CliError(`cannot write key file ${file}: ${why(e)}`)
+    }
+}
+
+/** Lower-case hex HMAC-SHA256 of the UTF-8 bytes of `text`. */
+export function sign(key: Buffer, text: string): string {
+    return createHmac("sha256", key).update(text, "utf8").digest("hex")
+}
+
+/** Whether `sig` is the signature of `text` under `key` (constant time). */
+export function verify(key: Buffer, text: string, sig: string): boolean {
+    const want = Buffer.from(sign(key, text), "hex")
+    if (typeof sig !== "string" || !/^[0-9a-f]{64}$/.test(sig)) return false
+    return timingSafeEqual(want, Buffer.from(sig, "hex"))
+}

@@ -1,0 +1,113 @@
+// `status`: the boards of a site (or of every site) from their retained
+// state topics, and the policy version the broker holds for each site.
+
+import { FleetConnection } from "./broker"
+import {
+    BoardState,
+    PolicyMessage,
+    beijingTime,
+    checkState,
+    parsePayload,
+    parseTopic,
+    policyFilter,
+    stateFilter,
+} from "./topics"
+
+export interface BoardStatus {
+    site: string
+    board: string
+    online: boolean
+    policyVersion?: number
+    /** The version the broker holds for the site, when the board is behind it. */
+    behind?: number
+    firmware?: string
+    /** Unix seconds of the board's last state (0 or absent: unknown). */
+    ts?: number
+    /** Beijing time of ts, "" when unknown. */
+    lastSeen: string
+    lastError: string
+    rejected?: { version: number; reason: string }
+}
+
+export interface FleetStatus {
+    /** The site asked for, or undefined for every site. */
+    site?: string
+    /** site → policy version on the broker. */
+    policies: Record<string, number>
+    boards: BoardStatus[]
+    warnings: string[]
+}
+
+export async function readStatus(
+    conn: FleetConnection,
+    site: string | undefined
+): Promise<FleetStatus> {
+    const s = site ?? "+"
+    const retained = await conn.readRetained(
+        [stateFilter(s), policyFilter(s)],
+        site
+    )
+    const policies: Record<string, number> = {}
+    const states: { site: string; board: string; state: BoardState }[] = []
+    const warnings: string[] = []
+    for (const [topic, payload] of retained) {
+        const t = parseTopic(topic)
+        if (!t) continue
+        const p = parsePayload(payload.toString("utf8"))
+        if (t.kind === "policy") {
+            const m = p.value as PolicyMessage | undefined
+            if (m && typeof m.version === "number") policies[t.site] = m.version
+            else warnings.push(`${topic}: not a policy message`)
+            continue
+        }
+        if (t.kind !== "state" || !t.board) continue
+        const c =
+            p.value !== undefined ? checkState(p.value) : { error: p.error }
+        if (!c.value) warnings.push(`${topic}: ignored: ${c.error}`)
+        else states.push({ site: t.site, board: t.board, state: c.value })
+    }
+    const boards = states.map(({ site, board, state }): BoardStatus => {
+        const published = policies[site]
+        const pv = state.policyVersion
+        const b: BoardStatus = {
+            site,
+            board,
+            online: state.online,
+            policyVersion: pv,
+            firmware: state.firmware,
+            ts: state.ts,
+            lastSeen: beijingTime(state.ts ?? 0),
+            lastError: state.lastError ?? "",
+        }
+        if (published !== undefined && pv !== undefined && pv < published)
+            b.behind = published
+        // a refusal the board has since got past is history
+        if (state.rejected && state.rejected.version > (pv ?? 0))
+            b.rejected = state.rejected
+        return b
+    })
+    boards.sort((a, b) =>
+        a.site === b.site
+            ? a.board.localeCompare(b.board)
+            : a.site.localeCompare(b.site)
+    )
+    return { site, policies, boards, warnings }
+}
+
+/** "3", "3 (behind 4)", "-" (unknown). */
+export function policyCell(b: BoardStatus): string {
+    if (b.policyVersion === undefined) return "-"
+    const v = b.policyVersion === 0 ? "none" : String(b.policyVersion)
+    return b.behind !== undefined ? `${v} (behind ${b.behind})` : v
+}
+
+/** The board's last error, and its last refusal of a policy. */
+export function errorCell(b: BoardStatus): string {
+    const parts: string[] = []
+    if (b.lastError) parts.push(b.lastError)
+    if (b.rejected)
+        parts.push(
+            `refused policy version ${b.rejected.version}: ${b.rejected.reason}`
+        )
+    return parts.join("; ")
+}

@@ -1,0 +1,453 @@
+// The MQTT contract between the boards of a site and the admin CLI, as code:
+// topic names, message shapes and the checks applied to what boards send.
+// src/fleet/PROTOCOL.md is the same contract in prose (for the firmware).
+//
+// Written in the DeviceScript subset (no RegExp, Date, Map or Set, no
+// padStart), so the firmware may copy the topic builders and the time
+// helpers instead of re-deriving them.
+
+/** First topic level of everything DialGuard publishes. */
+export const TOPIC_ROOT = "dialguard"
+/** Envelope version of the policy message ("v"). */
+export const POLICY_MESSAGE_VERSION = 1
+/** Largest policy message payload a board accepts (its MQTT packets are ≤ 16 KB). */
+export const MAX_POLICY_PAYLOAD = 16000
+/** Longest site id and board id. */
+export const MAX_ID_LENGTH = 64
+/** Month of the counters of calls made before the board knew the time. */
+export const UNKNOWN_MONTH = "unknown"
+/** Beijing time (UTC+8, no daylight saving): months, register times. */
+export const BEIJING_OFFSET_S = 8 * 3600
+
+// ---------------------------------------------------------------- ids
+
+function isIdChar(c: number): boolean {
+    return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 // a-z 0-9 -
+}
+
+/** A site id: 1-64 characters a-z 0-9 -. */
+export function isSiteId(s: any): boolean {
+    if (typeof s !== "string" || s.length === 0 || s.length > MAX_ID_LENGTH)
+        return false
+    for (let i = 0; i < s.length; ++i)
+        if (!isIdChar(s.charCodeAt(i))) return false
+    return true
+}
+
+/**
+ * The default site id of a policy: site.name lower-cased, every character
+ * other than a-z 0-9 replaced by "-" ("HQ Nanjing" → "hq-nanjing").
+ * "" when that leaves no letter or digit (e.g. a name in Chinese only).
+ */
+export function siteIdFromName(name: string): string {
+    const lower = name.toLowerCase()
+    const out: string[] = []
+    let useful = false
+    for (let i = 0; i < lower.length; ++i) {
+        const c = lower.charCodeAt(i)
+        if (isIdChar(c)) {
+            out.push(lower.charAt(i))
+            if (c !== 45) useful = true
+        } else out.push("-")
+    }
+    const id = out.join("")
+    return useful && id.length <= MAX_ID_LENGTH ? id : ""
+}
+
+/**
+ * A board id: one topic level of 1-64 characters, no "/", "+", "#",
+ * control characters or spaces. Boards should use a-z 0-9 - only.
+ */
+export function isBoardId(s: any): boolean {
+    if (typeof s !== "string" || s.length === 0 || s.length > MAX_ID_LENGTH)
+        return false
+    for (let i = 0; i < s.length; ++i) {
+        const c = s.charCodeAt(i)
+        if (c <= 32 || c === 35 || c === 43 || c === 47 || c === 127)
+            return false
+    }
+    return true
+}
+
+// ---------------------------------------------------------------- topics
+
+export function siteRoot(site: string): string {
+    return TOPIC_ROOT + "/" + site + "/"
+}
+
+/** Retained, QoS 1, admin → every board of the site: a PolicyMessage. */
+export function policyTopic(site: string): string {
+    return siteRoot(site) + "policy"
+}
+
+/** Retained, board → admin: a BoardState (or the will message). */
+export function stateTopic(site: string, board: string): string {
+    return siteRoot(site) + board + "/state"
+}
+
+/** Retained, cumulative, board → admin: a CountersMessage for one month. */
+export function countersTopic(
+    site: string,
+    board: string,
+    month: string
+): string {
+    return siteRoot(site) + board + "/counters/" + month
+}
+
+/** QoS 1, not retained, board → admin: one CallRecord per long-distance call. */
+export function callsTopic(site: string, board: string): string {
+    return siteRoot(site) + board + "/calls"
+}
+
+/** Subscription filters; `site` may be "+" (every site). */
+export function stateFilter(site: string): string {
+    return stateTopic(site, "+")
+}
+export function countersFilter(site: string, month: string): string {
+    return countersTopic(site, "+", month)
+}
+export function callsFilter(site: string): string {
+    return callsTopic(site, "+")
+}
+export function policyFilter(site: string): string {
+    return policyTopic(site)
+}
+
+/**
+ * The admin's private topic for "every retained message has arrived"
+ * markers: dialguard/<site>/_admin/sync/<client id>, or
+ * dialguard/_admin/sync/<client id> when reading every site. Matches no
+ * board topic filter ("_admin" is no board id, and the levels differ).
+ */
+export function syncTopic(site: string | undefined, clientId: string): string {
+    const root = site && site !== "+" ? siteRoot(site) : TOPIC_ROOT + "/"
+    return root + "_admin/sync/" + clientId
+}
+
+export type TopicKind = "policy" | "state" | "counters" | "calls"
+
+export interface ParsedTopic {
+    kind: TopicKind
+    site: string
+    /** Not for "policy". */
+    board?: string
+    /** "counters" only. */
+    month?: string
+}
+
+/** What a DialGuard topic is, or undefined for any other topic. */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+    const p = topic.split("/")
+    if (p[0] !== TOPIC_ROOT || p.length < 3 || !isSiteId(p[1])) return undefined
+    const site = p[1]
+    if (p.length === 3)
+        return p[2] === "policy" ? { kind: "policy", site } : undefined
+    const board = p[2]
+    if (!isBoardId(board) || board === "_admin") return undefined
+    if (p.length === 4 && p[3] === "state")
+        return { kind: "state", site, board }
+    if (p.length === 4 && p[3] === "calls")
+        return { kind: "calls", site, board }
+    if (p.length === 5 && p[3] === "counters")
+        return { kind: "counters", site, board, month: p[4] }
+    return undefined
+}
+
+// ---------------------------------------------------------------- messages
+
+/** dialguard/<site>/policy */
+export interface PolicyMessage {
+    v: number
+    site: string
+    version: number
+    /** The policy JSON text exactly as signed; the board re-parses it. */
+    policy: string
+    /** Lower-case hex HMAC-SHA256(site key, UTF-8 bytes of `policy`). */
+    sig: string
+}
+
+/** dialguard/<site>/<board>/state (and the will message: online false, board). */
+export interface BoardState {
+    online: boolean
+    board: string
+    /** Version of the policy the board enforces; 0 = none yet. */
+    policyVersion?: number
+    firmware?: string
+    lastError?: string
+    /** The last policy the board refused. */
+    rejected?: { version: number; reason: string }
+    /** Unix seconds of this publication; 0 = the board does not know the time. */
+    ts?: number
+}
+
+/** dialguard/<site>/<board>/counters/<YYYY-MM> */
+export interface CountersMessage {
+    board: string
+    month: string
+    handsets: Record<string, HandsetCounters>
+}
+
+export interface HandsetCounters {
+    /** Calls placed, by category (CALL_CATEGORIES). */
+    calls: Record<string, number>
+    /** Talk seconds, by category. */
+    seconds: Record<string, number>
+    /** Refused attempts, by block code (BLOCKED_CODES). */
+    blocked: Record<string, number>
+    /** Incoming calls by outcome: onTime, late, forwarded, missed. */
+    incoming: Record<string, number>
+}
+
+export type LongDistance = "domestic" | "international"
+
+/** dialguard/<site>/<board>/calls */
+export interface CallRecord {
+    board: string
+    handset: string
+    /** The number as the user dialled it (without the IP prefix the board adds). */
+    number: string
+    category: LongDistance
+    /** Unix seconds when the call was placed; 0 = the board did not know the time. */
+    start: number
+    /** Talk seconds; 0 = not answered. */
+    seconds: number
+    /** "<board>-<seq>", unique forever per board: resends carry the same id. */
+    id: string
+}
+
+// ---------------------------------------------------------------- checks
+
+/** A checked message, or why it is unusable. */
+export interface Checked<T> {
+    value?: T
+    error?: string
+}
+
+function isObj(v: any): boolean {
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+}
+
+function isCount(v: any): boolean {
+    return (
+        typeof v === "number" &&
+        v >= 0 &&
+        Math.floor(v) === v &&
+        v <= 9007199254740991
+    )
+}
+
+/** JSON text of a payload, or an error. */
+export function parsePayload(text: string): Checked<any> {
+    if (text.length === 0) return { error: "empty payload" }
+    try {
+        return { value: JSON.parse(text) }
+    } catch (e) {
+        return { error: "not JSON" }
+    }
+}
+
+export function checkState(v: any): Checked<BoardState> {
+    if (!isObj(v)) return { error: "not a JSON object" }
+    if (typeof v.online !== "boolean")
+        return { error: '"online" must be true or false' }
+    if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
+    const s: BoardState = { online: v.online, board: v.board }
+    if (v.policyVersion !== undefined) {
+        if (!isCount(v.policyVersion))
+            return { error: '"policyVersion" must be a whole number ≥ 0' }
+        s.policyVersion = v.policyVersion
+    }
+    if (v.firmware !== undefined) {
+        if (typeof v.firmware !== "string")
+            return { error: '"firmware" must be a string' }
+        s.firmware = v.firmware
+    }
+    if (v.lastError !== undefined) {
+        if (typeof v.lastError !== "string")
+            return { error: '"lastError" must be a string' }
+        s.lastError = v.lastError
+    }
+    if (v.rejected !== undefined && v.rejected !== null) {
+        const r = v.rejected
+        if (!isObj(r) || !isCount(r.version) || typeof r.reason !== "string")
+            return { error: '"rejected" must be {"version":n,"reason":"..."}' }
+        s.rejected = { version: r.version, reason: r.reason }
+    }
+    if (v.ts !== undefined) {
+        if (!isCount(v.ts)) return { error: '"ts" must be unix seconds (or 0)' }
+        s.ts = v.ts
+    }
+    return { value: s }
+}
+
+function counts(
+    v: any,
+    path: string,
+    known: string[],
+    unknown: string[]
+): Record<string, number> | string {
+    const out: Record<string, number> = {}
+    for (const k of known) out[k] = 0
+    if (v === undefined) return out
+    if (!isObj(v)) return path + " must be an object"
+    for (const k of Object.keys(v)) {
+        if (!isCount(v[k]))
+            return path + "." + k + " must be a whole number ≥ 0"
+        if (known.indexOf(k) < 0) unknown.push(path + "." + k)
+        else out[k] = v[k]
+    }
+    return out
+}
+
+export interface CounterNames {
+    categories: string[]
+    codes: string[]
+    outcomes: string[]
+}
+
+/**
+ * Checks a counters message. Every known key is filled in (0 when absent);
+ * keys outside `names` are listed in `unknown` and left out.
+ */
+export function checkCounters(
+    v: any,
+    names: CounterNames,
+    unknown: string[]
+): Checked<CountersMessage> {
+    if (!isObj(v)) return { error: "not a JSON object" }
+    if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
+    if (typeof v.month !== "string")
+        return { error: '"month" must be "YYYY-MM" or "unknown"' }
+    if (!isObj(v.handsets)) return { error: '"handsets" must be an object' }
+    const handsets: Record<string, HandsetCounters> = {}
+    for (const ext of Object.keys(v.handsets)) {
+        const h = v.handsets[ext]
+        const at = "handsets." + ext
+        if (!isObj(h)) return { error: at + " must be an object" }
+        const calls = counts(h.calls, at + ".calls", names.categories, unknown)
+        const seconds = counts(
+            h.seconds,
+            at + ".seconds",
+            names.categories,
+            unknown
+        )
+        const blocked = counts(h.blocked, at + ".blocked", names.codes, unknown)
+        const incoming = counts(
+            h.incoming,
+            at + ".incoming",
+            names.outcomes,
+            unknown
+        )
+        for (const r of [calls, seconds, blocked, incoming])
+            if (typeof r === "string") return { error: r }
+        handsets[ext] = {
+            calls: calls as Record<string, number>,
+            seconds: seconds as Record<string, number>,
+            blocked: blocked as Record<string, number>,
+            incoming: incoming as Record<string, number>,
+        }
+    }
+    return { value: { board: v.board, month: v.month, handsets } }
+}
+
+function isNumberString(s: any): boolean {
+    if (typeof s !== "string" || s.length === 0 || s.length > 32) return false
+    for (let i = 0; i < s.length; ++i) {
+        const c = s.charCodeAt(i)
+        if (!((c >= 48 && c <= 57) || c === 42 || c === 35)) return false // 0-9 * #
+    }
+    return true
+}
+
+export function checkCallRecord(v: any): Checked<CallRecord> {
+    if (!isObj(v)) return { error: "not a JSON object" }
+    if (typeof v.id !== "string" || v.id.length === 0 || v.id.length > 128)
+        return { error: '"id" must be a non-empty string' }
+    if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
+    if (typeof v.handset !== "string" || v.handset.length === 0)
+        return { error: '"handset" must be an extension string' }
+    if (!isNumberString(v.number))
+        return { error: '"number" must be the digits dialled (0-9 * #)' }
+    if (v.category !== "domestic" && v.category !== "international")
+        return { error: '"category" must be "domestic" or "international"' }
+    if (!isCount(v.start))
+        return { error: '"start" must be unix seconds (or 0)' }
+    if (typeof v.seconds !== "number" || !(v.seconds >= 0) || v.seconds > 86400)
+        return { error: '"seconds" must be a number 0-86400' }
+    return {
+        value: {
+            board: v.board,
+            handset: v.handset,
+            number: v.number,
+            category: v.category,
+            start: v.start,
+            seconds: v.seconds,
+            id: v.id,
+        },
+    }
+}
+
+// ---------------------------------------------------------------- time
+
+function two(n: number): string {
+    return (n < 10 ? "0" : "") + n
+}
+
+/**
+ * Unix seconds as Beijing time "YYYY-MM-DD HH:MM:SS" (civil-from-days, no
+ * Date needed); "" for 0 (time unknown).
+ */
+export function beijingTime(ts: number): string {
+    if (!(ts > 0)) return ""
+    const t = Math.floor(ts) + BEIJING_OFFSET_S
+    const days = Math.floor(t / 86400)
+    const secs = t - days * 86400
+    // Howard Hinnant's civil_from_days
+    const z = days + 719468
+    const era = Math.floor(z / 146097)
+    const doe = z - era * 146097
+    const yoe = Math.floor(
+        (doe -
+            Math.floor(doe / 1460) +
+            Math.floor(doe / 36524) -
+            Math.floor(doe / 146096)) /
+            365
+    )
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+    const mp = Math.floor((5 * doy + 2) / 153)
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+    const m = mp < 10 ? mp + 3 : mp - 9
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    const hh = Math.floor(secs / 3600)
+    const mm = Math.floor((secs % 3600) / 60)
+    return (
+        y +
+        "-" +
+        two(m) +
+        "-" +
+        two(d) +
+        " " +
+        two(hh) +
+        ":" +
+        two(mm) +
+        ":" +
+        two(secs % 60)
+    )
+}
+
+/** The Beijing-time month "YYYY-MM" of unix seconds; "unknown" for 0. */
+export function monthOf(ts: number): string {
+    return ts > 0 ? beijingTime(ts).slice(0, 7) : UNKNOWN_MONTH
+}
+
+/** "YYYY-MM" with a month 01-12. */
+export function isMonth(s: any): boolean {
+    if (typeof s !== "string" || s.length !== 7 || s.charAt(4) !== "-")
+        return false
+    for (let i = 0; i < 7; ++i) {
+        const c = s.charCodeAt(i)
+        if (i !== 4 && (c < 48 || c > 57)) return false
+    }
+    const m = parseInt(s.slice(5))
+    return m >= 1 && m <= 12
+}

@@ -1,0 +1,1476 @@
+// The fleet side of the dialguard CLI (policy push, status, report,
+// collect, broker, key new) end to end: a real mosquitto started for this
+// file on free loopback ports (plain, TLS and login-only listeners), the
+// real CLI (node bin/dialguard.mjs), and boards emulated by StandInBoard,
+// a stand-in for the board firmware (written elsewhere) that follows
+// src/fleet/PROTOCOL.md.
+
+import { ChildProcess, spawn, spawnSync } from "node:child_process"
+import { createHmac, timingSafeEqual } from "node:crypto"
+import {
+    chmodSync,
+    existsSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "node:fs"
+import { createServer, Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import mqtt, { MqttClient } from "mqtt"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { validatePolicy } from "../devs/policy/validate"
+import { measureCountersParsing } from "../src/fleet/bench"
+import { parseCsv } from "../src/fleet/csv"
+import { beijingTime, monthOf } from "../src/fleet/topics"
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url))
+const LAUNCHER = join(ROOT, "bin", "dialguard.mjs")
+const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
+const TMP = mkdtempSync(join(tmpdir(), "dialguard-fleet-"))
+const KEY_HEX =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+const KEY = Buffer.from(KEY_HEX, "hex")
+const OTHER_KEY = Buffer.alloc(32, 7)
+
+// ------------------------------------------------------------ mosquitto
+
+let mosquitto: ChildProcess | undefined
+let mosquittoLog = ""
+/** Plain listener, anonymous. */
+let URL_PLAIN = ""
+/** TLS listener (test CA in test/fixtures/fleet), anonymous. */
+let URL_TLS = ""
+/** Plain listener that needs the login admin / s3cret. */
+let URL_AUTH = ""
+
+function findBinary(name: string): string {
+    for (const dir of [
+        "/usr/sbin",
+        "/usr/bin",
+        "/usr/local/sbin",
+        "/usr/local/bin",
+    ])
+        if (existsSync(join(dir, name))) return join(dir, name)
+    const r = spawnSync("sh", ["-c", `command -v ${name}`], {
+        encoding: "utf8",
+    })
+    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim()
+    throw new Error(
+        `${name} not found: install the Debian package mosquitto (.ci/run does)`
+    )
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = createServer()
+        s.once("error", reject)
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as { port: number }).port
+            s.close(() => resolve(port))
+        })
+    })
+}
+
+async function waitForPort(port: number) {
+    for (let i = 0; i < 200; i++) {
+        const ok = await new Promise<boolean>(resolve => {
+            const c = new Socket()
+            c.once("connect", () => {
+                c.destroy()
+                resolve(true)
+            })
+            c.once("error", () => resolve(false))
+            c.connect(port, "127.0.0.1")
+        })
+        if (ok) return
+        if (mosquitto?.exitCode !== null && mosquitto?.exitCode !== undefined)
+            throw new Error(`mosquitto exited: ${mosquittoLog}`)
+        await new Promise(r => setTimeout(r, 50))
+    }
+    throw new Error(`mosquitto did not open port ${port}: ${mosquittoLog}`)
+}
+
+beforeAll(async () => {
+    const bin = findBinary("mosquitto")
+    const passwd = join(TMP, "passwd")
+    const mp = spawnSync(
+        findBinary("mosquitto_passwd"),
+        ["-b", "-c", passwd, "admin", "s3cret"],
+        {
+            encoding: "utf8",
+        }
+    )
+    if (mp.status !== 0)
+        throw new Error(`mosquitto_passwd failed: ${mp.stderr}`)
+    const [plain, tls, auth] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+    ]
+    const conf = join(TMP, "mosquitto.conf")
+    writeFileSync(
+        conf,
+        [
+            "per_listener_settings true",
+            "persistence false",
+            "user root",
+            "log_dest stderr",
+            "log_type error",
+            `listener ${plain} 127.0.0.1`,
+            "allow_anonymous true",
+            `listener ${tls} 127.0.0.1`,
+            "allow_anonymous true",
+            `cafile ${join(FIXTURES, "ca.pem")}`,
+            `certfile ${join(FIXTURES, "server.pem")}`,
+            `keyfile ${join(FIXTURES, "server.key")}`,
+            `listener ${auth} 127.0.0.1`,
+            "allow_anonymous false",
+            `password_file ${passwd}`,
+            "",
+        ].join("\n")
+    )
+    mosquitto = spawn(bin, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] })
+    mosquitto.stdout!.on("data", d => (mosquittoLog += d))
+    mosquitto.stderr!.on("data", d => (mosquittoLog += d))
+    await Promise.all([waitForPort(plain), waitForPort(tls), waitForPort(auth)])
+    URL_PLAIN = `mqtt://127.0.0.1:${plain}`
+    URL_TLS = `mqtts://127.0.0.1:${tls}`
+    URL_AUTH = `mqtt://127.0.0.1:${auth}`
+}, 30000)
+
+afterAll(() => {
+    mosquitto?.kill("SIGTERM")
+    rmSync(TMP, { recursive: true, force: true })
+})
+
+// ------------------------------------------------------------ the CLI
+
+interface Run {
+    code: number | null
+    stdout: string
+    stderr: string
+}
+
+const cleanEnv = () => {
+    const env = { ...process.env }
+    delete env["DIALGUARD_MQTT_USERNAME"]
+    delete env["DIALGUARD_MQTT_PASSWORD"]
+    return env
+}
+
+function dialguard(
+    args: string[],
+    env: Record<string, string> = {}
+): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [LAUNCHER, ...args], {
+            cwd: ROOT,
+            env: { ...cleanEnv(), ...env },
+        })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.setEncoding("utf8").on("data", d => (stdout += d))
+        child.stderr.setEncoding("utf8").on("data", d => (stderr += d))
+        child.on("error", reject)
+        child.on("close", code => resolve({ code, stdout, stderr }))
+        child.stdin.end()
+    })
+}
+
+/** A long-running dialguard (collect, broker) whose output can be awaited. */
+class Daemon {
+    stdout = ""
+    stderr = ""
+    readonly child: ChildProcess
+    private exited: Promise<number | null>
+    private waiters: (() => void)[] = []
+
+    constructor(args: string[]) {
+        this.child = spawn(process.execPath, [LAUNCHER, ...args], {
+            cwd: ROOT,
+            env: cleanEnv(),
+            stdio: ["ignore", "pipe", "pipe"],
+        })
+        const wake = () => this.waiters.splice(0).forEach(w => w())
+        this.child.stdout!.setEncoding("utf8").on("data", d => {
+            this.stdout += d
+            wake()
+        })
+        this.child.stderr!.setEncoding("utf8").on("data", d => {
+            this.stderr += d
+            wake()
+        })
+        this.exited = new Promise(resolve =>
+            this.child.on("close", code => {
+                wake()
+                resolve(code)
+            })
+        )
+    }
+
+    /** Resolves once stdout + stderr hold `count` matches of `re`. */
+    async waitFor(re: RegExp, count = 1, ms = 30000): Promise<void> {
+        const g = new RegExp(
+            re.source,
+            re.flags.includes("g") ? re.flags : re.flags + "g"
+        )
+        const deadline = Date.now() + ms
+        for (;;) {
+            const n = (this.stdout + this.stderr).match(g)?.length ?? 0
+            if (n >= count) return
+            if (this.child.exitCode !== null)
+                throw new Error(
+                    `exited (${this.child.exitCode}) before ${re}:\n${this.stdout}${this.stderr}`
+                )
+            if (Date.now() > deadline)
+                throw new Error(
+                    `no ${re} (x${count}) within ${ms} ms:\n${this.stdout}${this.stderr}`
+                )
+            await new Promise<void>(r => {
+                this.waiters.push(r)
+                setTimeout(r, 200)
+            })
+        }
+    }
+
+    stop(): Promise<number | null> {
+        this.child.kill("SIGTERM")
+        return this.exited
+    }
+}
+
+let fileNo = 0
+function tempFile(name: string, content: string): string {
+    const file = join(TMP, `${++fileNo}-${name}`)
+    writeFileSync(file, content)
+    return file
+}
+
+function keyFile(hex = KEY_HEX): string {
+    const file = tempFile("site.key", hex + "\n")
+    chmodSync(file, 0o600)
+    return file
+}
+
+function policyDoc(
+    site: string,
+    version: number,
+    extra: Partial<Record<string, unknown>> = {}
+) {
+    return {
+        version,
+        site: { name: site, areaCode: "025" },
+        departments: [
+            { id: "admin", name: "人事行政部", floor: 3, x: 10, y: 4 },
+            { id: "sales", name: "销售部", floor: 3, x: 40, y: 4 },
+        ],
+        handsets: [
+            {
+                extension: "8000",
+                department: "admin",
+                allow: "internal",
+                receiveOnly: true,
+                name: '前台 "A", 1楼',
+            },
+            {
+                extension: "8001",
+                department: "admin",
+                allow: "domestic",
+                name: "王经理",
+            },
+            { extension: "8101", department: "sales", allow: "international" },
+            { extension: "8102", department: "sales", allow: "local" },
+        ],
+        ...extra,
+    }
+}
+
+const policyFile = (site: string, version: number, extra = {}) =>
+    tempFile(
+        "policy.json",
+        JSON.stringify(policyDoc(site, version, extra), null, 4)
+    )
+
+function noStackTrace(r: Run) {
+    expect(r.stdout + r.stderr).not.toMatch(/^\s+at /m)
+    expect(r.stderr).not.toContain("internal error")
+}
+
+/** The retained payload of `topic` on the plain listener ("" when none). */
+async function retained(topic: string): Promise<string> {
+    const c = await mqtt.connectAsync(URL_PLAIN, {
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+    })
+    let got = ""
+    c.on("message", (t, p) => {
+        if (t === topic) got = p.toString()
+    })
+    await c.subscribeAsync(topic, { qos: 1 })
+    // a round trip through the broker after the subscription: retained
+    // messages for it were sent before this comes back
+    const marker = `test/marker/${Math.random()}`
+    await c.subscribeAsync(marker, { qos: 1 })
+    await new Promise<void>(resolve => {
+        c.on("message", t => t === marker && resolve())
+        c.publish(marker, "x", { qos: 1 })
+    })
+    await c.endAsync()
+    return got
+}
+
+// ------------------------------------------------------------ stand-in board
+
+interface BoardOptions {
+    key?: Buffer
+    policyVersion?: number
+    /** Never answers a policy (a hung board). */
+    silent?: boolean
+    firmware?: string
+    lastError?: string
+}
+
+/**
+ * STAND-IN for the board firmware, which is written elsewhere: just enough
+ * of src/fleet/PROTOCOL.md to exercise the CLI. Connects with the offline
+ * will, publishes its retained state, and answers each policy message by
+ * checking the HMAC (node:crypto), the site, the version and the policy
+ * itself (the engine's validatePolicy), then publishing its state: applied
+ * (policyVersion) or rejected ({"version","reason"}).
+ */
+class StandInBoard {
+    client!: MqttClient
+    policyVersion: number
+    rejected?: { version: number; reason: string }
+    applied: unknown[] = []
+    private seq = 0
+
+    constructor(
+        readonly url: string,
+        readonly site: string,
+        readonly id: string,
+        readonly opts: BoardOptions = {}
+    ) {
+        this.policyVersion = opts.policyVersion ?? 0
+    }
+
+    get root() {
+        return `dialguard/${this.site}/${this.id}`
+    }
+
+    async start(): Promise<this> {
+        this.client = await mqtt.connectAsync(this.url, {
+            protocolVersion: 4,
+            clean: true,
+            clientId: `standin-${this.site}-${this.id}`,
+            reconnectPeriod: 0,
+            will: {
+                topic: `${this.root}/state`,
+                payload: Buffer.from(
+                    JSON.stringify({ online: false, board: this.id })
+                ),
+                qos: 1,
+                retain: true,
+            },
+        })
+        await this.publishState()
+        this.client.on("message", (topic, payload) => {
+            if (topic === `dialguard/${this.site}/policy`)
+                void this.onPolicy(payload.toString("utf8"))
+        })
+        await this.client.subscribeAsync(`dialguard/${this.site}/policy`, {
+            qos: 1,
+        })
+        return this
+    }
+
+    publishState() {
+        const s: Record<string, unknown> = {
+            online: true,
+            board: this.id,
+            policyVersion: this.policyVersion,
+            firmware: this.opts.firmware ?? "0.1.0",
+            lastError: this.opts.lastError ?? "",
+            ts: Math.floor(Date.now() / 1000),
+        }
+        if (this.rejected) s["rejected"] = this.rejected
+        return this.client.publishAsync(
+            `${this.root}/state`,
+            JSON.stringify(s),
+            { qos: 1, retain: true }
+        )
+    }
+
+    private async onPolicy(text: string) {
+        if (this.opts.silent) return
+        let m: any
+        try {
+            m = JSON.parse(text)
+        } catch {
+            return
+        }
+        const reject = (reason: string) => {
+            this.rejected = { version: m.version, reason }
+            return this.publishState()
+        }
+        const want = createHmac("sha256", this.opts.key ?? KEY)
+            .update(String(m.policy), "utf8")
+            .digest()
+        const sig = Buffer.from(typeof m.sig === "string" ? m.sig : "", "hex")
+        if (sig.length !== 32 || !timingSafeEqual(want, sig))
+            return reject("signature does not match the site key")
+        if (m.v !== 1 || m.site !== this.site)
+            return reject(`message for site ${m.site}, v ${m.v}`)
+        const v = validatePolicy(JSON.parse(m.policy))
+        if (!v.policy) return reject(`invalid policy: ${v.errors[0]}`)
+        if (v.policy.version !== m.version)
+            return reject("version differs from the policy's")
+        if (m.version > this.policyVersion) {
+            this.policyVersion = m.version
+            this.applied.push(v.policy)
+        }
+        return this.publishState()
+    }
+
+    counters(month: string, handsets: Record<string, unknown>) {
+        return this.client.publishAsync(
+            `${this.root}/counters/${month}`,
+            JSON.stringify({ board: this.id, month, handsets }),
+            { qos: 1, retain: true }
+        )
+    }
+
+    /** A long-distance call record; `seq` reuses an id (a resend). */
+    call(
+        r: {
+            handset: string
+            number: string
+            category: string
+            start: number
+            seconds: number
+        },
+        seq?: number
+    ) {
+        const id = `${this.id}-${seq ?? ++this.seq}`
+        return this.client
+            .publishAsync(
+                `${this.root}/calls`,
+                JSON.stringify({ board: this.id, ...r, id }),
+                { qos: 1 }
+            )
+            .then(() => id)
+    }
+
+    /** Drops off the network without a goodbye: the broker publishes the will. */
+    crash() {
+        this.client.end(true)
+    }
+
+    stop() {
+        return this.client.endAsync()
+    }
+}
+
+const boards: StandInBoard[] = []
+async function board(
+    url: string,
+    site: string,
+    id: string,
+    opts: BoardOptions = {}
+) {
+    const b = await new StandInBoard(url, site, id, opts).start()
+    boards.push(b)
+    return b
+}
+afterAll(async () => {
+    for (const b of boards) if (b.client.connected) await b.stop()
+})
+
+// ------------------------------------------------------------ tests
+
+describe.concurrent("policy push", { timeout: 60000 }, () => {
+    test("every board applies: table, exit 0, boards got the policy as written", async () => {
+        const site = "push-ok"
+        const a = await board(URL_PLAIN, site, "desk-a", { policyVersion: 1 })
+        const b = await board(URL_PLAIN, site, "desk-b")
+        const file = policyFile("Push OK", 2)
+        const r = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        noStackTrace(r)
+        expect(r.stderr).toBe("")
+        expect(r.code).toBe(0)
+        const lines = r.stdout.trimEnd().split("\n")
+        expect(lines[0]).toMatch(
+            new RegExp(
+                `^site push-ok: policy version 2 published to ${URL_PLAIN} \\(\\d+ bytes, retained\\)$`
+            )
+        )
+        expect(lines[1]).toMatch(/^board\s+result\s+detail$/)
+        expect(lines[2]).toMatch(/^desk-a\s+applied\s+version 2$/)
+        expect(lines[3]).toMatch(/^desk-b\s+applied\s+version 2$/)
+        expect(lines[4]).toBe("2 boards: 2 applied")
+        expect(a.policyVersion).toBe(2)
+        expect(b.applied).toHaveLength(1)
+        expect((b.applied[0] as any).handsets[0].name).toBe('前台 "A", 1楼')
+        // retained for boards that connect later
+        const msg = JSON.parse(await retained(`dialguard/${site}/policy`))
+        expect(msg).toMatchObject({ v: 1, site, version: 2 })
+        expect(JSON.parse(msg.policy)).toStrictEqual(policyDoc("Push OK", 2))
+        expect(msg.sig).toBe(
+            createHmac("sha256", KEY).update(msg.policy, "utf8").digest("hex")
+        )
+
+        // pushing the same file again is harmless; a late board gets it too
+        const c = await board(URL_PLAIN, site, "desk-c")
+        const again = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+            "--json",
+        ])
+        expect(again.code).toBe(0)
+        const j = JSON.parse(again.stdout)
+        expect(j.previous).toBe(2)
+        expect(j.boards.map((x: any) => [x.board, x.result])).toStrictEqual([
+            ["desk-a", "applied"],
+            ["desk-b", "applied"],
+            ["desk-c", "applied"],
+        ])
+        expect(c.policyVersion).toBe(2)
+    })
+
+    test("a board that rejects: its reason in the table, exit 3", async () => {
+        const site = "push-reject"
+        await board(URL_PLAIN, site, "good")
+        await board(URL_PLAIN, site, "wrongkey", {
+            key: OTHER_KEY,
+            policyVersion: 1,
+        })
+        const r = await dialguard([
+            "policy",
+            "push",
+            policyFile("x", 4),
+            "--site",
+            site,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(3)
+        expect(r.stdout).toMatch(/^good\s+applied\s+version 4$/m)
+        expect(r.stdout).toMatch(
+            /^wrongkey\s+rejected\s+version 4 refused: signature does not match the site key$/m
+        )
+        expect(r.stdout).toContain("2 boards: 1 applied, 1 rejected")
+    })
+
+    test("no boards known: published anyway, warning, exit 5", async () => {
+        const r = await dialguard([
+            "policy",
+            "push",
+            policyFile("Empty Site", 1),
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+            "--json",
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(5)
+        expect(r.stderr).toContain(
+            "warning: no boards known for site empty-site"
+        )
+        expect(JSON.parse(r.stdout)).toMatchObject({
+            site: "empty-site",
+            version: 1,
+            boards: [],
+        })
+        expect(
+            JSON.parse(await retained("dialguard/empty-site/policy")).version
+        ).toBe(1)
+    })
+
+    test("offline and silent boards: offline / no answer, exit 4", async () => {
+        const site = "push-quiet"
+        await board(URL_PLAIN, site, "hung", { silent: true, policyVersion: 1 })
+        const gone = await board(URL_PLAIN, site, "gone", { policyVersion: 1 })
+        gone.crash()
+        const r = await dialguard([
+            "policy",
+            "push",
+            policyFile("x", 2),
+            "--site",
+            site,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+            "--timeout",
+            "1s",
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(4)
+        // the will message replaced its state: the version it had is unknown
+        expect(r.stdout).toMatch(
+            /^gone\s+offline\s+gets version 2 when it reconnects \(the message is retained\)$/m
+        )
+        expect(r.stdout).toMatch(
+            /^hung\s+no answer\s+no answer within 1 s; still at version 1$/m
+        )
+    })
+
+    test("a lower version than the broker's, or the same version changed, is refused", async () => {
+        const site = "push-forward"
+        const key = keyFile()
+        const v2 = await dialguard([
+            "policy",
+            "push",
+            policyFile(site, 2),
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            key,
+        ])
+        expect(v2.code).toBe(5)
+        const v1 = await dialguard([
+            "policy",
+            "push",
+            policyFile(site, 1),
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            key,
+        ])
+        noStackTrace(v1)
+        expect(v1.code).toBe(1)
+        expect(v1.stderr).toContain(
+            "site push-forward already has policy version 2 on the broker; boards only move forward"
+        )
+        const changed = policyFile(site, 2, {
+            handsets: [{ extension: "8001", department: "admin" }],
+        })
+        const same = await dialguard([
+            "policy",
+            "push",
+            changed,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            key,
+        ])
+        expect(same.code).toBe(1)
+        expect(same.stderr).toContain('raise "version"')
+        expect(
+            JSON.parse(await retained(`dialguard/${site}/policy`)).policy
+        ).toBe(JSON.stringify(policyDoc(site, 2)))
+    })
+
+    test("bad key files: one clear line, exit 1, nothing published", async () => {
+        const file = policyFile("Bad Key", 1)
+        const cases: [string, RegExp][] = [
+            [
+                KEY_HEX.slice(1),
+                /bad key file .*: 63 hex digits, expected 64 \(32 bytes\)$/,
+            ],
+            [
+                "zz" + KEY_HEX.slice(2),
+                /bad key file .*: "z" at character 1 is not a hex digit/,
+            ],
+            ["", /bad key file .*: it is empty/],
+        ]
+        for (const [content, re] of cases) {
+            const r = await dialguard([
+                "policy",
+                "push",
+                file,
+                "--broker",
+                URL_PLAIN,
+                "--key",
+                tempFile("k", content),
+            ])
+            noStackTrace(r)
+            expect(r.code).toBe(1)
+            expect(r.stderr.trimEnd().split("\n")).toHaveLength(1)
+            expect(r.stderr.trimEnd()).toMatch(re)
+        }
+        const missing = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            join(TMP, "nope.key"),
+        ])
+        expect(missing.code).toBe(1)
+        expect(missing.stderr).toMatch(
+            /cannot read key file .*nope\.key: no such file/
+        )
+        expect(await retained("dialguard/bad-key/policy")).toBe("")
+    })
+
+    test("an invalid policy: every problem listed, exit 1, the retained topic stays empty", async () => {
+        const doc = policyDoc("Invalid Site", 1)
+        doc.handsets[1].department = "nowhere"
+        ;(doc.site as any).areaCode = "0266"
+        const r = await dialguard([
+            "policy",
+            "push",
+            tempFile("bad.json", JSON.stringify(doc)),
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toContain(
+            "is invalid (2 problems); nothing was published"
+        )
+        expect(r.stderr).toContain("handsets[1].department")
+        expect(r.stderr).toContain("site.areaCode")
+        expect(await retained("dialguard/invalid-site/policy")).toBe("")
+    })
+
+    test("an oversize policy is refused before connecting: exit 1", async () => {
+        const handsets = Array.from({ length: 300 }, (_, i) => ({
+            extension: String(2000 + i),
+            department: "sales",
+            allow: "local",
+            name: `销售部第${i}号分机（长名字）`,
+        }))
+        const file = policyFile("Big Site", 1, { handsets })
+        const check = await dialguard(["policy", "check", file])
+        expect(check.code).toBe(0) // valid, just too large for a board
+        const r = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toMatch(
+            /^dialguard: policy message too large: \d+ bytes, the boards accept at most 16000 .*300 handsets.*nothing was published/
+        )
+        expect(await retained("dialguard/big-site/policy")).toBe("")
+    })
+
+    test("a site name without a-z 0-9 needs --site", async () => {
+        const file = policyFile("总部", 1)
+        const r = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toBe(
+            'dialguard: cannot derive a site id from site.name "总部" (a-z 0-9 - only): give --site ID\n'
+        )
+        const ok = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--site",
+            "zongbu",
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        expect(ok.code).toBe(5) // published; no boards
+        expect(JSON.parse(await retained("dialguard/zongbu/policy")).site).toBe(
+            "zongbu"
+        )
+    })
+
+    test("usage errors exit 2", async () => {
+        const file = policyFile("x", 1)
+        const bad: [string[], string][] = [
+            [["policy", "push", file, "--key", "k"], "missing --broker"],
+            [["policy", "push", file, "--broker", URL_PLAIN], "missing --key"],
+            [
+                ["policy", "push", file, "--broker", "http://x", "--key", "k"],
+                "http:// is not supported",
+            ],
+            [
+                [
+                    "policy",
+                    "push",
+                    file,
+                    "--broker",
+                    URL_PLAIN,
+                    "--key",
+                    "k",
+                    "--timeout",
+                    "soon",
+                ],
+                "bad --timeout",
+            ],
+            [
+                [
+                    "policy",
+                    "push",
+                    file,
+                    "--broker",
+                    URL_PLAIN,
+                    "--key",
+                    "k",
+                    "--site",
+                    "HQ",
+                ],
+                "bad --site",
+            ],
+            [
+                [
+                    "policy",
+                    "push",
+                    file,
+                    "--broker",
+                    URL_PLAIN,
+                    "--key",
+                    "k",
+                    "--ca",
+                    "ca.pem",
+                ],
+                "--ca needs an mqtts://",
+            ],
+        ]
+        for (const [args, msg] of bad) {
+            const r = await dialguard(args)
+            expect(r.code, args.join(" ")).toBe(2)
+            expect(r.stderr).toContain(msg)
+        }
+    })
+})
+
+describe.concurrent("status", { timeout: 60000 }, () => {
+    test("online, offline (will message), behind and refusing boards", async () => {
+        const site = "status-site"
+        await board(URL_PLAIN, site, "desk-1", {
+            policyVersion: 2,
+            firmware: "0.1.0",
+        })
+        await board(URL_PLAIN, site, "desk-3", {
+            key: OTHER_KEY,
+            policyVersion: 2,
+            lastError: "SIP registration failed",
+        })
+        const gone = await board(URL_PLAIN, site, "desk-2", {
+            policyVersion: 2,
+        })
+        gone.crash()
+        const push = await dialguard([
+            "policy",
+            "push",
+            policyFile(site, 3),
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+        ])
+        expect(push.code).toBe(3)
+
+        const r = await dialguard([
+            "status",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(0)
+        const lines = r.stdout.trimEnd().split("\n")
+        expect(lines[0]).toBe(
+            "site status-site: policy version 3 on the broker"
+        )
+        expect(lines[1]).toMatch(
+            /^board\s+state\s+policy\s+firmware\s+last seen \(Beijing\)\s+last error$/
+        )
+        expect(lines[2]).toMatch(
+            /^desk-1\s+online\s+3\s+0\.1\.0\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
+        )
+        expect(lines[3]).toMatch(/^desk-2\s+offline\s+-\s+-\s+-$/)
+        expect(lines[4]).toMatch(
+            /^desk-3\s+online\s+2 \(behind 3\)\s+0\.1\.0\s+\S+ \S+\s+SIP registration failed; refused policy version 3: signature does not match the site key$/
+        )
+        expect(lines).toHaveLength(5)
+
+        const j = JSON.parse(
+            (
+                await dialguard([
+                    "status",
+                    "--broker",
+                    URL_PLAIN,
+                    "--site",
+                    site,
+                    "--json",
+                ])
+            ).stdout
+        )
+        expect(j.policies).toStrictEqual({ [site]: 3 })
+        expect(
+            j.boards.map((b: any) => [
+                b.board,
+                b.online,
+                b.policyVersion ?? null,
+            ])
+        ).toStrictEqual([
+            ["desk-1", true, 3],
+            ["desk-2", false, null],
+            ["desk-3", true, 2],
+        ])
+        expect(j.boards[2].rejected).toStrictEqual({
+            version: 3,
+            reason: "signature does not match the site key",
+        })
+    })
+
+    test("without --site: every site, with a site column", async () => {
+        await board(URL_PLAIN, "allsites-a", "x1")
+        await board(URL_PLAIN, "allsites-b", "x1")
+        const r = await dialguard(["status", "--broker", URL_PLAIN])
+        expect(r.code).toBe(0)
+        expect(r.stdout).toMatch(/^site\s+board\s+state/m)
+        expect(r.stdout).toMatch(/^allsites-a\s+x1\s+online\s+none/m)
+        expect(r.stdout).toMatch(/^allsites-b\s+x1\s+online\s+none/m)
+    })
+
+    test("no boards: says so, exit 0", async () => {
+        const r = await dialguard([
+            "status",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            "nobody-here",
+        ])
+        expect(r.code).toBe(0)
+        expect(r.stdout).toBe(
+            "site nobody-here: no policy on the broker yet\nno boards known under dialguard/nobody-here/ (no retained state topics)\n"
+        )
+    })
+})
+
+// 2026-11-03 14:05:09 and 2026-11-20 09:30:00 Beijing time
+const T1 = Date.UTC(2026, 10, 3, 6, 5, 9) / 1000
+const T2 = Date.UTC(2026, 10, 20, 1, 30, 0) / 1000
+
+describe("collect and report", { timeout: 60000 }, () => {
+    test("collect: stores each record once, across resends, restarts and downtime", async () => {
+        const site = "collect-site"
+        const dir = join(TMP, "register-collect")
+        const b = await board(URL_PLAIN, site, "desk-a")
+        const args = [
+            "collect",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+            "--out",
+            dir,
+        ]
+        let d = new Daemon(args)
+        await d.waitFor(
+            /collecting the call records of site collect-site .* \(0 records already there\)/
+        )
+        const call = {
+            handset: "8001",
+            number: "01012345678",
+            category: "domestic",
+            start: T1,
+            seconds: 125,
+        }
+        const id1 = await b.call(call)
+        await b.call(call, 1) // the board was not sure: resends
+        const id2 = await b.call({
+            ...call,
+            number: "0085212345678",
+            category: "international",
+            start: T2,
+            seconds: 61,
+        })
+        await d.waitFor(new RegExp(`duplicate ${id1} ignored`))
+        await d.waitFor(new RegExp(id2))
+        expect(d.stdout).toContain(
+            `2026-11-03 14:05:09  8001 -> 01012345678  domestic  2:05  ${id1}\n`
+        )
+        expect(await d.stop()).toBe(0)
+
+        // while the collector is down the broker queues (persistent session)
+        const id3 = await b.call({ ...call, start: 0, seconds: 0 })
+        d = new Daemon(args)
+        await d.waitFor(/\(2 records already there\)/)
+        await d.waitFor(new RegExp(id3))
+        await b.call(call, 1) // a resend after the restart
+        await d.waitFor(new RegExp(`duplicate ${id1} ignored`))
+        expect(await d.stop()).toBe(0)
+
+        const lines = readFileSync(join(dir, "calls-2026-11.jsonl"), "utf8")
+            .trimEnd()
+            .split("\n")
+        expect(lines.map(l => JSON.parse(l).id)).toStrictEqual([id1, id2])
+        expect(JSON.parse(lines[0])).toStrictEqual({
+            board: "desk-a",
+            ...call,
+            id: id1,
+        })
+        const unknown = readFileSync(join(dir, "calls-unknown.jsonl"), "utf8")
+            .trimEnd()
+            .split("\n")
+        expect(unknown.map(l => JSON.parse(l).id)).toStrictEqual([id3])
+    })
+
+    test("collect: reconnects by itself after the broker restarts", async () => {
+        const port = await freePort()
+        const conf = tempFile(
+            "restart.conf",
+            `listener ${port} 127.0.0.1\nallow_anonymous true\nuser root\n`
+        )
+        const url = `mqtt://127.0.0.1:${port}`
+        const startBroker = async () => {
+            const p = spawn(findBinary("mosquitto"), ["-c", conf], {
+                stdio: "ignore",
+            })
+            await waitForPort(port)
+            return p
+        }
+        let broker = await startBroker()
+        const d = new Daemon([
+            "collect",
+            "--broker",
+            url,
+            "--site",
+            "restart",
+            "--out",
+            join(TMP, "register-restart"),
+        ])
+        try {
+            await d.waitFor(/collecting/)
+            broker.kill("SIGTERM")
+            await d.waitFor(
+                /lost the connection to mqtt:\/\/127\.0\.0\.1:\d+; reconnecting/
+            )
+            broker = await startBroker()
+            await d.waitFor(/reconnected to/)
+            // the broker lost the session: the collector subscribed again
+            const b = await board(url, "restart", "desk-r")
+            const rec = {
+                handset: "8001",
+                number: "01012345678",
+                category: "domestic",
+                start: T1,
+                seconds: 3,
+            }
+            // like a board, resend (same id) until it is seen: the
+            // re-subscription may still be on its way
+            const id = await b.call(rec)
+            for (let i = 0; ; i++) {
+                try {
+                    await d.waitFor(new RegExp(id), 1, 1000)
+                    break
+                } catch (e) {
+                    if (i === 10) throw e
+                    await b.call(rec, 1)
+                }
+            }
+            await b.stop()
+        } finally {
+            expect(await d.stop()).toBe(0)
+            broker.kill("SIGTERM")
+        }
+    })
+
+    test("report: two boards summed per department, premium attempts, 3 rings, register, CSV", async () => {
+        const site = "report-site"
+        const dir = join(TMP, "register-report")
+        const a = await board(URL_PLAIN, site, "desk-a")
+        const b = await board(URL_PLAIN, site, "desk-b")
+        await a.counters("2026-11", {
+            "8001": {
+                calls: { local: 2, domestic: 1 },
+                seconds: { local: 300, domestic: 125 },
+                blocked: { premium: 2 },
+                incoming: { onTime: 3, late: 1 },
+            },
+            "8000": { incoming: { onTime: 5, forwarded: 1, missed: 1 } },
+        })
+        await a.counters("unknown", {
+            "8001": { calls: { local: 2 }, seconds: { local: 30 } },
+        })
+        await a.counters("2026-10", {
+            "8001": { calls: { local: 99 }, seconds: { local: 9999 } },
+        })
+        await b.counters("2026-11", {
+            "8101": {
+                calls: { international: 1, mobile: 3 },
+                seconds: { international: 600, mobile: 200 },
+                blocked: { premium: 1, class: 2 },
+                incoming: { onTime: 1, late: 1 },
+            },
+            // the handset moved to desk-b during the month
+            "8001": { calls: { local: 1 }, seconds: { local: 60 } },
+            "9999": { calls: { internal: 1 }, seconds: { internal: 10 } },
+        })
+        const col = new Daemon([
+            "collect",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+            "--out",
+            dir,
+        ])
+        await col.waitFor(/collecting/)
+        const id1 = await a.call({
+            handset: "8001",
+            number: "01012345678",
+            category: "domestic",
+            start: T1,
+            seconds: 125,
+        })
+        const id2 = await b.call({
+            handset: "8101",
+            number: "0085212345678",
+            category: "international",
+            start: T2,
+            seconds: 600,
+        })
+        await col.waitFor(new RegExp(`${id1}|${id2}`), 2)
+        expect(await col.stop()).toBe(0)
+
+        const policy = policyFile("Report Site", 1)
+        const csv = join(TMP, "nov.csv")
+        const base = [
+            "report",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+            "--month",
+            "2026-11",
+        ]
+        const r = await dialguard([
+            ...base,
+            "--policy",
+            policy,
+            "--calls",
+            dir,
+            "--csv",
+            csv,
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(0)
+        expect(r.stderr).toContain(
+            `dialguard: wrote ${join(TMP, "nov-handsets.csv")}`
+        )
+        const t = r.stdout
+        expect(t).toContain(
+            "DialGuard report: site report-site, month 2026-11 (Beijing time)"
+        )
+        expect(t).toContain("boards: desk-a, desk-b")
+        // handsets: calls / minutes per used category, then premium, other blocked, ≤3 rings, forwarded, missed
+        expect(t).toMatch(
+            /^8001\s+王经理\s+人事行政部\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+75\.0%\s+-\s+-$/m
+        )
+        expect(t).toMatch(
+            /^8000\s+前台 "A", 1楼\s+人事行政部\s+(-\s+){8}100\.0%\s+1\s+1$/m
+        )
+        expect(t).toMatch(/^8102\s+销售部(\s+-){11}$/m) // in the policy, no calls
+        expect(t).toMatch(/^9999\s+\(not in policy\)\s+1 \/ 0\.2/m)
+        expect(t).toMatch(
+            /^人事行政部 \(admin\)\s+2\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+88\.9%\s+1\s+1$/m
+        )
+        expect(t).toMatch(
+            /^销售部 \(sales\)\s+2\s+-\s+-\s+3 \/ 3\.3\s+-\s+1 \/ 10\.0\s+4 \/ 13\.3\s+1\s+2\s+50\.0%\s+-\s+-$/m
+        )
+        expect(t).toMatch(
+            /^Premium-line attempts.*\nhandset\s+name\s+department\s+attempts\n8001\s+王经理\s+人事行政部\s+2\n8101\s+销售部\s+1$/m
+        )
+        expect(t).toMatch(
+            /^2026-11-03 14:05:09\s+8001\s+人事行政部\s+01012345678\s+domestic\s+2:05$/m
+        )
+        expect(t).toMatch(
+            /^2026-11-20 09:30:00\s+8101\s+销售部\s+0085212345678\s+international\s+10:00$/m
+        )
+        expect(t).toContain(
+            'note: board desk-a also counted 2 calls before it knew the date (month "unknown")'
+        )
+
+        // CSV: BOM, CRLF only, quoting, Chinese intact, numbers kept as text
+        const raw = readFileSync(join(TMP, "nov-handsets.csv"), "utf8")
+        expect(raw.startsWith("\uFEFF分机 handset,")).toBe(true)
+        expect(raw.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/)
+        expect(raw).toContain('8000,"前台 ""A"", 1楼",admin,人事行政部,desk-a,')
+        const rows = parseCsv(raw)
+        const col8001 = rows.find(x => x[0] === "8001")!
+        const at = (name: string) => rows[0].indexOf(name)
+        expect(col8001[at("市话 local calls")]).toBe("3")
+        expect(col8001[at("市话 local minutes")]).toBe("6")
+        expect(col8001[at("声讯台拦截 premium attempts")]).toBe("2")
+        expect(col8001[at("boards")]).toBe("desk-a desk-b")
+        const deps = parseCsv(
+            readFileSync(join(TMP, "nov-departments.csv"), "utf8")
+        )
+        const admin = deps.find(x => x[0] === "admin")!
+        expect(admin[deps[0].indexOf("部门 department name")]).toBe(
+            "人事行政部"
+        )
+        expect(admin[deps[0].indexOf("within 3 rings %")]).toBe("88.9")
+        expect(deps.map(x => x[0])).toStrictEqual([
+            "department",
+            "admin",
+            "sales",
+            "(not in policy)",
+        ])
+        expect(deps[2][deps[0].indexOf("handsets")]).toBe("2")
+        const regRaw = readFileSync(join(TMP, "nov-long-distance.csv"), "utf8")
+        expect(regRaw).toContain(
+            `2026-11-03 14:05:09,8001,人事行政部,"=""01012345678""",国内长途 domestic,125,2:05,3,desk-a,${id1}\r\n`
+        )
+        expect(parseCsv(regRaw)[2][3]).toBe("0085212345678")
+
+        // JSON, and per handset only without --policy
+        const j = JSON.parse((await dialguard([...base, "--json"])).stdout)
+        expect(j.departments).toBeUndefined()
+        expect(j.register).toBeUndefined()
+        expect(j.handsets.map((h: any) => h.extension)).toStrictEqual([
+            "8000",
+            "8001",
+            "8101",
+            "9999",
+        ])
+        const h8101 = j.handsets.find((h: any) => h.extension === "8101")
+        expect(h8101).toMatchObject({
+            premium: 1,
+            otherBlocked: 2,
+            onTimePercent: 50,
+            totalCalls: 4,
+            totalSeconds: 800,
+        })
+        expect(j.premium).toStrictEqual([
+            { extension: "8001", name: "", department: "", attempts: 2 },
+            { extension: "8101", name: "", department: "", attempts: 1 },
+        ])
+        const plain = await dialguard(base)
+        expect(plain.stdout).toContain("Departments: give --policy FILE")
+        expect(plain.stdout).toContain(
+            "Long-distance register (rule (一)4): not included"
+        )
+    })
+
+    test("report: bad month, missing site", async () => {
+        const r = await dialguard([
+            "report",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            "x",
+            "--month",
+            "2026-13",
+        ])
+        expect(r.code).toBe(2)
+        expect(r.stderr).toContain('bad --month "2026-13"')
+        const s = await dialguard([
+            "report",
+            "--broker",
+            URL_PLAIN,
+            "--month",
+            "2026-11",
+        ])
+        expect(s.code).toBe(2)
+        expect(s.stderr).toContain("missing --site")
+    })
+})
+
+describe.concurrent(
+    "brokers: errors, logins, TLS, embedded",
+    { timeout: 60000 },
+    () => {
+        test("unreachable broker: one line, no stack trace, exit 1", async () => {
+            const port = await freePort()
+            const r = await dialguard([
+                "status",
+                "--broker",
+                `mqtt://127.0.0.1:${port}`,
+            ])
+            noStackTrace(r)
+            expect(r.code).toBe(1)
+            expect(r.stderr).toBe(
+                `dialguard: cannot reach broker mqtt://127.0.0.1:${port}: connection refused\n`
+            )
+            const push = await dialguard([
+                "policy",
+                "push",
+                policyFile("x", 1),
+                "--key",
+                keyFile(),
+                "--broker",
+                `mqtt://127.0.0.1:${port}`,
+            ])
+            expect(push.code).toBe(1)
+            expect(push.stderr).toBe(
+                `dialguard: cannot reach broker mqtt://127.0.0.1:${port}: connection refused\n`
+            )
+        })
+
+        test("login: refused without or with a wrong password, works from the environment", async () => {
+            const none = await dialguard(["status", "--broker", URL_AUTH])
+            noStackTrace(none)
+            expect(none.code).toBe(1)
+            expect(none.stderr).toMatch(
+                /^dialguard: broker mqtt:\/\/127\.0\.0\.1:\d+ refused the connection: (not authorized|bad username or password) \(no login given/
+            )
+            const wrong = await dialguard([
+                "status",
+                "--broker",
+                URL_AUTH,
+                "--username",
+                "admin",
+                "--password",
+                "nope",
+            ])
+            expect(wrong.code).toBe(1)
+            expect(wrong.stderr).toMatch(
+                /refused the connection: (not authorized|bad username or password) \(login "admin"\)\n$/
+            )
+            const ok = await dialguard(
+                ["status", "--broker", URL_AUTH, "--site", "auth-site"],
+                {
+                    DIALGUARD_MQTT_USERNAME: "admin",
+                    DIALGUARD_MQTT_PASSWORD: "s3cret",
+                }
+            )
+            expect(ok.stderr).toBe("")
+            expect(ok.code).toBe(0)
+        })
+
+        test("TLS: --ca trusts the test CA, --insecure accepts it, neither fails clearly", async () => {
+            const ca = join(FIXTURES, "ca.pem")
+            const ok = await dialguard([
+                "status",
+                "--broker",
+                URL_TLS,
+                "--ca",
+                ca,
+                "--site",
+                "tls-site",
+            ])
+            expect(ok.stderr).toBe("")
+            expect(ok.code).toBe(0)
+            const insecure = await dialguard([
+                "status",
+                "--broker",
+                URL_TLS,
+                "--insecure",
+                "--site",
+                "tls-site",
+            ])
+            expect(insecure.code).toBe(0)
+            const untrusted = await dialguard(["status", "--broker", URL_TLS])
+            noStackTrace(untrusted)
+            expect(untrusted.code).toBe(1)
+            expect(untrusted.stderr).toMatch(
+                /^dialguard: cannot reach broker mqtts:\/\/127\.0\.0\.1:\d+: TLS: (certificate not signed by a trusted CA|self-signed certificate in the chain) \(give the broker's CA with --ca FILE, or --insecure for a test broker\)\n$/
+            )
+        })
+
+        test("embedded broker: push to a stand-in board, status, stop", async () => {
+            const d = new Daemon(["broker", "--port", "0"])
+            await d.waitFor(/^mqtt:\/\/127\.0\.0\.1:\d+$/m)
+            const url = d.stdout.trim().split("\n")[0]
+            try {
+                await board(url, "embedded", "desk-e", { policyVersion: 1 })
+                const r = await dialguard([
+                    "policy",
+                    "push",
+                    policyFile("Embedded", 2),
+                    "--broker",
+                    url,
+                    "--key",
+                    keyFile(),
+                ])
+                noStackTrace(r)
+                expect(r.stdout).toMatch(/^desk-e\s+applied\s+version 2$/m)
+                expect(r.code).toBe(0)
+                const s = await dialguard([
+                    "status",
+                    "--broker",
+                    url,
+                    "--site",
+                    "embedded",
+                ])
+                expect(s.stdout).toMatch(/^desk-e\s+online\s+2\s+0\.1\.0/m)
+            } finally {
+                expect(await d.stop()).toBe(0)
+            }
+        })
+    }
+)
+
+describe("key new and the benchmark hook", { timeout: 60000 }, () => {
+    test("key new: 64 hex digits, mode 0600, never overwrites", async () => {
+        const file = join(TMP, "new.key")
+        const r = await dialguard(["key", "new", file])
+        expect(r.code).toBe(0)
+        const text = readFileSync(file, "utf8")
+        expect(text).toMatch(/^[0-9a-f]{64}\n$/)
+        expect(statSync(file).mode & 0o777).toBe(0o600)
+        const again = await dialguard(["key", "new", file])
+        expect(again.code).toBe(1)
+        expect(again.stderr).toContain("already exists: not overwriting it")
+        expect(readFileSync(file, "utf8")).toBe(text)
+    })
+
+    test("Beijing time and months", () => {
+        expect(beijingTime(T1)).toBe("2026-11-03 14:05:09")
+        expect(monthOf(Date.UTC(2026, 9, 31, 16, 0, 0) / 1000)).toBe("2026-11") // 00:00 Nov 1 in Beijing
+        expect(monthOf(Date.UTC(2026, 9, 31, 15, 59, 59) / 1000)).toBe(
+            "2026-10"
+        )
+        expect(monthOf(0)).toBe("unknown")
+        for (let t = 0; t < 4e9; t += 86400 * 37 + 3599)
+            expect(beijingTime(t || 1)).toBe(
+                new Date(((t || 1) + 8 * 3600) * 1000)
+                    .toISOString()
+                    .slice(0, 19)
+                    .replace("T", " ")
+            )
+    })
+
+    test("measureCountersParsing parses and sums sample counters", () => {
+        const r = measureCountersParsing({
+            boards: 3,
+            handsetsPerBoard: 4,
+            minMs: 1,
+        })
+        expect(r.messages % 3).toBe(0)
+        expect(r.messages).toBeGreaterThan(0)
+        expect(r.messagesPerSecond).toBeGreaterThan(0)
+        expect(r.handsetsPerMessage).toBe(4)
+    })
+})
