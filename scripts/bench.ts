@@ -10,6 +10,7 @@ import { compileDialPlan } from "../devs/engine/dialPlan"
 import { decideDigits, DialSession } from "../devs/engine/dialSession"
 import { validatePolicy } from "../devs/policy/validate"
 import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
+import { simFigures } from "./simBench"
 import { runVmProgram } from "./vmRun"
 
 const json = process.argv.includes("--json")
@@ -106,6 +107,11 @@ async function main() {
     } catch (e) {
         result.vm = { error: (e as Error).message }
     }
+    try {
+        result.sim = await simFigures()
+    } catch (e) {
+        result.sim = { error: (e as Error).message }
+    }
     if (json) {
         console.log(JSON.stringify(result, null, 2))
         return
@@ -124,6 +130,17 @@ async function main() {
         console.log(
             `heap  VM GC heap usable ${result.heap.usableKb} KB; a board with a 50-handset policy loaded uses ${result.heap.boardUsesKb} KB, leaves ${result.heap.boardFreeKb} KB`
         )
+    if (result.sim.error) console.log("sim   " + result.sim.error)
+    else {
+        const k = result.sim.keyToDial
+        const r = result.sim.ring
+        console.log(
+            `sim   last key → dial order on the SIP line: median ${k.medianMs} ms, max ${k.maxMs} ms (${k.samples} calls, bus round trip included)`
+        )
+        console.log(
+            `sim   ring cadence edges vs 1 s/4 s: mean error ${r.meanAbsMs} ms, max ${r.maxAbsMs} ms (${r.edges} edges)`
+        )
+    }
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
     const c = result.corpus
     console.log(

@@ -80,6 +80,8 @@ class Player {
     private async keys(ext: string, digits: string, gapMs = DEFAULT_GAP_MS) {
         const port = this.s.port(ext)
         for (const k of digits) {
+            // Recorded as it is sent: key-to-decision latency is measured from here.
+            this.s.rec.add("key", { port: port.index, ext, key: k })
             await port.key(k)
             await sleep(gapMs)
         }
