@@ -10,14 +10,19 @@ import { UNKNOWN_MONTH } from "../phone/counters"
 /** China Standard Time, UTC+8, no daylight saving. */
 const BEIJING_OFFSET_S = 8 * 3600
 
-function twoDigits(n: number): string {
+function two(n: number): string {
     return (n < 10 ? "0" : "") + n
 }
 
-/** "YYYY-MM" in Beijing time of a Unix time in seconds. */
-export function monthOf(unixSeconds: number): string {
-    const days = Math.floor((unixSeconds + BEIJING_OFFSET_S) / 86400)
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+/**
+ * Unix seconds as Beijing time "YYYY-MM-DD HH:MM:SS" (civil from days, H.
+ * Hinnant's algorithm, no Date needed); "" for 0 (time unknown).
+ */
+export function beijingTime(unixSeconds: number): string {
+    if (!(unixSeconds > 0)) return ""
+    const t = Math.floor(unixSeconds) + BEIJING_OFFSET_S
+    const days = Math.floor(t / 86400)
+    const secs = t - days * 86400
     const z = days + 719468
     const era = Math.floor(z / 146097)
     const doe = z - era * 146097
@@ -30,9 +35,31 @@ export function monthOf(unixSeconds: number): string {
     )
     const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
     const mp = Math.floor((5 * doy + 2) / 153)
-    const month = mp < 10 ? mp + 3 : mp - 9
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    return year + "-" + twoDigits(month)
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+    const m = mp < 10 ? mp + 3 : mp - 9
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    const hh = Math.floor(secs / 3600)
+    const mm = Math.floor((secs % 3600) / 60)
+    return (
+        y +
+        "-" +
+        two(m) +
+        "-" +
+        two(d) +
+        " " +
+        two(hh) +
+        ":" +
+        two(mm) +
+        ":" +
+        two(secs % 60)
+    )
+}
+
+/** "YYYY-MM" in Beijing time of a Unix time in seconds; "unknown" for 0. */
+export function monthOf(unixSeconds: number): string {
+    return unixSeconds > 0
+        ? beijingTime(unixSeconds).slice(0, 7)
+        : UNKNOWN_MONTH
 }
 
 /** A Unix time learnt at some VM millisecond, carried forward. */
@@ -58,6 +85,6 @@ export class WallClock {
     }
 
     month(nowMs: number): string {
-        return this.known() ? monthOf(this.unix(nowMs)) : UNKNOWN_MONTH
+        return monthOf(this.unix(nowMs))
     }
 }

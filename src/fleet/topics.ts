@@ -15,9 +15,7 @@ export const MAX_POLICY_PAYLOAD = 16000
 /** Longest site id and board id. */
 export const MAX_ID_LENGTH = 64
 /** Month of the counters of calls made before the board knew the time. */
-export const UNKNOWN_MONTH = "unknown"
-/** Beijing time (UTC+8, no daylight saving): months, register times. */
-export const BEIJING_OFFSET_S = 8 * 3600
+export { UNKNOWN_MONTH } from "../../devs/phone/counters"
 
 // ---------------------------------------------------------------- ids
 
@@ -389,56 +387,8 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
 
 // ---------------------------------------------------------------- time
 
-function two(n: number): string {
-    return (n < 10 ? "0" : "") + n
-}
-
-/**
- * Unix seconds as Beijing time "YYYY-MM-DD HH:MM:SS" (civil-from-days, no
- * Date needed); "" for 0 (time unknown).
- */
-export function beijingTime(ts: number): string {
-    if (!(ts > 0)) return ""
-    const t = Math.floor(ts) + BEIJING_OFFSET_S
-    const days = Math.floor(t / 86400)
-    const secs = t - days * 86400
-    // Howard Hinnant's civil_from_days
-    const z = days + 719468
-    const era = Math.floor(z / 146097)
-    const doe = z - era * 146097
-    const yoe = Math.floor(
-        (doe -
-            Math.floor(doe / 1460) +
-            Math.floor(doe / 36524) -
-            Math.floor(doe / 146096)) /
-            365
-    )
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-    const mp = Math.floor((5 * doy + 2) / 153)
-    const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-    const m = mp < 10 ? mp + 3 : mp - 9
-    const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    const hh = Math.floor(secs / 3600)
-    const mm = Math.floor((secs % 3600) / 60)
-    return (
-        y +
-        "-" +
-        two(m) +
-        "-" +
-        two(d) +
-        " " +
-        two(hh) +
-        ":" +
-        two(mm) +
-        ":" +
-        two(secs % 60)
-    )
-}
-
-/** The Beijing-time month "YYYY-MM" of unix seconds; "unknown" for 0. */
-export function monthOf(ts: number): string {
-    return ts > 0 ? beijingTime(ts).slice(0, 7) : UNKNOWN_MONTH
-}
+// One implementation of Beijing time for the board and the CLI.
+export { beijingTime, monthOf } from "../../devs/app/clock"
 
 /** "YYYY-MM" with a month 01-12. */
 export function isMonth(s: any): boolean {
