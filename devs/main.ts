@@ -11,6 +11,8 @@ import { BoardHandset } from "./hw/boardHandset"
 import { pins, board as hardware } from "@dsboard/dialguard_esp32"
 import { HandsetPort } from "./phone/handsetPort"
 import { startServer } from "@devicescript/server"
+import { SettingsStore } from "./store/settingsStore"
+import { Sync } from "./sync/sync"
 
 // Roles are declared up front (the VM binds them as devices appear). Each
 // handset and SIP line says which port it is; they are paired by that.
@@ -35,6 +37,10 @@ board.log = line => {
     admin.log(line)
 }
 await board.boot()
+// With a broker configured: policy, state, counters and call register
+// over MQTT (devs/sync). Without one the board runs offline.
+if (board.config.sync)
+    await new Sync(board, board.config.sync, new SettingsStore()).start()
 
 /** Finds the bound role whose `port` register is `port`. */
 async function roleForPort<T extends ds.Handset | ds.SipLine>(

@@ -6,7 +6,10 @@
 //                  [--firmware FILE] [--no-policy] [--quiet]
 
 import { createInterface, Interface } from "node:readline"
-import { join } from "node:path"
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { EmbeddedBroker, startEmbeddedBroker } from "../src/fleet/embedded"
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
@@ -47,6 +50,12 @@ interface Options {
     ports: string[]
     ring?: RingCadence
     quiet: boolean
+    /** Fleet sync: the board connects to this broker for this site. */
+    broker?: string
+    site?: string
+    keyFile?: string
+    /** Start an in-process broker on this port first (npm start). */
+    embeddedBroker?: number
 }
 
 function parseArgs(argv: string[]): Options {
@@ -71,6 +80,10 @@ function parseArgs(argv: string[]): Options {
                 .map(s => s.trim())
                 .filter(Boolean)
         else if (a === "--quiet") o.quiet = true
+        else if (a === "--broker") o.broker = val()
+        else if (a === "--site") o.site = val()
+        else if (a === "--key") o.keyFile = val()
+        else if (a === "--embedded-broker") o.embeddedBroker = +val()
         else if (a === "--ring") {
             const m = /^(\d+)\/(\d+)$/.exec(val())
             if (!m)
@@ -80,7 +93,8 @@ function parseArgs(argv: string[]): Options {
             o.ring = { onMs: +m[1], cycleMs: +m[2] }
         } else if (a === "-h" || a === "--help") {
             process.stdout.write(
-                "npm run sim -- [--policy FILE | --no-policy] [--ports 8001,8101] [--ring ON/CYCLE] [--firmware FILE] [--quiet]\n\n" +
+                "npm run sim -- [--policy FILE | --no-policy] [--ports 8001,8101] [--ring ON/CYCLE] [--firmware FILE] [--quiet]\n" +
+                    "               [--broker URL | --embedded-broker PORT] [--site ID] [--key FILE]\n\n" +
                     HELP +
                     "\n"
             )
@@ -341,9 +355,41 @@ class Prompt {
     }
 }
 
+/** The board configuration for fleet sync, starting the embedded broker if asked. */
+async function fleet(opts: Options, out: (l: string) => void) {
+    if (opts.embeddedBroker === undefined && !opts.broker) return {}
+    let broker: EmbeddedBroker | undefined
+    let url = opts.broker
+    if (opts.embeddedBroker !== undefined) {
+        broker = await startEmbeddedBroker(opts.embeddedBroker, "127.0.0.1")
+        url = broker.url
+        out(
+            `embedded MQTT broker on ${url} (in memory; use mosquitto or EMQX for a real site)`
+        )
+    }
+    const keyFile = opts.keyFile ?? join(OUT_DIR, "site.key")
+    if (!existsSync(keyFile)) {
+        mkdirSync(dirname(keyFile), { recursive: true })
+        writeFileSync(keyFile, randomBytes(32).toString("hex") + "\n", {
+            mode: 0o600,
+        })
+        out(`new site key in ${keyFile}`)
+    }
+    const site = opts.site ?? "hq"
+    const siteKey = readFileSync(keyFile, "utf8").trim()
+    out(
+        `the board syncs with site "${site}"; try in another terminal:\n` +
+            `  npx dialguard status --broker ${url} --site ${site}\n` +
+            `  npx dialguard policy push sim/policies/hq.policy.json --broker ${url} --site ${site} --key ${keyFile}\n` +
+            `  npx dialguard report --broker ${url} --site ${site} --month <YYYY-MM>`
+    )
+    return { extra: { site, broker: { url }, siteKey }, broker }
+}
+
 async function main() {
     const opts = parseArgs(process.argv.slice(2))
     const out = (l: string) => process.stdout.write(l + "\n")
+    const sync = await fleet(opts, out)
     out(
         `starting the simulator (firmware ${opts.firmware ?? "devs/main.ts"}, ports ${opts.ports.join(", ")})...`
     )
@@ -354,6 +400,7 @@ async function main() {
         ring: opts.ring,
         logFile: join(OUT_DIR, "interactive.log"),
         onEvent: e => prompt?.show(e),
+        configExtra: sync.extra,
     })
     prompt = new Prompt(session, opts)
     try {
@@ -372,6 +419,7 @@ async function main() {
     } finally {
         out("stopping the simulator...")
         await session.stop()
+        await sync.broker?.close()
     }
 }
 

@@ -38,6 +38,11 @@ export interface SessionOptions {
     keepWorkDir?: boolean
     /** If the bus ports are taken, wait up to this long for them. */
     portWaitMs?: number
+    /**
+     * More board configuration, e.g. the fleet sync's
+     * `{site, broker: {url}, siteKey}` (devs/sync/config.ts).
+     */
+    configExtra?: Record<string, unknown>
 }
 
 const ADMIN_TIMEOUT_MS = 20000
@@ -83,6 +88,7 @@ export class SimSession {
             ports: this.opts.ports,
             ringOnMs: ring.onMs,
             ringCycleMs: ring.cycleMs,
+            ...this.opts.configExtra,
         }
     }
 

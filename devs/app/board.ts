@@ -2,10 +2,18 @@
 // the handset ports. Everything here survives a restart through flash:
 // configuration, the last good policy and the counters are stored with
 // ChunkedStore (crash-safe two-slot writes).
+//
+// Policies come two ways: the local admin upload (the provisioning path:
+// it sets any version, also a lower one, e.g. to recover a board) and the
+// site's broker (applySigned: only forward, devs/sync). Either way a
+// policy is validated and compiled, stored, then enforced; after a
+// restart the last stored one is enforced, with or without a network.
 import * as ds from "@devicescript/core"
+import { digest } from "@devicescript/crypto"
 import { SequentialWorker } from "@devicescript/runtime"
 import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
+import { Policy } from "../policy/types"
 import { CallCounters, IncomingOutcome } from "../phone/counters"
 import { HandsetPort, PortRecorder } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
@@ -14,6 +22,8 @@ import { AdminBackend } from "./adminServer"
 import { BoardConfig, validateConfig } from "./boardConfig"
 import { WallClock } from "./clock"
 import {
+    checkPolicyText,
+    compile,
     failClosedPolicy,
     LoadedPolicy,
     loadPolicy,
@@ -34,6 +44,14 @@ const pause = async () => {
     await ds.sleep(0)
 }
 
+function mismatch(said: number, version: number): string {
+    return "the policy says version " + said + ", the message " + version
+}
+
+function hashOf(text: string): string {
+    return digest("sha256", text).toString("hex")
+}
+
 export class Board implements AdminBackend, PortRecorder {
     config: BoardConfig = UNPROVISIONED
     loaded: LoadedPolicy
@@ -41,7 +59,24 @@ export class Board implements AdminBackend, PortRecorder {
     clock = new WallClock()
     counters = new CallCounters()
     log: (line: string) => void = line => console.log(line)
-    private error = ""
+    /** Counters as last saved to flash: what may be published. */
+    saved = new CallCounters()
+    /** Hooks for the sync (devs/sync/sync.ts); unset on a board without a broker. */
+    onChange: () => void
+    onCountersSaved: (months: string[]) => void
+    onLongDistance: (
+        ext: string,
+        number: string,
+        category: Category,
+        start: number,
+        seconds: number
+    ) => void
+    error = ""
+    /** sha256 of the enforced policy's text ("" for none). */
+    private policyHash = ""
+    private policyBusy = false
+    private version = 0
+    private changedMonths: string[] = []
     private kv = new SettingsStore()
     private cfgStore = new ChunkedStore(this.kv, "cfg")
     private polStore = new ChunkedStore(this.kv, "pol")
@@ -57,30 +92,47 @@ export class Board implements AdminBackend, PortRecorder {
             if (v.config) this.config = v.config
         }
         const cnt = await this.cntStore.load()
-        if (cnt) this.counters = CallCounters.fromJSON(JSON.parse(cnt))
-        const pol = await this.polStore.load()
-        if (pol) {
-            try {
-                this.loaded = await loadPolicy(pol, this.config.ports, pause)
-            } catch (e) {
-                this.error = "stored policy unusable: " + (e as Error).message
-            }
+        if (cnt) {
+            this.counters = CallCounters.fromJSON(JSON.parse(cnt))
+            this.saved = CallCounters.fromJSON(JSON.parse(cnt))
         }
-        if (!this.loaded)
-            this.loaded = await failClosedPolicy(this.config.ports, pause)
+        await this.reload()
         this.log(
             "board " +
                 this.config.board +
                 " policy v" +
-                this.loaded.policy.version +
+                this.version +
                 " ports " +
                 this.config.ports.join(",")
         )
     }
 
+    /** Enforces what flash holds: the last good policy, else fail closed. */
+    private async reload() {
+        const pol = await this.polStore.load()
+        let loaded: LoadedPolicy = undefined
+        if (pol) {
+            try {
+                loaded = await loadPolicy(pol, this.config.ports, pause)
+            } catch (e) {
+                this.error = "stored policy unusable: " + (e as Error).message
+            }
+        }
+        if (loaded) this.enforce(loaded, hashOf(pol))
+        else this.enforce(await failClosedPolicy(this.config.ports, pause), "")
+    }
+
+    private enforce(loaded: LoadedPolicy, hash: string) {
+        this.loaded = loaded
+        this.version = loaded.policy.version
+        this.policyHash = hash
+        for (const p of this.ports) p.setPolicy(portPolicy(loaded, p.extension))
+    }
+
     /** The port serving extension index `i` of the configuration. */
     addPort(port: HandsetPort) {
-        port.setPolicy(portPolicy(this.loaded, port.extension))
+        // (while a policy is being compiled it gets one when that is done)
+        if (this.loaded) port.setPolicy(portPolicy(this.loaded, port.extension))
         this.ports.push(port)
     }
 
@@ -91,7 +143,7 @@ export class Board implements AdminBackend, PortRecorder {
     // --- AdminBackend
 
     policyVersion() {
-        return this.loaded.policy.version
+        return this.version
     }
 
     lastError() {
@@ -109,15 +161,83 @@ export class Board implements AdminBackend, PortRecorder {
         }
         this.error = why
         this.log(why ? "upload refused: " + why : "upload applied")
+        this.changed()
         return why
     }
 
-    /** Validate, compile, store, then enforce: a bad policy changes nothing. */
+    private changed() {
+        if (this.onChange) this.onChange()
+    }
+
+    /** The admin upload: any valid policy, whatever its version. */
     private async applyPolicy(text: string) {
-        const loaded = await loadPolicy(text, this.config.ports, pause)
-        await this.polStore.save(text)
-        this.loaded = loaded
-        for (const p of this.ports) p.setPolicy(portPolicy(loaded, p.extension))
+        await this.lockPolicy()
+        try {
+            await this.replace(text, -1)
+        } finally {
+            this.policyBusy = false
+        }
+    }
+
+    private async lockPolicy() {
+        while (this.policyBusy) await ds.sleep(20)
+        this.policyBusy = true
+    }
+
+    /**
+     * Validates, compiles, stores, then enforces `text` (which must say
+     * `version`, unless -1); throws Error(why not), and then what flash
+     * holds is enforced again. The 64 KB heap has no room for the old plan
+     * next to a policy being checked and compiled, so the old plan is let
+     * go first: meanwhile (a fraction of a second) a lifted handset gets
+     * the busy tone.
+     */
+    private async replace(text: string, version: number) {
+        this.loaded = undefined
+        for (const p of this.ports) p.setPolicy(undefined)
+        try {
+            const policy = await checkPolicyText(text, pause)
+            if (version >= 0 && policy.version !== version)
+                throw new Error(mismatch(policy.version, version))
+            const loaded = await compile(policy, this.config.ports, pause)
+            await this.polStore.save(text)
+            this.enforce(loaded, hashOf(text))
+        } catch (e) {
+            await this.reload()
+            throw e
+        }
+    }
+
+    /**
+     * A policy from the site's broker, signature already checked: steps 3
+     * and 4 of src/fleet/PROTOCOL.md. Resolves to "" when it is enforced
+     * now (applied, or the very text already enforced), else why not.
+     */
+    async applySigned(text: string, version: number): Promise<string> {
+        await this.lockPolicy()
+        try {
+            const cur = this.version
+            if (version === cur && hashOf(text) === this.policyHash) return ""
+            if (version > cur) {
+                await this.replace(text, version)
+                this.log("policy v" + version + " applied from the broker")
+                return ""
+            }
+            // refused whatever it holds; the reason in the protocol's order
+            const policy = await checkPolicyText(text, pause)
+            if (policy.version !== version)
+                return mismatch(policy.version, version)
+            if (version < cur) return "older than version " + cur
+            return (
+                "version " +
+                cur +
+                " is already enforced with other content (replayed or forged)"
+            )
+        } catch (e) {
+            return (e as Error).message
+        } finally {
+            this.policyBusy = false
+        }
     }
 
     /** A new configuration (ports, cadence) takes effect at the next start. */
@@ -167,14 +287,42 @@ export class Board implements AdminBackend, PortRecorder {
         this.save()
     }
 
-    /** Coalesces saves: one pending write covers every change before it starts. */
+    longDistance(ext: string, d: Decision, placedAt: number, seconds: number) {
+        if (this.onLongDistance)
+            this.onLongDistance(
+                ext,
+                d.number || d.dial,
+                d.category,
+                this.clock.unix(placedAt),
+                seconds
+            )
+    }
+
+    /**
+     * Coalesces saves: one pending write covers every change before it
+     * starts. Once saved, the months it changed may be published.
+     */
     private save() {
+        const m = this.month()
+        if (this.changedMonths.indexOf(m) < 0) this.changedMonths.push(m)
         if (this.savePending) return
         this.savePending = true
         const self = this
         this.saver.queue(async () => {
             self.savePending = false
-            await self.cntStore.save(JSON.stringify(self.counters.toJSON()))
+            const months = self.changedMonths
+            self.changedMonths = []
+            const text = JSON.stringify(self.counters.toJSON())
+            try {
+                await self.cntStore.save(text)
+            } catch (e) {
+                self.error = "counters not saved: " + (e as Error).message
+                for (const m of months) self.changedMonths.push(m)
+                self.changed()
+                return
+            }
+            self.saved = CallCounters.fromJSON(JSON.parse(text))
+            if (self.onCountersSaved) self.onCountersSaved(months)
         })
     }
 }

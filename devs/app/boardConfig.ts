@@ -1,16 +1,20 @@
 // The board's own configuration (not the site policy): which extension each
-// handset port serves, and the ring cadence. Provisioned with
-// `dialguard flash` through the admin service and kept in flash.
+// handset port serves, the ring cadence, and optionally the site it syncs
+// with over MQTT (`site`, `broker`, `siteKey`: devs/sync/config.ts).
+// Provisioned through the admin service (kind Config) and kept in flash.
 // Portable: no @devicescript/* import.
 
 import { isDigits } from "../policy/validate"
 import { CHINA_RING, RingCadence } from "../phone/handsetPort"
+import { SyncConfig, validateSync } from "../sync/config"
 
 export interface BoardConfig {
     board: string
     /** ports[i] is the extension of handset port i. */
     ports: string[]
     ring: RingCadence
+    /** Undefined: no broker, the board runs offline. */
+    sync?: SyncConfig
 }
 
 export const MAX_PORTS = 4
@@ -23,7 +27,15 @@ export function validateConfig(raw: any): {
     const errors: string[] = []
     if (typeof raw !== "object" || raw === null || Array.isArray(raw))
         return { errors: ["(config): must be a JSON object"] }
-    const known = ["board", "ports", "ringOnMs", "ringCycleMs"]
+    const known = [
+        "board",
+        "ports",
+        "ringOnMs",
+        "ringCycleMs",
+        "site",
+        "broker",
+        "siteKey",
+    ]
     for (const k of Object.keys(raw))
         if (known.indexOf(k) < 0) errors.push(k + ": unknown key")
     if (
@@ -59,9 +71,10 @@ export function validateConfig(raw: any): {
         errors.push(
             "ringCycleMs: must be longer than ringOnMs and at most 30000"
         )
+    const sync = validateSync(raw, errors)
     if (errors.length) return { errors }
     return {
-        config: { board: raw.board, ports, ring: { onMs, cycleMs } },
+        config: { board: raw.board, ports, ring: { onMs, cycleMs }, sync },
         errors,
     }
 }

@@ -22,6 +22,15 @@ export async function loadPolicy(
     ports: string[],
     pause: () => Promise<void>
 ): Promise<LoadedPolicy> {
+    const policy = await checkPolicyText(text, pause)
+    return await compile(policy, ports, pause)
+}
+
+/** Parses and validates; throws Error with the first problems listed. */
+export async function checkPolicyText(
+    text: string,
+    pause: () => Promise<void>
+): Promise<Policy> {
     let raw: any
     try {
         raw = JSON.parse(text)
@@ -40,10 +49,11 @@ export async function loadPolicy(
                     : "")
         )
     }
-    return await compile(v.policy, ports, pause)
+    return v.policy
 }
 
-async function compile(
+/** Compiles a validated policy into the plan the ports enforce. */
+export async function compile(
     policy: Policy,
     ports: string[],
     pause: () => Promise<void>

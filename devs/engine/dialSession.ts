@@ -26,6 +26,11 @@ export interface Decision {
     category: Category
     /** Digits sent to the line (dial only). */
     dial?: string
+    /**
+     * The number as the user dialled it, without any outside-line or IP
+     * prefix (dial only): what the long-distance register shows.
+     */
+    number?: string
     reason: string
     /** Which rule refused the call (block only). */
     code?: BlockCode
@@ -158,6 +163,7 @@ export class DialSession {
             action: "dial",
             category: cat,
             dial: digits,
+            number: this.m.number(),
             reason,
             decidedOn: on,
         }

@@ -8,7 +8,7 @@
 
 import { Decision, DialSession } from "../engine/dialSession"
 import { DialPlan } from "../engine/types"
-import { Category } from "../numbering/categories"
+import { Category, isLongDistance } from "../numbering/categories"
 import { Handset } from "../policy/types"
 import { IncomingOutcome } from "./counters"
 
@@ -47,6 +47,16 @@ export interface PortRecorder {
     ): void
     blocked(ext: string, decision: Decision): void
     incoming(ext: string, outcome: IncomingOutcome): void
+    /**
+     * A domestic or international call placed at `placedAt` (ms) ended,
+     * answered or not: `seconds` of talk, 0 if never connected.
+     */
+    longDistance?(
+        ext: string,
+        decision: Decision,
+        placedAt: number,
+        seconds: number
+    ): void
 }
 
 /** Ringing cadence: the bell rings `onMs` of every `cycleMs`; one cycle is one ring. */
@@ -92,6 +102,7 @@ export class HandsetPort {
     private forwardAfter = 0
     /** The call placed or answered: decision and when it was connected. */
     private decision: Decision
+    private placedAt = 0
     private connectedAt = 0
 
     constructor(
@@ -106,14 +117,25 @@ export class HandsetPort {
         this.cadence = cadence
     }
 
-    /** A new policy applies from the next call; a call in progress keeps its decision. */
+    /**
+     * A new policy applies from the next call; a call in progress keeps its
+     * decision. `undefined` while the board compiles a new one: a handset
+     * lifted then gets the busy tone.
+     */
     setPolicy(policy: PortPolicy) {
         this.policy = policy
+        // A finished session would keep the old plan in the heap.
+        if (this.state !== "dialling") this.session = undefined
     }
 
     offHook(now: number) {
         if (this.state === "ringing") return this.answerIncoming(now)
         if (this.state !== "idle") return
+        if (!this.policy) {
+            this.state = "waitOnHook"
+            this.out.tone(TONE_BUSY)
+            return
+        }
         // A session per call: a policy arriving mid-dial waits for the next one.
         this.session = new DialSession(this.policy.plan, this.policy.handset)
         this.state = "dialling"
@@ -126,7 +148,7 @@ export class HandsetPort {
         if (s === "idle" || s === "ringing") return
         if (s === "calling" || s === "connected" || s === "talking")
             this.out.hangUp()
-        if (s === "connected") this.endOutgoing(now)
+        if (s === "calling" || s === "connected") this.endCall(now)
         this.state = "idle"
         this.out.tone(TONE_OFF)
     }
@@ -136,7 +158,7 @@ export class HandsetPort {
         if (this.state !== "dialling") return
         if (this.session.digits().length === 0) this.out.tone(TONE_OFF)
         const step = this.session.press(k)
-        if (step.decision) this.act(step.decision)
+        if (step.decision) this.act(step.decision, now)
         else this.deadline = now + step.ms
     }
 
@@ -147,12 +169,12 @@ export class HandsetPort {
                 this.out.log(this.extension + " off hook without dialling")
                 this.state = "waitOnHook"
                 this.out.tone(TONE_WARNING)
-            } else this.act(this.session.expire())
+            } else this.act(this.session.expire(), now)
         } else if (this.state === "ringing") this.ringTick(now)
     }
 
     /** The firmware decided: send the number to the line or refuse it. */
-    private act(d: Decision) {
+    private act(d: Decision, now: number) {
         const ext = this.extension
         if (d.action === "dial") {
             this.out.log(
@@ -166,6 +188,7 @@ export class HandsetPort {
                     ")"
             )
             this.decision = d
+            this.placedAt = now
             this.state = "calling"
             this.out.dial(d.dial)
             this.out.tone(TONE_RINGBACK)
@@ -194,6 +217,7 @@ export class HandsetPort {
 
     callFailed(now: number) {
         if (this.state !== "calling") return
+        this.endCall(now)
         this.state = "waitOnHook"
         this.out.tone(TONE_BUSY)
     }
@@ -209,15 +233,22 @@ export class HandsetPort {
             return
         }
         if (s !== "calling" && s !== "connected" && s !== "talking") return
-        if (s === "connected") this.endOutgoing(now)
+        if (s === "calling" || s === "connected") this.endCall(now)
         this.state = "waitOnHook"
         this.out.tone(TONE_BUSY)
     }
 
-    private endOutgoing(now: number) {
+    /** An outgoing call ends: counted if it was connected, registered if long distance. */
+    private endCall(now: number) {
         const d = this.decision
-        const seconds = Math.floor((now - this.connectedAt) / 1000)
-        this.rec.outgoing(this.extension, d.category, d.dial, seconds)
+        const connected = this.state === "connected"
+        const seconds = connected
+            ? Math.floor((now - this.connectedAt) / 1000)
+            : 0
+        if (connected)
+            this.rec.outgoing(this.extension, d.category, d.dial, seconds)
+        if (this.rec.longDistance && isLongDistance(d.category))
+            this.rec.longDistance(this.extension, d, this.placedAt, seconds)
     }
 
     incomingCall(caller: string, divertedFrom: string, now: number) {
@@ -226,10 +257,11 @@ export class HandsetPort {
         // Continue the chain of the handset the call was first for, so a
         // forwarded call moves on and never comes back.
         const first = divertedFrom || this.extension
-        const chain = this.policy.forwardChain(first)
+        const p = this.policy
+        const chain = p ? p.forwardChain(first) : []
         const me = chain.indexOf(this.extension)
         this.forwardTo = me + 1 < chain.length ? chain[me + 1] : ""
-        this.forwardAfter = this.policy.ringsBeforeForward
+        this.forwardAfter = p ? p.ringsBeforeForward : ON_TIME_RINGS
         this.out.log(
             this.extension +
                 " incoming from " +

@@ -1,0 +1,65 @@
+// The connection to the site's broker: clean session with a retained will,
+// the policy subscription, and reconnects with exponential backoff and
+// jitter (1 s → 60 s; devs/sync/backoff.ts).
+import * as ds from "@devicescript/core"
+import { backoffMs } from "./backoff"
+import { SyncConfig } from "./config"
+import { MqttClient } from "./mqttClient"
+
+const CONNECT_TIMEOUT_MS = 10000
+
+export class MqttLink {
+    up = false
+    /** Called after each connect and each loss. */
+    onUp: () => void = () => {}
+    readonly client = new MqttClient()
+    private lost = ds.emitter<boolean>()
+
+    constructor(
+        private cfg: SyncConfig,
+        private clientId: string,
+        private will: { topic: string; message: string },
+        private subscription: string
+    ) {
+        const self = this
+        this.client.onClose = () => {
+            self.up = false
+            self.lost.emit(true)
+        }
+    }
+
+    async publish(topic: string, payload: string, retain: boolean) {
+        if (!this.up) return false
+        return await this.client.publish(topic, payload, retain)
+    }
+
+    /** Connects, stays connected, reconnects; never returns. */
+    async run() {
+        const c = this.cfg
+        let attempt = 0
+        for (;;) {
+            const why = await this.client.open({
+                host: c.host,
+                port: c.port,
+                tls: c.tls,
+                clientId: this.clientId,
+                username: c.username,
+                password: c.password,
+                will: this.will,
+                timeoutMs: CONNECT_TIMEOUT_MS,
+            })
+            if (!why && (await this.client.subscribe(this.subscription))) {
+                attempt = 0
+                this.up = true
+                console.log("sync: connected to " + c.url)
+                this.onUp()
+                while (this.up) await ds.wait(this.lost, 60000)
+                console.log("sync: connection lost")
+            } else {
+                console.log("sync: cannot connect to " + c.url + ": " + why)
+                await this.client.close()
+            }
+            await ds.sleep(backoffMs(attempt++, Math.random()))
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// The board's half of the fleet protocol (src/fleet/PROTOCOL.md): topics,
+// the messages a board publishes, and the checks on the policy envelope up
+// to the signature. test/sync.test.ts holds these to src/fleet/topics.ts.
+// Portable: no @devicescript/* import.
+
+import { CallCounters } from "../phone/counters"
+
+export const FIRMWARE_VERSION = "0.1.0"
+/** Largest policy message a board takes (its MQTT client reads ≤ 16 KB packets). */
+export const MAX_POLICY_PAYLOAD = 16000
+
+export function topic(site: string, rest: string): string {
+    return "dialguard/" + site + "/" + rest
+}
+
+/** A refused policy message: its version (0 when unreadable) and why. */
+export interface Refusal {
+    version: number
+    reason: string
+}
+
+export interface BoardStatus {
+    board: string
+    policyVersion: number
+    lastError: string
+    rejected?: Refusal
+    /** Unix seconds, 0 before the first time fix. */
+    ts: number
+    droppedRecords: number
+}
+
+export function stateMessage(s: BoardStatus): string {
+    const m: any = {
+        online: true,
+        board: s.board,
+        policyVersion: s.policyVersion,
+        firmware: FIRMWARE_VERSION,
+        lastError: s.lastError,
+    }
+    if (s.rejected) m.rejected = s.rejected
+    m.ts = s.ts
+    if (s.droppedRecords) m.droppedRecords = s.droppedRecords
+    return JSON.stringify(m)
+}
+
+/** The will: what the broker says when the board drops off. */
+export function willMessage(board: string): string {
+    return JSON.stringify({ online: false, board })
+}
+
+/** Every month any handset has counters for. */
+export function monthsHeld(c: CallCounters): string[] {
+    const out: string[] = []
+    for (const ext of c.extensions())
+        for (const m of c.months(ext)) if (out.indexOf(m) < 0) out.push(m)
+    return out
+}
+
+/** The non-zero entries of a group, or undefined when all are zero. */
+function nonZero(group: Record<string, number>): Record<string, number> {
+    let out: Record<string, number> = undefined
+    for (const k of Object.keys(group))
+        if (group[k]) {
+            if (!out) out = {}
+            out[k] = group[k]
+        }
+    return out
+}
+
+/** The cumulative counters of `month`, zero entries left out. */
+export function countersMessage(
+    board: string,
+    month: string,
+    c: CallCounters
+): string {
+    const handsets: any = {}
+    for (const ext of c.extensions()) {
+        if (c.months(ext).indexOf(month) < 0) continue
+        const s = c.snapshot(ext, month)
+        const h: any = {}
+        const calls = nonZero(s.calls)
+        const seconds = nonZero(s.seconds)
+        const blocked = nonZero(s.blocked)
+        const incoming = nonZero(s.incoming)
+        if (calls) h.calls = calls
+        if (seconds) h.seconds = seconds
+        if (blocked) h.blocked = blocked
+        if (incoming) h.incoming = incoming
+        handsets[ext] = h
+    }
+    return JSON.stringify({ board, month, handsets })
+}
+
+/**
+ * Why a policy message of `bytes` is not even read in ("" to read it): over
+ * the protocol's limit, or as large as one the board already ran out of
+ * memory on (`crashedAt`, 0 for none).
+ */
+export function sizeRefusal(bytes: number, crashedAt: number): string {
+    let why = ""
+    if (bytes > MAX_POLICY_PAYLOAD) why = "at most " + MAX_POLICY_PAYLOAD
+    else if (crashedAt > 0 && bytes >= crashedAt)
+        why =
+            "this board ran out of memory on one of " +
+            crashedAt +
+            " bytes and restarted"
+    return why
+        ? "policy message too large: " + bytes + " bytes (" + why + ")"
+        : ""
+}
+
+/** A policy message that passed the checks before the signature. */
+export interface Envelope {
+    version: number
+    policy: string
+    sig: string
+}
+
+function isHex64(s: any): boolean {
+    if (typeof s !== "string" || s.length !== 64) return false
+    for (let i = 0; i < 64; ++i) {
+        const c = s.charCodeAt(i)
+        if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
+    }
+    return true
+}
+
+/**
+ * Steps 1 and the shape of step 2 of the protocol: JSON, "v", "site",
+ * then the fields. The caller has checked the size and checks the
+ * signature next.
+ */
+export function openEnvelope(
+    text: string,
+    site: string
+): { env?: Envelope; refusal?: Refusal } {
+    let m: any
+    try {
+        m = JSON.parse(text)
+    } catch (e) {
+        m = undefined
+    }
+    if (typeof m !== "object" || m === null || Array.isArray(m))
+        return { refusal: { version: 0, reason: "policy message is not JSON" } }
+    const version =
+        typeof m.version === "number" &&
+        m.version >= 1 &&
+        Math.floor(m.version) === m.version
+            ? m.version
+            : 0
+    const refuse = (reason: string) => ({ refusal: { version, reason } })
+    if (m.v !== 1)
+        return refuse("unsupported policy message v " + JSON.stringify(m.v))
+    if (m.site !== site)
+        return refuse(
+            "policy message for site " +
+                JSON.stringify(m.site) +
+                ", this board is in " +
+                site
+        )
+    if (!version) return refuse('"version" must be a whole number ≥ 1')
+    if (typeof m.policy !== "string")
+        return refuse('"policy" must be the policy text')
+    if (!isHex64(m.sig))
+        return refuse('"sig" must be 64 lower-case hex digits (HMAC-SHA256)')
+    return { env: { version, policy: m.policy, sig: m.sig } }
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths (no
+ * early exit on the first difference): for signatures.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+    let diff = a.length ^ b.length
+    const n = a.length < b.length ? a.length : b.length
+    for (let i = 0; i < n; ++i) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+    return diff === 0
+}

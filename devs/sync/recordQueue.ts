@@ -1,0 +1,150 @@
+// The long-distance call records not yet surely at the broker, kept in
+// flash until then. One settings key per record ("rec0".."rec29"): a
+// record costs one small write when the call ends and one delete once it
+// is out, and flash holds each record once (a ChunkedStore would rewrite
+// the whole queue twice per change, and the settings flash holds ~7 KB in
+// all). A key is written whole or not at all, so a restart at any point
+// leaves every record either stored or not. When all slots hold records
+// (the broker has been away for 30 long-distance calls), the oldest is
+// overwritten and counted in "recdrop" (the state's droppedRecords).
+// Portable: no @devicescript/* import.
+
+import { KeyValueStore } from "../store/chunkedStore"
+
+export const MAX_RECORDS = 30
+const DROPPED_KEY = "recdrop"
+
+/** A call record without the board id (its id is "<board>-<boot>-<seq>"). */
+export interface CallRecord {
+    boot: number
+    seq: number
+    handset: string
+    /** As dialled, without IP or outside-line prefix. */
+    number: string
+    category: string
+    /** Unix seconds when placed, 0 = time unknown. */
+    start: number
+    /** Talk time, 0 = not answered. */
+    seconds: number
+}
+
+export interface QueuedRecord {
+    rec: CallRecord
+    /** Its settings key. */
+    slot: number
+    /** Written to flash (or the write failed and it lives in RAM only). */
+    stored: boolean
+}
+
+function slotKey(slot: number): string {
+    return "rec" + slot
+}
+
+/** Flash form: [boot, seq, handset, number, category, start, seconds] (≤ ~100 bytes). */
+function encode(r: CallRecord): string {
+    return JSON.stringify([
+        r.boot,
+        r.seq,
+        r.handset,
+        r.number,
+        r.category,
+        r.start,
+        r.seconds,
+    ])
+}
+
+function decode(v: string): CallRecord {
+    let a: any[] = undefined
+    try {
+        a = JSON.parse(v)
+    } catch (e) {}
+    if (!Array.isArray(a) || a.length !== 7) return undefined
+    return {
+        boot: a[0],
+        seq: a[1],
+        handset: a[2],
+        number: a[3],
+        category: a[4],
+        start: a[5],
+        seconds: a[6],
+    }
+}
+
+export class RecordQueue {
+    /** Oldest first. */
+    records: QueuedRecord[] = []
+    dropped = 0
+    /** Last flash problem, "" when none. */
+    error = ""
+    private kv: KeyValueStore
+    private max: number
+
+    constructor(kv: KeyValueStore, max?: number) {
+        this.kv = kv
+        this.max = max || MAX_RECORDS
+    }
+
+    /** Reads the records left from before the restart (unreadable ones are removed). */
+    async load() {
+        const d = parseInt((await this.kv.read(DROPPED_KEY)) || "0")
+        this.dropped = d > 0 ? d : 0
+        const found: QueuedRecord[] = []
+        for (let slot = 0; slot < this.max; ++slot) {
+            const v = await this.kv.read(slotKey(slot))
+            if (v === undefined) continue
+            const rec = decode(v)
+            if (rec) found.push({ rec, slot, stored: true })
+            else await this.kv.remove(slotKey(slot))
+        }
+        found.sort((a, b) => a.rec.boot - b.rec.boot || a.rec.seq - b.rec.seq)
+        this.records = found
+    }
+
+    private freeSlot(): number {
+        for (let slot = 0; slot < this.max; ++slot) {
+            let used = false
+            for (const q of this.records) if (q.slot === slot) used = true
+            if (!used) return slot
+        }
+        return -1
+    }
+
+    /**
+     * Queues a record and resolves once it is in flash. The slot is taken
+     * at once, so concurrent adds never share one.
+     */
+    async add(rec: CallRecord) {
+        let slot = this.freeSlot()
+        if (slot < 0) {
+            const oldest = this.records.shift()
+            slot = oldest.slot
+            this.dropped++
+            await this.write(DROPPED_KEY, "" + this.dropped)
+        }
+        const q: QueuedRecord = { rec, slot, stored: false }
+        this.records.push(q)
+        await this.write(slotKey(slot), encode(rec))
+        // Even when flash failed: sending it from RAM beats losing it.
+        q.stored = true
+    }
+
+    /** The record is surely out: forget it. */
+    async remove(q: QueuedRecord) {
+        if (this.records.indexOf(q) < 0) return // overwritten meanwhile
+        this.records = this.records.filter(x => x !== q)
+        try {
+            await this.kv.remove(slotKey(q.slot))
+        } catch (e) {
+            this.error = "call register flash: " + (e as Error).message
+        }
+    }
+
+    private async write(key: string, value: string) {
+        try {
+            await this.kv.write(key, value)
+            this.error = ""
+        } catch (e) {
+            this.error = "call register flash: " + (e as Error).message
+        }
+    }
+}

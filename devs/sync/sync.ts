@@ -1,0 +1,301 @@
+// Fleet sync (src/fleet/PROTOCOL.md): the signed policy comes in from the
+// site's broker; the board's state, its counters per month and the
+// long-distance call register go out. Started by main.ts only when the
+// board configuration names a broker.
+import * as ds from "@devicescript/core"
+import { hmac } from "@devicescript/crypto"
+import { Board } from "../app/board"
+import { KeyValueStore } from "../store/chunkedStore"
+import { SyncConfig } from "./config"
+import { MqttLink } from "./mqttLink"
+import { Outbox } from "./outbox"
+import {
+    constantTimeEqual,
+    countersMessage,
+    Envelope,
+    monthsHeld,
+    openEnvelope,
+    Refusal,
+    sizeRefusal,
+    stateMessage,
+    topic,
+    willMessage,
+} from "./protocol"
+import { CallRecord, QueuedRecord, RecordQueue } from "./recordQueue"
+
+/** Policy messages waiting to be checked; older ones beyond this are dropped. */
+const MAX_PENDING = 2
+
+/** Settings key: the size of the policy message being checked. */
+const CHECKING_KEY = "polcheck"
+/** Settings key: policy messages this large or larger are refused. */
+const LIMIT_KEY = "polmax"
+
+/** A wake-up that is not lost when it comes before the wait. */
+class Signal {
+    private set = false
+    private em = ds.emitter<boolean>()
+    notify() {
+        this.set = true
+        this.em.emit(true)
+    }
+    async wait(ms: number) {
+        if (!this.set) await ds.wait(this.em, ms)
+        this.set = false
+    }
+}
+
+export class Sync {
+    readonly link: MqttLink
+    private board: Board
+    private cfg: SyncConfig
+    private kv: KeyValueStore
+    private key: Buffer
+    private queue: RecordQueue
+    private outbox: Outbox
+    private wake = new Signal()
+    private pending: string[] = []
+    private rejected: Refusal
+    private version = 0
+    private boot = 0
+    /** Size of a policy message the board did not survive; 0 none. */
+    private crashedAt = 0
+    private seq = 0
+
+    constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
+        this.board = board
+        this.cfg = cfg
+        this.kv = kv
+        this.key = Buffer.from(cfg.siteKey, "hex")
+        this.queue = new RecordQueue(kv)
+        const self = this
+        const id = board.config.board
+        const site = cfg.site
+        this.outbox = new Outbox(
+            {
+                stateTopic: topic(site, id + "/state"),
+                callsTopic: topic(site, id + "/calls"),
+                countersTopic: m => topic(site, id + "/counters/" + m),
+                state: () => self.state(),
+                counters: m => countersMessage(id, m, board.saved),
+                months: () => monthsHeld(board.saved),
+                record: q => self.recordMessage(q),
+            },
+            this.queue,
+            () => ds.millis()
+        )
+        this.link = new MqttLink(
+            cfg,
+            "dg-" + site + "-" + id,
+            { topic: topic(site, id + "/state"), message: willMessage(id) },
+            topic(site, "policy")
+        )
+        // (only the policy topic is subscribed to)
+        this.link.client.onMessage = (t, payload) => self.received(payload)
+        this.link.client.admit = async bytes => await self.admit(bytes)
+    }
+
+    async start() {
+        const self = this
+        // Record ids "<board>-<boot>-<seq>": the boot count is in flash
+        // before any record of this boot exists.
+        const b = parseInt((await this.kv.read("boot")) || "0")
+        this.boot = (b > 0 ? b : 0) + 1
+        try {
+            await this.kv.write("boot", "" + this.boot)
+        } catch (e) {
+            this.board.error = "boot count not saved: " + (e as Error).message
+        }
+        // A policy message was being checked when the board went down:
+        // from now on refuse messages that large (kept in flash).
+        this.crashedAt = parseInt((await this.kv.read(LIMIT_KEY)) || "0")
+        const crashed = parseInt((await this.kv.read(CHECKING_KEY)) || "0")
+        if (crashed > 0) {
+            if (!(this.crashedAt > 0 && this.crashedAt < crashed)) {
+                this.crashedAt = crashed
+                await this.kv.write(LIMIT_KEY, "" + crashed)
+            }
+            await this.kv.remove(CHECKING_KEY)
+            this.board.error =
+                "restarted while checking a " + crashed + "-byte policy message"
+        }
+        await this.queue.load()
+        this.version = this.board.policyVersion()
+        const board = this.board
+        board.onChange = () => {
+            if (board.policyVersion() !== self.version) self.applied()
+            self.changed()
+        }
+        board.onCountersSaved = months => {
+            self.outbox.countersChanged(months)
+            self.wake.notify()
+        }
+        board.onLongDistance = (handset, number, category, start, seconds) => {
+            self.seq++
+            const rec: CallRecord = {
+                boot: self.boot,
+                seq: self.seq,
+                handset,
+                number,
+                category,
+                start,
+                seconds,
+            }
+            self.addRecord.start(rec)
+        }
+        this.link.onUp = () => {
+            self.outbox.connected()
+            self.wake.notify()
+        }
+        this.loop.start()
+        this.link.run.start()
+        board.log(
+            "sync: site " +
+                this.cfg.site +
+                " via " +
+                this.cfg.url +
+                ", boot " +
+                this.boot
+        )
+    }
+
+    private changed() {
+        this.outbox.stateChanged()
+        this.wake.notify()
+    }
+
+    private applied() {
+        this.version = this.board.policyVersion()
+        this.rejected = undefined
+    }
+
+    private state(): string {
+        const b = this.board
+        return stateMessage({
+            board: b.config.board,
+            policyVersion: b.policyVersion(),
+            lastError: b.error || this.queue.error,
+            rejected: this.rejected,
+            ts: b.clock.unix(ds.millis()),
+            droppedRecords: this.queue.dropped,
+        })
+    }
+
+    private recordMessage(q: QueuedRecord): string {
+        const r = q.rec
+        const id = this.board.config.board
+        return JSON.stringify({
+            board: id,
+            handset: r.handset,
+            number: r.number,
+            category: r.category,
+            start: r.start,
+            seconds: r.seconds,
+            id: id + "-" + r.boot + "-" + r.seq,
+        })
+    }
+
+    private async addRecord(rec: CallRecord) {
+        await this.queue.add(rec)
+        this.wake.notify()
+    }
+
+    /**
+     * The sync's one worker: checks the policy messages that came in, then
+     * sends what the outbox holds while connected; sleeps until something
+     * changes.
+     */
+    private async loop() {
+        for (;;) {
+            let ms = -1
+            try {
+                while (this.pending.length) await this.checkOne()
+                if (this.link.up) ms = await this.outbox.flush(this.link)
+            } catch (e) {
+                console.log("sync: " + (e as Error).message)
+                ms = 1000
+            }
+            if (!this.pending.length) await this.wake.wait(ms < 0 ? 60000 : ms)
+        }
+    }
+
+    /**
+     * Whether to read in a policy message of `bytes`. The heap may not
+     * hold a large one (reading, checking and compiling it): a flash mark
+     * says which size is being worked on, and if the board restarts before
+     * it is cleared, messages that large are refused from then on, or the
+     * retained message would restart the board over and over.
+     */
+    private async admit(bytes: number): Promise<boolean> {
+        const reason = sizeRefusal(bytes, this.crashedAt)
+        if (reason) {
+            this.refuse({ version: 0, reason })
+            this.changed()
+            return false
+        }
+        try {
+            await this.kv.write(CHECKING_KEY, "" + bytes)
+        } catch (e) {
+            // flash full: go on without the mark
+        }
+        return true
+    }
+
+    private refuse(r: Refusal) {
+        this.rejected = r
+        this.board.error = "policy v" + r.version + " refused"
+        this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
+    }
+
+    /** From the MQTT client's receive path: keep it short. */
+    private received(payload: Buffer) {
+        if (this.pending.length >= MAX_PENDING) this.pending.shift()
+        // as text at once: the heap holds one copy, not two
+        this.pending.push(payload.toString())
+        this.wake.notify()
+    }
+
+    /** One policy message (its own frame: nothing of it stays in the heap). */
+    private async checkOne() {
+        const t0 = ds.millis()
+        const o = this.open(this.pending.shift())
+        const r = o.refusal || (await this.apply(o.env))
+        if (r) this.refuse(r)
+        else {
+            if (this.board.policyVersion() !== this.version) this.applied()
+            this.board.log(
+                "sync: policy v" +
+                    this.version +
+                    " enforced (" +
+                    (ds.millis() - t0) +
+                    " ms)"
+            )
+        }
+        if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
+        // Every policy message gets an answer, also when nothing changed.
+        this.changed()
+    }
+
+    /** The protocol's checks in order, up to the signature. */
+    private open(text: string): { env?: Envelope; refusal?: Refusal } {
+        const o = openEnvelope(text, this.cfg.site)
+        if (o.refusal) return o
+        const mac = hmac(this.key, "sha256", o.env.policy).toString("hex")
+        if (!constantTimeEqual(mac, o.env.sig))
+            return {
+                refusal: {
+                    version: o.env.version,
+                    reason: "signature does not match the site key",
+                },
+            }
+        return o
+    }
+
+    /** Steps 3 and 4 (Board.applySigned); undefined when the policy is enforced. */
+    private async apply(env: Envelope): Promise<Refusal> {
+        const why = await this.board.applySigned(env.policy, env.version)
+        if (why) return { version: env.version, reason: why }
+        this.board.error = ""
+        return undefined
+    }
+}

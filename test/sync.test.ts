@@ -1,0 +1,854 @@
+// The portable parts of the board's fleet sync (devs/sync): the protocol
+// messages against the CLI's contract (src/fleet/topics.ts), the policy
+// envelope checks up to the signature, the reconnect backoff, the call
+// record queue in flash and the outbox, and the sync part of the board
+// configuration. The MQTT side runs end to end in test/sync.e2e.test.ts.
+
+import { createHmac } from "node:crypto"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, test } from "vitest"
+import { validateConfig } from "../devs/app/boardConfig"
+import { compileDialPlan } from "../devs/engine/dialPlan"
+import {
+    CHINA_RING,
+    HandsetPort,
+    PortOutputs,
+    PortPolicy,
+    PortRecorder,
+} from "../devs/phone/handsetPort"
+import { validPolicy } from "./helpers"
+import { CallCounters } from "../devs/phone/counters"
+import { KeyValueStore } from "../devs/store/chunkedStore"
+import {
+    BACKOFF_CAP_MS,
+    BACKOFF_FIRST_MS,
+    backoffMs,
+} from "../devs/sync/backoff"
+import { parseBrokerUrl } from "../devs/sync/config"
+import {
+    COUNTERS_MIN_MS,
+    Outbox,
+    OutboxSource,
+    RETRY_MS,
+} from "../devs/sync/outbox"
+import {
+    constantTimeEqual,
+    countersMessage,
+    FIRMWARE_VERSION,
+    MAX_POLICY_PAYLOAD,
+    monthsHeld,
+    openEnvelope,
+    sizeRefusal,
+    stateMessage,
+    topic,
+    willMessage,
+} from "../devs/sync/protocol"
+import {
+    CallRecord,
+    MAX_RECORDS,
+    QueuedRecord,
+    RecordQueue,
+} from "../devs/sync/recordQueue"
+import { preparePush } from "../src/fleet/push"
+import * as V from "./vm/syncVectors"
+import {
+    MAX_POLICY_PAYLOAD as CLI_MAX_POLICY_PAYLOAD,
+    callsTopic,
+    checkCallRecord,
+    checkCounters,
+    checkState,
+    countersTopic,
+    policyTopic,
+    stateTopic,
+} from "../src/fleet/topics"
+import {
+    BLOCKED_CODES,
+    CALL_CATEGORIES,
+    INCOMING_OUTCOMES,
+} from "../devs/phone/counters"
+
+const KEY_HEX =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+const TMP = mkdtempSync(join(tmpdir(), "dialguard-sync-"))
+afterAll(() => rmSync(TMP, { recursive: true, force: true }))
+
+const NAMES = {
+    categories: CALL_CATEGORIES as string[],
+    codes: BLOCKED_CODES as string[],
+    outcomes: INCOMING_OUTCOMES as string[],
+}
+
+/** The firmware's check up to the signature, with Node's HMAC for @devicescript/crypto's. */
+function boardCheck(payload: string, site: string, keyHex = KEY_HEX) {
+    const big = sizeRefusal(Buffer.byteLength(payload), 0)
+    if (big) return { refusal: { version: 0, reason: big } }
+    const o = openEnvelope(payload, site)
+    if (o.refusal) return o
+    const mac = createHmac("sha256", Buffer.from(keyHex, "hex"))
+        .update(o.env!.policy, "utf8")
+        .digest("hex")
+    if (!constantTimeEqual(mac, o.env!.sig))
+        return {
+            refusal: {
+                version: o.env!.version,
+                reason: "signature does not match the site key",
+            },
+        }
+    return o
+}
+
+describe("protocol messages match the CLI's contract", () => {
+    test("topics", () => {
+        expect(topic("hq", "policy")).toBe(policyTopic("hq"))
+        expect(topic("hq", "desk-a/state")).toBe(stateTopic("hq", "desk-a"))
+        expect(topic("hq", "desk-a/calls")).toBe(callsTopic("hq", "desk-a"))
+        expect(topic("hq", "desk-a/counters/2026-11")).toBe(
+            countersTopic("hq", "desk-a", "2026-11")
+        )
+        expect(MAX_POLICY_PAYLOAD).toBe(CLI_MAX_POLICY_PAYLOAD)
+    })
+
+    test("state and will pass the CLI's checks", () => {
+        const s = JSON.parse(
+            stateMessage({
+                board: "desk-a",
+                policyVersion: 3,
+                lastError: "",
+                rejected: { version: 4, reason: "older than version 5" },
+                ts: 1795749600,
+                droppedRecords: 2,
+            })
+        )
+        expect(checkState(s).error).toBeUndefined()
+        expect(s).toStrictEqual({
+            online: true,
+            board: "desk-a",
+            policyVersion: 3,
+            firmware: FIRMWARE_VERSION,
+            lastError: "",
+            rejected: { version: 4, reason: "older than version 5" },
+            ts: 1795749600,
+            droppedRecords: 2,
+        })
+        const plain = JSON.parse(
+            stateMessage({
+                board: "desk-a",
+                policyVersion: 0,
+                lastError: "",
+                ts: 0,
+                droppedRecords: 0,
+            })
+        )
+        expect(Object.keys(plain)).toStrictEqual([
+            "online",
+            "board",
+            "policyVersion",
+            "firmware",
+            "lastError",
+            "ts",
+        ])
+        const will = checkState(JSON.parse(willMessage("desk-a")))
+        expect(will.value).toStrictEqual({ online: false, board: "desk-a" })
+    })
+
+    test("counters: cumulative per month, zero entries left out, read back by the CLI", () => {
+        const c = new CallCounters()
+        c.recordCall("8001", "2026-11", "domestic", 125)
+        c.recordCall("8001", "2026-11", "local", 0)
+        c.recordBlocked("8001", "2026-11", "premium")
+        c.recordIncoming("8101", "2026-11", "onTime")
+        c.recordCall("8101", "unknown", "international", 30)
+        c.recordCall("8101", "2026-10", "local", 10)
+        expect(monthsHeld(c).sort()).toStrictEqual([
+            "2026-10",
+            "2026-11",
+            "unknown",
+        ])
+        const text = countersMessage("desk-a", "2026-11", c)
+        const m = JSON.parse(text)
+        expect(m).toStrictEqual({
+            board: "desk-a",
+            month: "2026-11",
+            handsets: {
+                "8001": {
+                    calls: { local: 1, domestic: 1 },
+                    seconds: { domestic: 125 },
+                    blocked: { premium: 1 },
+                },
+                "8101": { incoming: { onTime: 1 } },
+            },
+        })
+        const unknown: string[] = []
+        const back = checkCounters(m, NAMES, unknown)
+        expect(back.error).toBeUndefined()
+        expect(unknown).toStrictEqual([])
+        expect(back.value!.handsets["8001"]!.calls["domestic"]).toBe(1)
+        expect(back.value!.handsets["8001"]!.calls["mobile"]).toBe(0)
+        const u = JSON.parse(countersMessage("desk-a", "unknown", c))
+        expect(Object.keys(u.handsets)).toStrictEqual(["8101"])
+    })
+
+    test("a call record as the board publishes it passes the collector's check", () => {
+        const r = {
+            board: "desk-a",
+            handset: "8001",
+            number: "01012345678",
+            category: "domestic",
+            start: 1795749600,
+            seconds: 0,
+            id: "desk-a-3-17",
+        }
+        expect(checkCallRecord(r).value).toStrictEqual(r)
+    })
+})
+
+describe("policy envelope, up to the signature", () => {
+    const policyFile = join(TMP, "hq.policy.json")
+    const keyBytes = Buffer.from(KEY_HEX, "hex")
+    const policy = {
+        version: 4,
+        site: { name: "HQ 南京", areaCode: "025" },
+        departments: [
+            { id: "admin", name: "人事行政部", floor: 3, x: 10, y: 4 },
+        ],
+        handsets: [
+            { extension: "8001", department: "admin", allow: "domestic" },
+        ],
+    }
+    writeFileSync(policyFile, JSON.stringify(policy, null, 2))
+
+    test("what `policy push` publishes opens, and its signature matches (UTF-8 names)", () => {
+        const prep = preparePush(policyFile, keyBytes, "hq")
+        const o = boardCheck(prep.payload, "hq")
+        expect(o.refusal).toBeUndefined()
+        expect(o.env).toStrictEqual({
+            version: 4,
+            policy: prep.text,
+            sig: prep.sig,
+        })
+    })
+
+    test("refusals, in the protocol's order", () => {
+        const prep = preparePush(policyFile, keyBytes, "hq")
+        const msg = JSON.parse(prep.payload)
+        const with_ = (patch: any) => JSON.stringify({ ...msg, ...patch })
+        const reason = (payload: string, site = "hq", key = KEY_HEX) =>
+            boardCheck(payload, site, key).refusal
+        expect(reason("{not json")).toStrictEqual({
+            version: 0,
+            reason: "policy message is not JSON",
+        })
+        expect(reason("[1,2]")!.reason).toBe("policy message is not JSON")
+        expect(reason(with_({ v: 2 }))).toStrictEqual({
+            version: 4,
+            reason: "unsupported policy message v 2",
+        })
+        // v before site, site before the signature
+        expect(reason(with_({ v: 2, site: "x", sig: "00" }))!.reason).toMatch(
+            /^unsupported/
+        )
+        expect(reason(prep.payload, "branch")!.reason).toBe(
+            'policy message for site "hq", this board is in branch'
+        )
+        expect(reason(with_({ version: 0 }))!.reason).toMatch(/"version"/)
+        expect(reason(with_({ version: "4" }))!.reason).toMatch(/"version"/)
+        expect(reason(with_({ policy: { version: 4 } }))!.reason).toMatch(
+            /"policy"/
+        )
+        expect(reason(with_({ sig: undefined }))!.reason).toMatch(/"sig"/)
+        expect(reason(with_({ sig: prep.sig.toUpperCase() }))!.reason).toMatch(
+            /"sig"/
+        )
+        expect(reason(prep.payload, "hq", "11".repeat(32))).toStrictEqual({
+            version: 4,
+            reason: "signature does not match the site key",
+        })
+        // one character of the policy text changed: forged
+        const forged = with_({ policy: prep.text.replace("8001", "8002") })
+        expect(reason(forged)!.reason).toBe(
+            "signature does not match the site key"
+        )
+        expect(
+            reason(with_({ pad: "x".repeat(MAX_POLICY_PAYLOAD) }))!.reason
+        ).toMatch(
+            /^policy message too large: 16\d\d\d bytes \(at most 16000\)$/
+        )
+    })
+
+    test("size: the protocol's limit, and the size the board once ran out of memory on", () => {
+        expect(sizeRefusal(16000, 0)).toBe("")
+        expect(sizeRefusal(16001, 0)).toBe(
+            "policy message too large: 16001 bytes (at most 16000)"
+        )
+        expect(sizeRefusal(4866, 4867)).toBe("")
+        expect(sizeRefusal(4867, 4867)).toBe(
+            "policy message too large: 4867 bytes (this board ran out of memory on one of 4867 bytes and restarted)"
+        )
+        expect(sizeRefusal(20000, 4867)).toMatch(/at most 16000/)
+    })
+
+    test("constant-time compare: equal only when equal, whatever differs where", () => {
+        const a = "ab".repeat(32)
+        expect(constantTimeEqual(a, a)).toBe(true)
+        expect(constantTimeEqual(a, "ab".repeat(31) + "ac")).toBe(false)
+        expect(constantTimeEqual(a, "bb" + "ab".repeat(31))).toBe(false)
+        expect(constantTimeEqual(a, a.slice(0, 63))).toBe(false)
+        expect(constantTimeEqual(a, a + "0")).toBe(false)
+        expect(constantTimeEqual("", "")).toBe(true)
+        expect(constantTimeEqual("", a)).toBe(false)
+    })
+
+    test("constant-time compare does not stop at the first difference", () => {
+        // It reads every character of both strings, wherever they differ.
+        const reads = (a: string, b: string) => {
+            let n = 0
+            const spy = (s: string) =>
+                new Proxy(new String(s), {
+                    get(t, p) {
+                        if (p === "charCodeAt") {
+                            return (i: number) => {
+                                n++
+                                return s.charCodeAt(i)
+                            }
+                        }
+                        return (t as any)[p]
+                    },
+                }) as unknown as string
+            constantTimeEqual(spy(a), spy(b))
+            return n
+        }
+        const a = "0".repeat(64)
+        expect(reads(a, "1" + a.slice(1))).toBe(128)
+        expect(reads(a, a.slice(0, 63) + "1")).toBe(128)
+        expect(reads(a, a)).toBe(128)
+    })
+})
+
+describe("the VM test's HMAC vectors (test/vm/syncVectors.ts)", () => {
+    test("are what Node computes, and what `policy push` publishes", () => {
+        const mac = (key: Buffer | string, data: string) =>
+            createHmac("sha256", key).update(data, "utf8").digest("hex")
+        expect(mac(V.RFC4231_KEY, V.RFC4231_DATA)).toBe(V.RFC4231_MAC)
+        expect(mac(Buffer.from(V.SITE_KEY, "hex"), V.POLICY_TEXT)).toBe(
+            V.POLICY_SIG
+        )
+        const file = join(TMP, "vector.policy.json")
+        writeFileSync(file, V.POLICY_TEXT)
+        const prep = preparePush(file, Buffer.from(V.SITE_KEY, "hex"), "hq")
+        expect(prep.text).toBe(V.POLICY_TEXT)
+        expect(prep.payload).toBe(V.POLICY_PAYLOAD)
+    })
+})
+
+describe("reconnect backoff", () => {
+    test("1 s, doubling, capped at 60 s; jitter within the upper half", () => {
+        const nominal = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]
+        nominal.forEach((n, attempt) => {
+            expect(backoffMs(attempt, 0)).toBe(n / 2)
+            expect(backoffMs(attempt, 0.999999)).toBe(n - 1)
+            expect(backoffMs(attempt, 0.5)).toBe((n * 3) / 4)
+        })
+        expect(backoffMs(1000, 0.999999)).toBeLessThanOrEqual(BACKOFF_CAP_MS)
+        expect(BACKOFF_FIRST_MS).toBe(1000)
+    })
+
+    test("boards restarting together spread out", () => {
+        const delays = Array.from({ length: 20 }, (_, i) =>
+            backoffMs(3, i / 20)
+        )
+        expect(new Set(delays).size).toBe(20)
+        expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(3000)
+    })
+})
+
+describe("board configuration: site, broker, siteKey", () => {
+    const base = { board: "desk-a", ports: ["8001", "8101"] }
+    const sync = {
+        site: "hq",
+        broker: { url: "mqtt://127.0.0.1:1883" },
+        siteKey: KEY_HEX,
+    }
+
+    test("no broker: offline, as before", () => {
+        const v = validateConfig(base)
+        expect(v.errors).toStrictEqual([])
+        expect(v.config!.sync).toBeUndefined()
+    })
+
+    test("mqtt:// and mqtts:// with default ports, login passed through", () => {
+        expect(validateConfig({ ...base, ...sync }).config!.sync).toStrictEqual(
+            {
+                site: "hq",
+                url: "mqtt://127.0.0.1:1883",
+                host: "127.0.0.1",
+                port: 1883,
+                tls: false,
+                username: undefined,
+                password: undefined,
+                siteKey: KEY_HEX,
+            }
+        )
+        const tls = validateConfig({
+            ...base,
+            ...sync,
+            siteKey: KEY_HEX.toUpperCase(),
+            broker: {
+                url: "mqtts://broker.example.cn",
+                username: "desk-a",
+                password: "s3cret",
+            },
+        }).config!.sync!
+        expect(tls).toMatchObject({
+            host: "broker.example.cn",
+            port: 8883,
+            tls: true,
+            username: "desk-a",
+            password: "s3cret",
+            siteKey: KEY_HEX,
+        })
+        expect(parseBrokerUrl("mqtt://h")).toStrictEqual({
+            host: "h",
+            port: 1883,
+            tls: false,
+        })
+        expect(parseBrokerUrl("mqtts://h:9999/")).toStrictEqual({
+            host: "h",
+            port: 9999,
+            tls: true,
+        })
+    })
+
+    test("every problem as path: reason", () => {
+        const v = validateConfig({
+            board: "Desk A",
+            ports: ["8001"],
+            site: "HQ",
+            broker: { url: "http://x", user: "a", password: "p" },
+            siteKey: "abc",
+        })
+        expect(v.config).toBeUndefined()
+        expect(v.errors).toStrictEqual([
+            "site: must be the site id, 1-64 characters a-z 0-9 -",
+            "board: a board that syncs needs an id of 1-64 characters a-z 0-9 - (it is a topic level)",
+            "siteKey: must be the site key, 64 hex digits",
+            "broker.user: unknown key",
+            "broker.password: needs broker.username",
+            "broker.url: must start with mqtt:// or mqtts:// (TLS)",
+        ])
+        const partial = validateConfig({ ...base, site: "hq" })
+        expect(partial.errors).toContain(
+            "siteKey: must be the site key, 64 hex digits"
+        )
+        expect(partial.errors).toContain(
+            "broker: must be {url, username?, password?}"
+        )
+        for (const [url, why] of [
+            ["mqtt://", "needs a host"],
+            ["mqtt://h:0", 'bad port "0"'],
+            ["mqtt://h:65536", 'bad port "65536"'],
+            ["mqtt://h:18x", 'bad port "18x"'],
+            ["mqtt://u:p@h", "needs a host"],
+            ["mqtt://h/dialguard", "needs a host"],
+        ])
+            expect(
+                validateConfig({ ...base, ...sync, broker: { url } }).errors[0]
+            ).toContain("broker.url: " + why)
+    })
+})
+
+/** A settings store in memory; `failWrites` makes writes throw (flash full). */
+class MemoryKV implements KeyValueStore {
+    data: Record<string, string> = {}
+    failWrites = false
+    ops: string[] = []
+    async read(key: string) {
+        await Promise.resolve()
+        return this.data[key]
+    }
+    async write(key: string, value: string) {
+        await Promise.resolve()
+        if (this.failWrites) throw new Error("settings flash full")
+        this.ops.push("write " + key)
+        this.data[key] = value
+    }
+    async remove(key: string) {
+        await Promise.resolve()
+        this.ops.push("remove " + key)
+        delete this.data[key]
+    }
+}
+
+function rec(seq: number, boot = 1): CallRecord {
+    return {
+        boot,
+        seq,
+        handset: "8001",
+        number: "0101234567" + (seq % 10),
+        category: "domestic",
+        start: 1795749600 + seq,
+        seconds: seq,
+    }
+}
+
+describe("call record queue in flash", () => {
+    test("a record is in flash when add() resolves, and gone after remove()", async () => {
+        const kv = new MemoryKV()
+        const q = new RecordQueue(kv)
+        const adding = q.add(rec(1))
+        expect(q.records[0]!.stored).toBe(false)
+        await adding
+        expect(q.records[0]!.stored).toBe(true)
+        expect(JSON.parse(kv.data["rec0"]!)).toStrictEqual([
+            1,
+            1,
+            "8001",
+            "01012345671",
+            "domestic",
+            1795749601,
+            1,
+        ])
+        await q.remove(q.records[0]!)
+        expect(q.records).toStrictEqual([])
+        expect(kv.data["rec0"]).toBeUndefined()
+    })
+
+    test("concurrent adds take different slots; a restart reads them back in order", async () => {
+        const kv = new MemoryKV()
+        const q = new RecordQueue(kv)
+        await Promise.all([q.add(rec(1)), q.add(rec(2)), q.add(rec(3))])
+        await q.remove(q.records[1]!)
+        await q.add(rec(1, 2)) // next boot's first record reuses the free slot
+        expect(kv.data["rec1"]).toContain("[2,1,")
+        const again = new RecordQueue(kv)
+        await again.load()
+        expect(again.records.map(r => [r.rec.boot, r.rec.seq])).toStrictEqual([
+            [1, 1],
+            [1, 3],
+            [2, 1],
+        ])
+        expect(again.records.every(r => r.stored)).toBe(true)
+    })
+
+    test("bounded: the oldest is dropped and counted, in flash too", async () => {
+        const kv = new MemoryKV()
+        const q = new RecordQueue(kv, 3)
+        for (let i = 1; i <= 5; ++i) await q.add(rec(i))
+        expect(q.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(q.dropped).toBe(2)
+        const again = new RecordQueue(kv, 3)
+        await again.load()
+        expect(again.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(again.dropped).toBe(2)
+        expect(MAX_RECORDS).toBe(30)
+    })
+
+    test("a corrupt slot is removed at load", async () => {
+        const kv = new MemoryKV()
+        kv.data["rec4"] = "{broken"
+        kv.data["rec5"] = JSON.stringify([
+            1,
+            9,
+            "8001",
+            "00852123",
+            "international",
+            0,
+            0,
+        ])
+        const q = new RecordQueue(kv)
+        await q.load()
+        expect(q.records.map(r => r.rec.seq)).toStrictEqual([9])
+        expect(kv.data["rec4"]).toBeUndefined()
+    })
+
+    test("flash full: the record is still sent (from RAM) and the error reported", async () => {
+        const kv = new MemoryKV()
+        kv.failWrites = true
+        const q = new RecordQueue(kv)
+        await q.add(rec(1))
+        expect(q.records[0]!.stored).toBe(true)
+        expect(q.error).toContain("settings flash full")
+        kv.failWrites = false
+        await q.add(rec(2))
+        expect(q.error).toBe("")
+    })
+})
+
+/** A fake MQTT client: `up` decides whether publish goes through. */
+class FakeLink {
+    up = true
+    sent: { topic: string; payload: string; retain: boolean; at: number }[] = []
+    busyOnce = false
+    constructor(private clock: { now: number }) {}
+    async publish(topic: string, payload: string, retain: boolean) {
+        await Promise.resolve()
+        if (!this.up) return false
+        if (this.busyOnce) {
+            this.busyOnce = false
+            return false
+        }
+        this.sent.push({ topic, payload, retain, at: this.clock.now })
+        return true
+    }
+    topics() {
+        return this.sent.map(s => s.topic.replace("dialguard/hq/desk-a/", ""))
+    }
+}
+
+function rig() {
+    const clock = { now: 100000 }
+    const kv = new MemoryKV()
+    const queue = new RecordQueue(kv)
+    const counters = { months: ["2026-11"], n: 0 }
+    let stateN = 0
+    const src: OutboxSource = {
+        stateTopic: "dialguard/hq/desk-a/state",
+        callsTopic: "dialguard/hq/desk-a/calls",
+        countersTopic: m => "dialguard/hq/desk-a/counters/" + m,
+        state: () => "state " + ++stateN,
+        counters: m => m + " " + counters.n,
+        months: () => counters.months,
+        record: (q: QueuedRecord) => "record " + q.rec.seq,
+    }
+    const box = new Outbox(src, queue, () => clock.now)
+    const link = new FakeLink(clock)
+    return { clock, kv, queue, counters, box, link }
+}
+
+describe("outbox", () => {
+    test("on connect: state first, then every month's counters", async () => {
+        const r = rig()
+        r.counters.months = ["unknown", "2026-10", "2026-11"]
+        r.box.connected()
+        expect(await r.box.flush(r.link)).toBeGreaterThan(0) // heartbeat only
+        expect(r.link.topics()).toStrictEqual([
+            "state",
+            "counters/unknown",
+            "counters/2026-10",
+            "counters/2026-11",
+        ])
+        expect(r.link.sent.map(s => s.retain)).toStrictEqual([
+            true,
+            true,
+            true,
+            true,
+        ])
+    })
+
+    test("counters of a month at most once per COUNTERS_MIN_MS", async () => {
+        const r = rig()
+        r.box.connected()
+        await r.box.flush(r.link)
+        r.link.sent = []
+        r.counters.n = 1
+        r.box.countersChanged(["2026-11"])
+        const wait = await r.box.flush(r.link)
+        expect(r.link.sent).toStrictEqual([])
+        expect(wait).toBe(COUNTERS_MIN_MS)
+        r.clock.now += 500
+        r.counters.n = 2
+        r.box.countersChanged(["2026-11"])
+        expect(await r.box.flush(r.link)).toBe(COUNTERS_MIN_MS - 500)
+        r.clock.now += COUNTERS_MIN_MS - 500
+        await r.box.flush(r.link)
+        // one publish with the latest numbers
+        expect(r.link.sent.map(s => s.payload)).toStrictEqual(["2026-11 2"])
+    })
+
+    test("a record leaves flash once the broker acknowledged it", async () => {
+        const r = rig()
+        r.box.connected()
+        await r.box.flush(r.link)
+        r.link.sent = []
+        await r.queue.add(rec(1))
+        await r.queue.add(rec(2))
+        await r.box.flush(r.link)
+        expect(r.link.topics()).toStrictEqual(["calls", "calls"])
+        expect(r.link.sent.map(s => s.retain)).toStrictEqual([false, false])
+        expect(r.link.sent.map(s => s.payload)).toStrictEqual([
+            "record 1",
+            "record 2",
+        ])
+        expect(r.queue.records).toStrictEqual([])
+        expect(r.kv.data["rec0"]).toBeUndefined()
+        expect(r.kv.data["rec1"]).toBeUndefined()
+    })
+
+    test("no acknowledgement (connection lost): the record stays and goes again after the reconnect", async () => {
+        const r = rig()
+        r.box.connected()
+        await r.box.flush(r.link)
+        r.link.sent = []
+        await r.queue.add(rec(7))
+        r.link.up = false
+        expect(await r.box.flush(r.link)).toBe(RETRY_MS)
+        expect(r.queue.records.map(q => q.rec.seq)).toStrictEqual([7])
+        expect(r.kv.data["rec0"]).toBeDefined()
+        r.link.up = true
+        r.box.connected()
+        await r.box.flush(r.link)
+        expect(r.link.sent.map(s => s.payload)).toStrictEqual([
+            "state 2",
+            "record 7",
+            "2026-11 0",
+        ])
+        expect(r.queue.records).toStrictEqual([])
+    })
+
+    test("a refused publish (client busy) is retried; nothing is lost", async () => {
+        const r = rig()
+        r.box.connected()
+        r.link.busyOnce = true
+        expect(await r.box.flush(r.link)).toBe(RETRY_MS)
+        expect(r.link.sent).toStrictEqual([])
+        await r.box.flush(r.link)
+        expect(r.link.topics()).toStrictEqual(["state", "counters/2026-11"])
+        r.box.countersChanged(["2026-11"])
+        r.clock.now += COUNTERS_MIN_MS
+        r.link.busyOnce = true
+        expect(await r.box.flush(r.link)).toBe(RETRY_MS)
+        await r.box.flush(r.link)
+        expect(r.link.topics()).toStrictEqual([
+            "state",
+            "counters/2026-11",
+            "counters/2026-11",
+        ])
+    })
+
+    test("state again when it changes, and as a heartbeat", async () => {
+        const r = rig()
+        r.box.connected()
+        await r.box.flush(r.link)
+        r.link.sent = []
+        r.box.stateChanged()
+        await r.box.flush(r.link)
+        expect(r.link.topics()).toStrictEqual(["state"])
+        const wait = await r.box.flush(r.link)
+        expect(wait).toBe(10 * 60000)
+        r.clock.now += wait
+        await r.box.flush(r.link)
+        expect(r.link.topics()).toStrictEqual(["state", "state"])
+    })
+})
+
+describe("the long-distance register: HandsetPort reports every long-distance call placed", () => {
+    const raw = JSON.parse(
+        readFileSync(
+            new URL("../sim/policies/hq.policy.json", import.meta.url),
+            "utf8"
+        )
+    )
+    raw.site.outsideLinePrefix = "9"
+    const policy = validPolicy(raw)
+    const plan = compileDialPlan(policy)
+
+    function port(ext: string) {
+        const calls: {
+            ext: string
+            number?: string
+            dial?: string
+            category: string
+            placedAt: number
+            seconds: number
+        }[] = []
+        const counted: number[] = []
+        const rec: PortRecorder = {
+            outgoing: (_e, _c, _n, seconds) => counted.push(seconds),
+            blocked: () => {},
+            incoming: () => {},
+            longDistance: (e, d, placedAt, seconds) =>
+                calls.push({
+                    ext: e,
+                    number: d.number,
+                    dial: d.dial,
+                    category: d.category,
+                    placedAt,
+                    seconds,
+                }),
+        }
+        const out: PortOutputs = {
+            tone: () => {},
+            ring: () => {},
+            dial: () => {},
+            answer: () => {},
+            hangUp: () => {},
+            redirect: () => {},
+            log: () => {},
+        }
+        const p = new HandsetPort(ext, out, rec, CHINA_RING)
+        p.setPolicy({
+            plan,
+            handset: plan.handsets.find(h => h.extension === ext)!,
+            ringsBeforeForward: 3,
+            forwardChain: () => [],
+        })
+        const dial = (digits: string, t: number) => {
+            p.offHook(t)
+            for (let i = 0; i < digits.length; ++i)
+                p.key(digits.charAt(i), t + 100 * (i + 1))
+            p.tick(t + 100 * digits.length + 20000)
+        }
+        return { p, calls, counted, dial }
+    }
+
+    test("answered: talk seconds; the number without outside-line or IP prefix", () => {
+        const r = port("8001")
+        r.dial("91790901012345678", 1000)
+        expect(r.p.state).toBe("calling")
+        r.p.remoteAnswered(30000)
+        r.p.onHook(95500)
+        expect(r.calls).toStrictEqual([
+            {
+                ext: "8001",
+                number: "01012345678",
+                dial: "1790901012345678",
+                category: "domestic",
+                placedAt: 2700,
+                seconds: 65,
+            },
+        ])
+        expect(r.counted).toStrictEqual([65])
+    })
+
+    test("not answered (busy, hung up while ringing, far end gone): recorded with 0 s, not counted", () => {
+        const r = port("8101")
+        r.dial("90085212345678", 0)
+        r.p.callFailed(5000)
+        r.p.onHook(6000)
+        r.dial("902012345678", 10000)
+        r.p.onHook(20000)
+        r.dial("901012345678", 30000)
+        r.p.remoteHungUp(60000)
+        expect(
+            r.calls.map(c => [c.number, c.category, c.seconds])
+        ).toStrictEqual([
+            ["0085212345678", "international", 0],
+            ["02012345678", "domestic", 0],
+            ["01012345678", "domestic", 0],
+        ])
+        expect(r.counted).toStrictEqual([])
+    })
+
+    test("local, internal and refused calls are not in the register", () => {
+        const r = port("8001")
+        r.dial("952345678", 0)
+        r.p.remoteAnswered(3000)
+        r.p.onHook(9000)
+        r.dial("8101#", 10000)
+        r.p.onHook(12000)
+        r.dial("90085212345678", 20000) // 8001 is domestic only: refused
+        r.p.onHook(25000)
+        expect(r.calls).toStrictEqual([])
+        expect(r.counted).toStrictEqual([6])
+    })
+
+    test("no policy while a new one is compiled: busy tone, nothing placed", () => {
+        const r = port("8001")
+        r.p.setPolicy(undefined as unknown as PortPolicy)
+        r.p.offHook(0)
+        expect(r.p.state).toBe("waitOnHook")
+        r.p.onHook(1000)
+        expect(r.p.state).toBe("idle")
+    })
+})

@@ -1,0 +1,103 @@
+// The board's policy signature check in the DeviceScript VM: HMAC-SHA256
+// from @devicescript/crypto against vectors computed in Node
+// (syncVectors.ts), on the exact path the firmware takes (devs/sync/sync.ts:
+// payload bytes → text → envelope → hmac over the policy text → constant-
+// time compare), and the call record queue over the real settings flash.
+import { describe, expect, test } from "@devicescript/test"
+import { hmac } from "@devicescript/crypto"
+import { SettingsStore } from "../../devs/store/settingsStore"
+import {
+    constantTimeEqual,
+    openEnvelope,
+    stateMessage,
+} from "../../devs/sync/protocol"
+import { RecordQueue } from "../../devs/sync/recordQueue"
+import {
+    POLICY_PAYLOAD,
+    POLICY_SIG,
+    POLICY_TEXT,
+    RFC4231_DATA,
+    RFC4231_KEY,
+    RFC4231_MAC,
+    SITE_KEY,
+} from "./syncVectors"
+
+describe("sync", () => {
+    test("HMAC-SHA256: RFC 4231 case 2", () => {
+        const mac = hmac(Buffer.from(RFC4231_KEY), "sha256", RFC4231_DATA)
+        expect(mac.toString("hex")).toBe(RFC4231_MAC)
+    })
+
+    test("HMAC-SHA256 of a policy text with Chinese names, key from 64 hex digits", () => {
+        const key = Buffer.from(SITE_KEY, "hex")
+        expect(key.length).toBe(32)
+        const mac = hmac(key, "sha256", POLICY_TEXT).toString("hex")
+        expect(mac).toBe(POLICY_SIG)
+    })
+
+    test("a pushed policy message: envelope opened, signature matches", () => {
+        const payload = Buffer.from(POLICY_PAYLOAD)
+        const o = openEnvelope(payload.toString(), "hq")
+        expect(o.refusal).toBe(undefined)
+        expect(o.env.version).toBe(4)
+        expect(o.env.policy).toBe(POLICY_TEXT)
+        const key = Buffer.from(SITE_KEY, "hex")
+        const mac = hmac(key, "sha256", o.env.policy).toString("hex")
+        expect(constantTimeEqual(mac, o.env.sig)).toBe(true)
+        const other = Buffer.from("11" + SITE_KEY.slice(2), "hex")
+        const bad = hmac(other, "sha256", o.env.policy).toString("hex")
+        expect(constantTimeEqual(bad, o.env.sig)).toBe(false)
+    })
+
+    test("refusals in the VM", () => {
+        expect(openEnvelope("{x", "hq").refusal.reason).toBe(
+            "policy message is not JSON"
+        )
+        expect(openEnvelope(POLICY_PAYLOAD, "branch").refusal.version).toBe(4)
+    })
+
+    test("state message keys in protocol order", () => {
+        const s = stateMessage({
+            board: "desk-a",
+            policyVersion: 3,
+            lastError: "",
+            ts: 0,
+            droppedRecords: 0,
+        })
+        expect(s).toBe(
+            '{"online":true,"board":"desk-a","policyVersion":3,"firmware":"0.1.0","lastError":"","ts":0}'
+        )
+    })
+
+    test("call records survive in the settings flash", async () => {
+        const kv = new SettingsStore()
+        const q = new RecordQueue(kv, 3)
+        await q.add({
+            boot: 2,
+            seq: 1,
+            handset: "8001",
+            number: "01012345678",
+            category: "domestic",
+            start: 1795749600,
+            seconds: 0,
+        })
+        await q.add({
+            boot: 2,
+            seq: 2,
+            handset: "8001",
+            number: "0085212345678",
+            category: "international",
+            start: 0,
+            seconds: 61,
+        })
+        const again = new RecordQueue(kv, 3)
+        await again.load()
+        expect(again.records.length).toBe(2)
+        expect(again.records[1].rec.number).toBe("0085212345678")
+        await again.remove(again.records[0])
+        const third = new RecordQueue(kv, 3)
+        await third.load()
+        expect(third.records.length).toBe(1)
+        expect(third.records[0].rec.seq).toBe(2)
+    })
+})
