@@ -184,6 +184,19 @@ export class Board implements AdminBackend, PortRecorder {
         this.policyBusy = true
     }
 
+    /** checkPolicyText, and a board policy must be cut for this board. */
+    private async checkText(text: string) {
+        const policy = await checkPolicyText(text, pause)
+        if (policy.board !== undefined && policy.board !== this.config.board)
+            throw new Error(
+                "board policy for board " +
+                    policy.board +
+                    ", this is " +
+                    this.config.board
+            )
+        return policy
+    }
+
     /**
      * Validates, compiles, stores, then enforces `text` (which must say
      * `version`, unless -1); throws Error(why not), and then what flash
@@ -196,7 +209,7 @@ export class Board implements AdminBackend, PortRecorder {
         this.loaded = undefined
         for (const p of this.ports) p.setPolicy(undefined)
         try {
-            const policy = await checkPolicyText(text, pause)
+            const policy = await this.checkText(text)
             if (version >= 0 && policy.version !== version)
                 throw new Error(mismatch(policy.version, version))
             const loaded = await compile(policy, this.config.ports, pause)
@@ -224,7 +237,7 @@ export class Board implements AdminBackend, PortRecorder {
                 return ""
             }
             // refused whatever it holds; the reason in the protocol's order
-            const policy = await checkPolicyText(text, pause)
+            const policy = await this.checkText(text)
             if (policy.version !== version)
                 return mismatch(policy.version, version)
             if (version < cur) return "older than version " + cur

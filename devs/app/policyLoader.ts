@@ -8,6 +8,7 @@ import { DialPlan } from "../engine/types"
 import { forwardChain } from "../phone/forwarding"
 import { PortPolicy } from "../phone/handsetPort"
 import { Handset, Policy } from "../policy/types"
+import { chainOf } from "../policy/boardPolicy"
 import { DEFAULT_TIMERS, validatePolicy } from "../policy/validate"
 import { DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
 
@@ -59,7 +60,7 @@ export async function compile(
     pause: () => Promise<void>
 ): Promise<LoadedPolicy> {
     await pause()
-    const c = new PlanCompiler(policy, ports)
+    const c = new PlanCompiler(policy, ports, policy.extensions)
     while (!c.step()) await pause()
     return { policy, plan: c.result() }
 }
@@ -105,6 +106,10 @@ export function portPolicy(loaded: LoadedPolicy, ext: string): PortPolicy {
         plan: loaded.plan,
         handset: handset || unprovisionedHandset(ext),
         ringsBeforeForward: policy.site.ringsBeforeForward,
-        forwardChain: (from: string) => forwardChain(policy, from),
+        // a board policy brings the chains computed from the whole site
+        forwardChain: (from: string) =>
+            policy.forward
+                ? chainOf(policy.forward[from] || "")
+                : forwardChain(policy, from),
     }
 }

@@ -27,6 +27,7 @@ import {
     TOLLFREE_NUMBERS,
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
+import { isDigits } from "../policy/validate"
 import { DialPlan, Rule } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
@@ -140,6 +141,11 @@ function sliced(
         jobs.push(job(fn, i, i + size < n ? i + size : n))
 }
 
+function isExtension(s: string): boolean {
+    const c = s.charAt(0)
+    return isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
+}
+
 /**
  * Builds the dial plan for a policy in bounded steps, so that the VM, which
  * stops a fiber that runs too long without yielding, can `await` between
@@ -205,8 +211,16 @@ export class PlanCompiler {
         if (siteExtensions) {
             const exts = new WordCursor(siteExtensions)
             sliced(jobs, wordCount(siteExtensions), 50, (from, to) => {
-                for (let i = from; i < to; ++i)
-                    b.add(inside, exts.next(), internal)
+                for (let i = from; i < to; ++i) {
+                    const ext = exts.next()
+                    if (!isExtension(ext))
+                        throw new Error(
+                            "extensions: " +
+                                JSON.stringify(ext) +
+                                " is not an extension (2-6 digits, not starting with 0 or 1)"
+                        )
+                    b.add(inside, ext, internal)
+                }
             })
         }
         // Each part of the plan is a job of its own: see step().

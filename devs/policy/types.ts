@@ -61,4 +61,10 @@ export interface Policy {
     site: Site
     departments: Department[]
     handsets: Handset[]
+    /** Board policies only (devs/policy/boardPolicy.ts): the board it was cut for. */
+    board?: string
+    /** Board policies only: the site's other extensions, space-separated. */
+    extensions?: string
+    /** Board policies only: port extension -> space-separated forward chain. */
+    forward?: Record<string, string>
 }

@@ -45,10 +45,10 @@ class Checker {
         this.errors.push(path + ": " + reason)
     }
 
-    /** Reports keys of `obj` not in `known`. */
-    keys(obj: any, path: string, known: string[]) {
+    /** Reports keys of `obj` not in `known` (or `unlisted`: allowed, not suggested). */
+    keys(obj: any, path: string, known: string[], unlisted?: string[]) {
         for (const k of Object.keys(obj))
-            if (known.indexOf(k) < 0) this.err(path + (path ? "." : "") + k, "unknown key (expected one of: " + known.join(", ") + ")")
+            if (known.indexOf(k) < 0 && (!unlisted || unlisted.indexOf(k) < 0)) this.err(path + (path ? "." : "") + k, "unknown key (expected one of: " + known.join(", ") + ")")
     }
 
     str(obj: any, key: string, path: string, dflt: string): string {
@@ -319,6 +319,34 @@ function checkHandsets(c: Checker, raw: any, departments: Department[], site: Si
     return out
 }
 
+/**
+ * The keys only a board policy has (devs/policy/boardPolicy.ts), written by
+ * the CLI, not by admins. The words of `extensions` are checked while the
+ * plan is compiled (in VM-sized steps: it can list thousands).
+ */
+function checkBoardPart(c: Checker, raw: any, policy: Policy) {
+    if (raw.board !== undefined) {
+        if (typeof raw.board !== "string" || raw.board.length === 0 || raw.board.length > 64) c.err("board", "must be the board id, 1-64 characters")
+        else policy.board = raw.board
+    }
+    if (raw.extensions !== undefined) {
+        if (typeof raw.extensions !== "string") c.err("extensions", "must be extensions separated by single spaces")
+        else policy.extensions = raw.extensions
+    }
+    if (raw.forward !== undefined) {
+        if (!isObject(raw.forward)) {
+            c.err("forward", "must map own extensions to forward chains")
+            return
+        }
+        for (const ext of Object.keys(raw.forward)) {
+            const chain = raw.forward[ext]
+            if (!isDigits(ext) || ext.length > 6) c.err("forward." + ext, "must be keyed by extension")
+            else if (typeof chain !== "string" || chain.length > 8 * 7) c.err("forward." + ext, "must be at most 8 extensions separated by spaces")
+        }
+        policy.forward = raw.forward
+    }
+}
+
 /** Validates a parsed policy document; `policy` is set only when there are no errors. */
 export function validatePolicy(raw: any): Validation {
     const c = new Checker()
@@ -326,11 +354,13 @@ export function validatePolicy(raw: any): Validation {
         c.err("(policy)", "must be a JSON object")
         return { errors: c.errors }
     }
-    c.keys(raw, "", ["version", "site", "departments", "handsets"])
+    c.keys(raw, "", ["version", "site", "departments", "handsets"], ["board", "extensions", "forward"])
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
     const site = checkSite(c, raw.site)
     const departments = checkDepartments(c, raw.departments)
     const handsets = checkHandsets(c, raw.handsets, departments, site)
+    const policy: Policy = { version, site, departments, handsets }
+    checkBoardPart(c, raw, policy)
     if (c.errors.length) return { errors: c.errors }
-    return { policy: { version, site, departments, handsets }, errors: [] }
+    return { policy, errors: [] }
 }
