@@ -25,7 +25,12 @@ function site(): Policy {
             y: i % 2 ? 5 : 30,
         })
     const handsets: any[] = [
-        { extension: "8000", department: "d0", receiveOnly: true, name: "前台" },
+        {
+            extension: "8000",
+            department: "d0",
+            receiveOnly: true,
+            name: "前台",
+        },
     ]
     for (let i = 0; i < 299; ++i)
         handsets.push({
@@ -37,7 +42,12 @@ function site(): Policy {
         })
     const v = validatePolicy({
         version: 9,
-        site: { name: "HQ", areaCode: "025", blocked: ["95"], allowed: ["4008"] },
+        site: {
+            name: "HQ",
+            areaCode: "025",
+            blocked: ["95"],
+            allowed: ["4008"],
+        },
         departments,
         handsets,
     })
@@ -47,7 +57,9 @@ function site(): Policy {
 
 /** The board policy as the board gets it: JSON text, validated again. */
 function cut(policy: Policy, board: string, ports: string[]): Policy {
-    const v = validatePolicy(JSON.parse(JSON.stringify(boardPolicyDoc(policy, board, ports))))
+    const v = validatePolicy(
+        JSON.parse(JSON.stringify(boardPolicyDoc(policy, board, ports)))
+    )
     if (!v.policy) throw new Error(v.errors.join("\n"))
     return v.policy
 }
@@ -62,7 +74,14 @@ describe("board policy", () => {
 
     test("the same decisions and forward chains as the whole site policy", async () => {
         const corpus = makeCorpus(3000, 5, 300)
-        corpus.push("8000", "2150", "7777", "110", "16812345", "17909010123456789")
+        corpus.push(
+            "8000",
+            "2150",
+            "7777",
+            "110",
+            "16812345",
+            "17909010123456789"
+        )
         for (const [board, ports] of boards) {
             const wholePlan = await compile(full, ports, pause)
             const slim = cut(full, board, ports)
@@ -78,7 +97,13 @@ describe("board policy", () => {
                 for (const n of corpus) {
                     const da = decideDigits(a.plan, a.handset, n)
                     const db = decideDigits(b.plan, b.handset, n)
-                    expect([n, db.action, db.category, db.dial, db.code]).toEqual([n, da.action, da.category, da.dial, da.code])
+                    expect([
+                        n,
+                        db.action,
+                        db.category,
+                        db.dial,
+                        db.code,
+                    ]).toEqual([n, da.action, da.category, da.dial, da.code])
                 }
             }
         }
@@ -87,7 +112,10 @@ describe("board policy", () => {
     test("carries the board id, own handsets only, and is small", () => {
         const doc = boardPolicyDoc(full, "desk-a", ["2000", "2001"])
         expect(doc.board).toBe("desk-a")
-        expect(doc.handsets.map((h: any) => h.extension)).toEqual(["2000", "2001"])
+        expect(doc.handsets.map((h: any) => h.extension)).toEqual([
+            "2000",
+            "2001",
+        ])
         expect(doc.extensions.split(" ")).toHaveLength(298)
         expect(doc.extensions.split(" ")).not.toContain("2000")
         const wholeBytes = JSON.stringify(full).length
@@ -97,12 +125,25 @@ describe("board policy", () => {
 
     test("bad board parts are refused with the path", async () => {
         const doc = boardPolicyDoc(full, "desk-a", ["2000"])
-        expect(validatePolicy({ ...doc, board: "" }).errors).toEqual(["board: must be the board id, 1-64 characters"])
-        expect(validatePolicy({ ...doc, forward: { x1: "2000" } }).errors).toEqual(["forward.x1: must be keyed by extension"])
-        expect(validatePolicy({ ...doc, extensions: 42 }).errors).toEqual(["extensions: must be extensions separated by single spaces"])
+        expect(validatePolicy({ ...doc, board: "" }).errors).toEqual([
+            "board: must be the board id, 1-64 characters",
+        ])
+        expect(
+            validatePolicy({ ...doc, forward: { x1: "2000" } }).errors
+        ).toEqual(["forward.x1: must be keyed by extension"])
+        expect(validatePolicy({ ...doc, extensions: 42 }).errors).toEqual([
+            "extensions: must be extensions separated by single spaces",
+        ])
         const junk = validatePolicy({ ...doc, extensions: "2001 20x2" }).policy!
-        await expect(compile(junk, ["2000"], pause)).rejects.toThrow('extensions: "20x2" is not an extension')
-        const double = validatePolicy({ ...doc, extensions: "2001  2002" }).policy!
-        await expect(compile(double, ["2000"], pause)).rejects.toThrow('extensions: "" is not an extension')
+        await expect(compile(junk, ["2000"], pause)).rejects.toThrow(
+            'extensions: "20x2" is not an extension'
+        )
+        const double = validatePolicy({
+            ...doc,
+            extensions: "2001  2002",
+        }).policy!
+        await expect(compile(double, ["2000"], pause)).rejects.toThrow(
+            'extensions: "" is not an extension'
+        )
     })
 })

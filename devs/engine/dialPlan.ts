@@ -143,7 +143,9 @@ function sliced(
 
 function isExtension(s: string): boolean {
     const c = s.charAt(0)
-    return isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
+    return (
+        isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
+    )
 }
 
 /**
