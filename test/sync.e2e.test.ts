@@ -11,8 +11,7 @@
 // them. Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
 // here are written to .devicescript/sim/sync-e2e.measurements.json.
 
-import { ChildProcess, spawn } from "node:child_process"
-import { createHmac } from "node:crypto"
+import { ChildProcess } from "node:child_process"
 import {
     mkdirSync,
     mkdtempSync,
@@ -21,20 +20,27 @@ import {
     rmSync,
     writeFileSync,
 } from "node:fs"
-import { createServer, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { check, Marks } from "../sim/expect"
 import type { Expectation } from "../sim/scenario"
 import { SimSession } from "../sim/session"
+import {
+    Broker,
+    collect,
+    dialguard,
+    envelope as siteEnvelope,
+    freePort,
+    ROOT,
+    FIXTURES,
+    sleep,
+    Watcher,
+} from "./syncHarness"
 
-const ROOT = join(import.meta.dirname, "..")
 const OUT = join(ROOT, ".devicescript", "sim")
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
 const TMP = mkdtempSync(join(tmpdir(), "dialguard-sync-e2e-"))
-const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
 const SITE = "hq"
 const BOARD = "desk-a"
 const KEY_HEX =
@@ -45,8 +51,6 @@ const OTHER_KEY_FILE = join(TMP, "other.key")
 const MONTH = "2026-11" // the simulated SIP wall clock starts 2026-11-27
 const T = (name: string) => `dialguard/${SITE}/${name}`
 const STATE = T(`${BOARD}/state`)
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 // ------------------------------------------------------------- policies
 
@@ -75,210 +79,7 @@ function envelope(
     keyHex = KEY_HEX,
     extra: Record<string, unknown> = {}
 ): string {
-    const sig = createHmac("sha256", Buffer.from(keyHex, "hex"))
-        .update(text, "utf8")
-        .digest("hex")
-    return JSON.stringify({
-        v: 1,
-        site: SITE,
-        version,
-        policy: text,
-        sig,
-        ...extra,
-    })
-}
-
-// ------------------------------------------------------------- mosquitto
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = createServer()
-        s.once("error", reject)
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as { port: number }).port
-            s.close(() => resolve(port))
-        })
-    })
-}
-
-function portOpen(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const c = new Socket()
-        c.once("connect", () => {
-            c.destroy()
-            resolve(true)
-        })
-        c.once("error", () => resolve(false))
-        c.connect(port, "127.0.0.1")
-    })
-}
-
-/** mosquitto on fixed ports (plain and TLS), stopped and started again at will. */
-class Broker {
-    proc?: ChildProcess
-    log = ""
-    constructor(
-        readonly port: number,
-        readonly tlsPort: number,
-        readonly conf: string
-    ) {
-        writeFileSync(
-            conf,
-            [
-                "per_listener_settings false",
-                // as root, mosquitto would switch to user mosquitto, who
-                // cannot read the 0600 test key
-                "user root",
-                "allow_anonymous true",
-                // the collector's session and its queued records survive a restart
-                "persistence true",
-                `persistence_location ${TMP}/`,
-                "log_dest stderr",
-                "log_type error",
-                `listener ${port} 127.0.0.1`,
-                `listener ${tlsPort} 127.0.0.1`,
-                `cafile ${join(FIXTURES, "ca.pem")}`,
-                `certfile ${join(FIXTURES, "server.pem")}`,
-                `keyfile ${join(FIXTURES, "server.key")}`,
-                "",
-            ].join("\n")
-        )
-    }
-    get url() {
-        return `mqtt://127.0.0.1:${this.port}`
-    }
-    async start() {
-        this.proc = spawn("mosquitto", ["-c", this.conf], {
-            stdio: ["ignore", "ignore", "pipe"],
-        })
-        this.proc.stderr!.on("data", d => (this.log += d))
-        for (let i = 0; i < 200; i++) {
-            if ((await portOpen(this.port)) && (await portOpen(this.tlsPort)))
-                return
-            await sleep(50)
-        }
-        throw new Error(`mosquitto did not start: ${this.log}`)
-    }
-    async stop() {
-        const p = this.proc
-        if (!p || p.exitCode !== null) return
-        const exited = new Promise(r => p.once("exit", r))
-        p.kill("SIGTERM")
-        await exited
-        this.proc = undefined
-    }
-}
-
-// ------------------------------------------------------------- the CLI
-
-interface Run {
-    code: number | null
-    stdout: string
-    stderr: string
-    ms: number
-}
-
-function dialguard(args: string[]): Promise<Run> {
-    const t0 = Date.now()
-    return new Promise((resolve, reject) => {
-        const child = spawn(
-            process.execPath,
-            [join(ROOT, "bin", "dialguard.mjs"), ...args],
-            { cwd: ROOT }
-        )
-        let stdout = ""
-        let stderr = ""
-        child.stdout.setEncoding("utf8").on("data", d => (stdout += d))
-        child.stderr.setEncoding("utf8").on("data", d => (stderr += d))
-        child.on("error", reject)
-        child.on("close", code =>
-            resolve({ code, stdout, stderr, ms: Date.now() - t0 })
-        )
-    })
-}
-
-/** A long-running `dialguard collect`. */
-function collect(dir: string): ChildProcess {
-    return spawn(
-        process.execPath,
-        [
-            join(ROOT, "bin", "dialguard.mjs"),
-            "collect",
-            "--broker",
-            broker.url,
-            "--site",
-            SITE,
-            "--out",
-            dir,
-        ],
-        { cwd: ROOT, stdio: "ignore" }
-    )
-}
-
-// ------------------------------------------------------------- the watcher
-
-interface Seen {
-    t: number
-    topic: string
-    text: string
-    retain: boolean
-}
-
-/** Everything published under dialguard/hq/, with arrival times. */
-class Watcher {
-    seen: Seen[] = []
-    client!: MqttClient
-    async start() {
-        this.client = mqtt.connect(broker.url, {
-            clientId: "sync-e2e-watcher",
-            reconnectPeriod: 200,
-        })
-        this.client.on("error", () => {})
-        this.client.on("message", (topic, payload, packet) =>
-            this.seen.push({
-                t: Date.now(),
-                topic,
-                text: payload.toString("utf8"),
-                retain: packet.retain,
-            })
-        )
-        await new Promise(r => this.client.once("connect", r))
-        await this.client.subscribeAsync(T("#"), { qos: 1 })
-    }
-    /** The first message after `since` on `topic` for which `test` holds. */
-    async wait(
-        topic: string,
-        since: number,
-        test: (v: any) => boolean,
-        timeoutMs = 20000
-    ): Promise<Seen & { value: any }> {
-        const end = Date.now() + timeoutMs
-        for (;;) {
-            for (const m of this.seen)
-                if (m.t >= since && m.topic === topic) {
-                    let v: any
-                    try {
-                        v = JSON.parse(m.text)
-                    } catch {
-                        continue
-                    }
-                    if (test(v)) return { ...m, value: v }
-                }
-            if (Date.now() > end)
-                throw new Error(
-                    `no message on ${topic} as expected within ${timeoutMs} ms; last: ` +
-                        this.seen
-                            .filter(m => m.topic === topic)
-                            .slice(-3)
-                            .map(m => m.text)
-                            .join(" | ")
-                )
-            await sleep(20)
-        }
-    }
-    publish(topic: string, payload: string | Buffer, retain = false) {
-        return this.client.publishAsync(topic, payload, { qos: 1, retain })
-    }
+    return siteEnvelope(SITE, text, version, keyHex, extra)
 }
 
 // ------------------------------------------------------------- the board
@@ -365,15 +166,11 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
     beforeAll(async () => {
         writeFileSync(KEY_FILE, KEY_HEX + "\n", { mode: 0o600 })
         writeFileSync(OTHER_KEY_FILE, OTHER_KEY_HEX + "\n", { mode: 0o600 })
-        broker = new Broker(
-            await freePort(),
-            await freePort(),
-            join(TMP, "mosquitto.conf")
-        )
+        broker = new Broker(await freePort(), TMP, await freePort())
         await broker.start()
-        watcher = new Watcher()
+        watcher = new Watcher(broker.url, SITE, "sync-e2e-watcher")
         await watcher.start()
-        collector = collect(CALLS_DIR)
+        collector = collect(broker.url, SITE, CALLS_DIR)
         // the VM's TLS socket (Node's tls) trusts the test CA
         process.env["NODE_EXTRA_CA_CERTS"] = join(FIXTURES, "ca.pem")
         mkdirSync(OUT, { recursive: true })

@@ -1,0 +1,293 @@
+// Shared pieces of the end-to-end fleet tests and the fleet bench: a real
+// mosquitto on free loopback ports, the real admin CLI (bin/dialguard.mjs)
+// as a child process, and a watcher that records every message of a site
+// with its arrival time. No vitest here: scripts/fleetBench.ts uses it too.
+
+import { ChildProcess, spawn } from "node:child_process"
+import { createHmac } from "node:crypto"
+import { writeFileSync } from "node:fs"
+import { createServer, Socket } from "node:net"
+import { join } from "node:path"
+import mqtt, { MqttClient } from "mqtt"
+
+export const ROOT = join(import.meta.dirname, "..")
+export const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
+
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = createServer()
+        s.once("error", reject)
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as { port: number }).port
+            s.close(() => resolve(port))
+        })
+    })
+}
+
+export function portOpen(port: number): Promise<boolean> {
+    return new Promise(resolve => {
+        const c = new Socket()
+        c.once("connect", () => {
+            c.destroy()
+            resolve(true)
+        })
+        c.once("error", () => resolve(false))
+        c.connect(port, "127.0.0.1")
+    })
+}
+
+/** A policy message as `policy push` builds it, from any text and key. */
+export function envelope(
+    site: string,
+    text: string,
+    version: number,
+    keyHex: string,
+    extra: Record<string, unknown> = {}
+): string {
+    const sig = createHmac("sha256", Buffer.from(keyHex, "hex"))
+        .update(text, "utf8")
+        .digest("hex")
+    return JSON.stringify({
+        v: 1,
+        site,
+        version,
+        policy: text,
+        sig,
+        ...extra,
+    })
+}
+
+/**
+ * mosquitto (/usr/sbin/mosquitto) on fixed ports (plain and, with
+ * `tlsPort`, TLS with the test certificates), persistent (the collector's
+ * session and its queued records survive a restart), stopped and started
+ * again at will. Its files live in `dir`.
+ */
+export class Broker {
+    proc?: ChildProcess
+    log = ""
+    readonly conf: string
+    constructor(
+        readonly port: number,
+        readonly dir: string,
+        readonly tlsPort?: number
+    ) {
+        this.conf = join(dir, "mosquitto.conf")
+        const tls = tlsPort
+            ? [
+                  `listener ${tlsPort} 127.0.0.1`,
+                  `cafile ${join(FIXTURES, "ca.pem")}`,
+                  `certfile ${join(FIXTURES, "server.pem")}`,
+                  `keyfile ${join(FIXTURES, "server.key")}`,
+              ]
+            : []
+        writeFileSync(
+            this.conf,
+            [
+                "per_listener_settings false",
+                // as root, mosquitto would switch to user mosquitto, who
+                // cannot read the 0600 test key
+                "user root",
+                "allow_anonymous true",
+                "persistence true",
+                `persistence_location ${dir}/`,
+                "log_dest stderr",
+                "log_type error",
+                `listener ${port} 127.0.0.1`,
+                ...tls,
+                "",
+            ].join("\n")
+        )
+    }
+
+    /** A broker on free ports. */
+    static async onFreePorts(dir: string, tls = false): Promise<Broker> {
+        const port = await freePort()
+        return new Broker(port, dir, tls ? await freePort() : undefined)
+    }
+
+    get url() {
+        return `mqtt://127.0.0.1:${this.port}`
+    }
+
+    async start() {
+        this.proc = spawn("mosquitto", ["-c", this.conf], {
+            stdio: ["ignore", "ignore", "pipe"],
+        })
+        this.proc.stderr!.on("data", d => (this.log += d))
+        const ports = [this.port, ...(this.tlsPort ? [this.tlsPort] : [])]
+        for (let i = 0; i < 200; i++) {
+            let open = true
+            for (const p of ports) open = open && (await portOpen(p))
+            if (open) return
+            await sleep(50)
+        }
+        throw new Error(`mosquitto did not start: ${this.log}`)
+    }
+
+    async stop() {
+        const p = this.proc
+        if (!p || p.exitCode !== null) return
+        const exited = new Promise(r => p.once("exit", r))
+        p.kill("SIGTERM")
+        await exited
+        this.proc = undefined
+    }
+}
+
+// ------------------------------------------------------------- the CLI
+
+export interface Run {
+    code: number | null
+    stdout: string
+    stderr: string
+    ms: number
+}
+
+/** Runs `dialguard ARGS` to its end. */
+export function dialguard(args: string[]): Promise<Run> {
+    const t0 = Date.now()
+    return new Promise((resolve, reject) => {
+        const child = spawn(
+            process.execPath,
+            [join(ROOT, "bin", "dialguard.mjs"), ...args],
+            { cwd: ROOT }
+        )
+        let stdout = ""
+        let stderr = ""
+        child.stdout.setEncoding("utf8").on("data", d => (stdout += d))
+        child.stderr.setEncoding("utf8").on("data", d => (stderr += d))
+        child.on("error", reject)
+        child.on("close", code =>
+            resolve({ code, stdout, stderr, ms: Date.now() - t0 })
+        )
+    })
+}
+
+/** A long-running `dialguard collect` writing the register into `dir`. */
+export function collect(brokerUrl: string, site: string, dir: string) {
+    return spawn(
+        process.execPath,
+        [
+            join(ROOT, "bin", "dialguard.mjs"),
+            "collect",
+            "--broker",
+            brokerUrl,
+            "--site",
+            site,
+            "--out",
+            dir,
+        ],
+        { cwd: ROOT, stdio: "ignore" }
+    )
+}
+
+/** Stops a child process and waits for its end. */
+export async function stopChild(child: ChildProcess | undefined) {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise(r => child.once("exit", r))
+    child.kill("SIGTERM")
+    await exited
+}
+
+// ------------------------------------------------------------- the watcher
+
+export interface Seen {
+    t: number
+    topic: string
+    text: string
+    retain: boolean
+}
+
+/** Everything published under dialguard/<site>/, with arrival times. */
+export class Watcher {
+    seen: Seen[] = []
+    client!: MqttClient
+    constructor(
+        readonly brokerUrl: string,
+        readonly site: string,
+        readonly clientId = "e2e-watcher"
+    ) {}
+
+    async start() {
+        this.client = mqtt.connect(this.brokerUrl, {
+            clientId: this.clientId,
+            reconnectPeriod: 200,
+        })
+        this.client.on("error", () => {})
+        this.client.on("message", (topic, payload, packet) =>
+            this.seen.push({
+                t: Date.now(),
+                topic,
+                text: payload.toString("utf8"),
+                retain: packet.retain,
+            })
+        )
+        await new Promise(r => this.client.once("connect", r))
+        await this.client.subscribeAsync(`dialguard/${this.site}/#`, {
+            qos: 1,
+        })
+    }
+
+    /** Messages on `topic` (or those whose topic passes it) since `since`, parsed. */
+    parsed(
+        topic: string | ((t: string) => boolean),
+        since = 0
+    ): (Seen & { value: any })[] {
+        const match =
+            typeof topic === "string" ? (t: string) => t === topic : topic
+        const out: (Seen & { value: any })[] = []
+        for (const m of this.seen)
+            if (m.t >= since && match(m.topic))
+                try {
+                    out.push({ ...m, value: JSON.parse(m.text) })
+                } catch {
+                    // not JSON: not what is looked for
+                }
+        return out
+    }
+
+    /** The first message after `since` on `topic` for which `test` holds. */
+    async wait(
+        topic: string | ((t: string) => boolean),
+        since: number,
+        test: (v: any) => boolean,
+        timeoutMs = 20000
+    ): Promise<Seen & { value: any }> {
+        const end = Date.now() + timeoutMs
+        for (;;) {
+            const m = this.parsed(topic, since).find(m => test(m.value))
+            if (m) return m
+            if (Date.now() > end)
+                throw new Error(
+                    `no message on ${topic} as expected within ${timeoutMs} ms; last: ` +
+                        this.parsed(topic)
+                            .slice(-3)
+                            .map(m => m.text)
+                            .join(" | ")
+                )
+            await sleep(20)
+        }
+    }
+
+    publish(topic: string, payload: string | Buffer, retain = false) {
+        return this.client.publishAsync(topic, payload, { qos: 1, retain })
+    }
+
+    stop() {
+        this.client?.end(true)
+    }
+}
+
+/** A policy message (by its content, whatever topic `policy push` used). */
+export function isPolicyMessage(v: any): boolean {
+    return (
+        v &&
+        v.v === 1 &&
+        typeof v.version === "number" &&
+        typeof v.policy === "string" &&
+        typeof v.sig === "string"
+    )
+}
