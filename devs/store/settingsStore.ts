@@ -31,15 +31,43 @@ function checkKey(key: string) {
         throw new RangeError("setting key must be 1-13 characters: " + key)
 }
 
+/** How long a `get` waits for its report before asking again. */
+const GET_TIMEOUT_MS = 1000
+const GET_TRIES = 5
+
 export class SettingsStore implements KeyValueStore {
+    /**
+     * The `get` report for `key`. Not ds.actionReport: it resumes the
+     * reading fiber from the report handler, and a report that arrives
+     * before that fiber is suspended (a busy bus, several fibers using
+     * flash at once) throws "fiber not suspended" in the handler, which
+     * restarts the VM; and it waits for ever for a lost report.
+     */
+    private async get(key: string): Promise<ds.Packet> {
+        const code = settings.spec.lookup("get").code
+        let got: ds.Packet = undefined
+        const arrived = ds.emitter<ds.Packet>()
+        const unsub = settings.report().subscribe(pkt => {
+            if (got || pkt.serviceCommand !== code) return
+            if (pkt.decode()[0] !== key) return
+            got = pkt
+            arrived.emit(pkt)
+        })
+        try {
+            for (let i = 0; i < GET_TRIES && !got; ++i) {
+                await settings.get(key)
+                if (!got) await ds.wait(arrived, GET_TIMEOUT_MS)
+            }
+        } finally {
+            unsub()
+        }
+        if (!got) throw new Error("setting " + key + " not read: no answer")
+        return got
+    }
+
     async read(key: string): Promise<string | undefined> {
         checkKey(key)
-        const pkt = await ds.actionReport(
-            settings,
-            "get",
-            async () => await settings.get(key),
-            p => p.decode()[0] === key
-        )
+        const pkt = await this.get(key)
         const b = pkt.decode()[1] as Buffer
         if (!b || !b.length) return undefined
         const s = b.toString()
