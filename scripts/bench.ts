@@ -3,6 +3,9 @@
 //   - the same in the DeviceScript VM (normal run: no --test GC stress)
 //   - bytecode image size of the firmware (devs build --stats)
 //   - share of a realistic number corpus decided on its last digit (no timer)
+//   - fleet: policy push → applied per board and call end → counters
+//     visible (the simulated board synced to a mosquitto it starts),
+//     counters messages parsed and call records stored per second
 // Timings are reported, never asserted.
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
@@ -10,6 +13,8 @@ import { compileDialPlan } from "../devs/engine/dialPlan"
 import { decideDigits, DialSession } from "../devs/engine/dialSession"
 import { validatePolicy } from "../devs/policy/validate"
 import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
+import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
+import { fleetFigures, Spread } from "./fleetBench"
 import { simFigures } from "./simBench"
 import { runVmProgram } from "./vmRun"
 
@@ -80,6 +85,36 @@ function bytecode() {
     return { firmwareKb: m ? parseFloat(m[1]) : NaN }
 }
 
+const mmm = (s: Spread) =>
+    `min ${s.minMs} / median ${s.medianMs} / max ${s.maxMs} ms (${s.samples})`
+
+function printFleet(f: any) {
+    if (f.sim.error) console.log("fleet " + f.sim.error)
+    else {
+        for (const [board, s] of Object.entries<Spread>(f.sim.push.perBoard))
+            console.log(
+                `fleet policy push → applied on board ${board}: ${mmm(s)} (policy message on the broker → the board's state says that version)`
+            )
+        console.log(
+            `fleet \`dialguard policy push\` command: ${mmm(f.sim.push.cliMs)} (start to exit, Node start included)`
+        )
+        console.log(
+            `fleet call end → counters visible to a subscriber: ${mmm(f.sim.counters)} (calls 2.5 s apart; a board publishes a month's counters at most every 2 s)`
+        )
+        console.log(
+            `fleet call records through mosquitto into \`dialguard collect\`: ${f.sim.collector.recordsPerSecond} records/s (${f.sim.collector.records})`
+        )
+    }
+    const c = f.countersParsing
+    console.log(
+        `fleet counters messages parsed and summed: ${c.messagesPerSecond} messages/s (${c.handsetsPerMessage} handsets, ${c.bytesPerMessage} B each; no network)`
+    )
+    const r = f.collector
+    console.log(
+        `fleet collector, no network: ${r.recordsPerSecond} new records/s (checked, appended, fsync each), ${r.duplicatesPerSecond} resends/s recognised`
+    )
+}
+
 async function main() {
     const result: any = {
         node: [nodeEngine(10), nodeEngine(1000)],
@@ -112,6 +147,15 @@ async function main() {
     } catch (e) {
         result.sim = { error: (e as Error).message }
     }
+    result.fleet = {
+        countersParsing: measureCountersParsing(),
+        collector: measureCollector(),
+    }
+    try {
+        result.fleet.sim = await fleetFigures()
+    } catch (e) {
+        result.fleet.sim = { error: (e as Error).message }
+    }
     if (json) {
         console.log(JSON.stringify(result, null, 2))
         return
@@ -141,6 +185,7 @@ async function main() {
             `sim   ring cadence edges vs 1 s/4 s: mean error ${r.meanAbsMs} ms, max ${r.maxAbsMs} ms (${r.edges} edges)`
         )
     }
+    printFleet(result.fleet)
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
     const c = result.corpus
     console.log(

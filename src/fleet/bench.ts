@@ -1,10 +1,16 @@
-// Benchmark hook for `npm run bench`: how many counters messages per
-// second the fleet side parses, checks and sums (the work `dialguard
-// report` does per retained counters message), without any network.
+// Benchmark hooks for `npm run bench`, without any network: how many
+// counters messages per second the fleet side parses, checks and sums (the
+// work `dialguard report` does per retained counters message), and how
+// many call records per second the collector stores (check, de-duplicate,
+// append, fsync).
 //
 //   import { measureCountersParsing } from "../src/fleet/bench"
 //   const r = measureCountersParsing()   // { messagesPerSecond, ... }
 
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { CallRegister, handleCallMessage } from "./collect"
 import { CountersAccumulator, NAMES } from "./report"
 
 export interface CountersParsingResult {
@@ -71,5 +77,63 @@ export function measureCountersParsing(
             payloads.reduce((n, p) => n + p.length, 0) / boards
         ),
         seconds,
+    }
+}
+
+export interface CollectorResult {
+    /** Call records checked, de-duplicated and appended (fsync each) per second. */
+    recordsPerSecond: number
+    records: number
+    seconds: number
+}
+
+/** A call record message as a board sends it. */
+export function sampleCallRecord(board: string, seq: number): string {
+    return JSON.stringify({
+        board,
+        handset: String(8000 + (seq % 16)),
+        number: "010" + String(12345678 + seq),
+        category: seq % 5 ? "domestic" : "international",
+        start: 1795741200 + seq * 60,
+        seconds: seq % 300,
+        id: `${board}-1-${seq}`,
+    })
+}
+
+/**
+ * What `dialguard collect` does per record, without the network: check
+ * the message, skip a known id, append it to the register and fsync.
+ * `records` new records, then as many resends (duplicates).
+ */
+export function measureCollector(
+    opts: { records?: number } = {}
+): CollectorResult & { duplicatesPerSecond: number } {
+    const n = opts.records ?? 2000
+    const dir = mkdtempSync(join(tmpdir(), "dialguard-bench-calls-"))
+    const topic = "dialguard/hq/desk-0/calls"
+    const payloads = Array.from({ length: n }, (_, i) =>
+        Buffer.from(sampleCallRecord("desk-0", i + 1))
+    )
+    try {
+        const reg = new CallRegister(dir)
+        const t0 = process.hrtime.bigint()
+        for (const p of payloads)
+            if (handleCallMessage(reg, topic, p).result !== "new")
+                throw new Error("bench: a sample record was not stored")
+        const t1 = process.hrtime.bigint()
+        for (const p of payloads)
+            if (handleCallMessage(reg, topic, p).result !== "duplicate")
+                throw new Error("bench: a resend was not recognised")
+        const t2 = process.hrtime.bigint()
+        reg.close()
+        const seconds = Number(t1 - t0) / 1e9
+        return {
+            recordsPerSecond: Math.round(n / seconds),
+            records: n,
+            seconds,
+            duplicatesPerSecond: Math.round(n / (Number(t2 - t1) / 1e9)),
+        }
+    } finally {
+        rmSync(dir, { recursive: true, force: true })
     }
 }
