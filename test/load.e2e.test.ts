@@ -563,6 +563,11 @@ describe.skipIf(skip)(
         }, 600000)
 
         test("bounded memory: the free heap after the load is what it was before", async () => {
+            // a restart during the load would leave a fresh heap: no figure
+            expect(
+                starts(loadFrom),
+                "the board restarted during the load"
+            ).toBe(0)
             const probed = Date.now()
             const after = await probeHeap()
             measured["heapFreeAfterKb"] = after
