@@ -200,10 +200,11 @@ export class Board implements AdminBackend, PortRecorder {
     /**
      * Validates, compiles, stores, then enforces `text` (which must say
      * `version`, unless -1); throws Error(why not), and then what flash
-     * holds is enforced again. The 64 KB heap has no room for the old plan
-     * next to a policy being checked and compiled, so the old plan is let
-     * go first: meanwhile (a fraction of a second) a lifted handset gets
-     * the busy tone.
+     * holds is enforced again. The old plan is let go first: the 64 KB heap
+     * is not compacted, and holding the old plan while the new one is
+     * checked and compiled left it too fragmented for the next message
+     * (measured in the simulator). Meanwhile (a fraction of a second) a
+     * lifted handset gets the busy tone.
      */
     private async replace(text: string, version: number) {
         this.loaded = undefined

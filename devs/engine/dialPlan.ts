@@ -27,7 +27,7 @@ import {
     TOLLFREE_NUMBERS,
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
-import { isDigits } from "../policy/validate"
+import { countEntries, ExtensionReader } from "../policy/extensionRanges"
 import { DialPlan, Rule } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
@@ -119,8 +119,11 @@ class PlanBuilder {
     }
 }
 
-/** Work items small enough for one VM time slice (see PlanCompiler). */
-type Job = () => void
+/**
+ * Work items small enough for one VM time slice (see PlanCompiler); one
+ * that returns true has more to do and is run again.
+ */
+type Job = () => boolean | void
 
 function job(
     fn: (from: number, to: number) => void,
@@ -139,13 +142,6 @@ function sliced(
 ) {
     for (let i = 0; i < n; i += size)
         jobs.push(job(fn, i, i + size < n ? i + size : n))
-}
-
-function isExtension(s: string): boolean {
-    const c = s.charAt(0)
-    return (
-        isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
-    )
 }
 
 /**
@@ -176,7 +172,7 @@ export class PlanCompiler {
         // the numbering plan, ~1.12 per extension (1000 4-digit ones: 1111).
         const extCount =
             policy.handsets.length +
-            (siteExtensions ? wordCount(siteExtensions) : 0)
+            (siteExtensions ? countEntries(siteExtensions) : 0)
         const b = new PlanBuilder(640 + Math.ceil(extCount * 1.15))
         this.b = b
         const jobs = this.jobs
@@ -211,18 +207,21 @@ export class PlanCompiler {
             }
         })
         if (siteExtensions) {
-            const exts = new WordCursor(siteExtensions)
-            sliced(jobs, wordCount(siteExtensions), 50, (from, to) => {
-                for (let i = from; i < to; ++i) {
-                    const ext = exts.next()
-                    if (!isExtension(ext))
-                        throw new Error(
-                            "extensions: " +
-                                JSON.stringify(ext) +
-                                " is not an extension (2-6 digits, not starting with 0 or 1)"
-                        )
-                    b.add(inside, ext, internal)
+            const exts = new ExtensionReader(siteExtensions)
+            jobs.push(() => {
+                for (let i = 0; i < 50; ++i) {
+                    const prefix = exts.next()
+                    if (prefix === undefined) return false
+                    const free = exts.free
+                    b.add(
+                        inside,
+                        prefix,
+                        free
+                            ? [b.rule("internal", free, free, none, false, "")]
+                            : internal
+                    )
                 }
+                return true
             })
         }
         // Each part of the plan is a job of its own: see step().
@@ -395,7 +394,7 @@ export class PlanCompiler {
 
     /** Runs one bounded piece of work; true once the plan is complete. */
     step(): boolean {
-        if (this.next < this.jobs.length) this.jobs[this.next++]()
+        if (this.next < this.jobs.length && !this.jobs[this.next]()) this.next++
         return this.next >= this.jobs.length
     }
 

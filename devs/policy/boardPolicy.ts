@@ -6,9 +6,10 @@
 // A board policy is an ordinary policy document with three more keys:
 //   board       the board id it was cut for (signed with the rest, so it
 //               cannot be replayed to another board)
-//   extensions  every other extension of the site, space-separated: they
-//               are internal numbers for the dial plan (~5 bytes each
-//               instead of ~300 for a handset record on the board's heap)
+//   extensions  every other extension of the site: they are internal
+//               numbers for the dial plan; runs written "lo-hi"
+//               (devs/policy/extensionRanges.ts), instead of ~300 bytes per
+//               handset record on the board's heap
 //   forward     port extension -> space-separated forward chain, computed
 //               here from the whole site (nearest department needs every
 //               department and handset, which the board no longer has)
@@ -16,6 +17,7 @@
 // departments they belong to.
 
 import { forwardChain } from "../phone/forwarding"
+import { compressExtensions } from "./extensionRanges"
 import { Department, Handset, Policy } from "./types"
 
 /** The policy document for board `board` whose ports serve `ports`. */
@@ -41,7 +43,7 @@ export function boardPolicyDoc(
         site: policy.site,
         departments,
         handsets: own,
-        extensions: others.join(" "),
+        extensions: compressExtensions(others),
         forward,
     }
 }

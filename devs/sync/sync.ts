@@ -87,10 +87,13 @@ export class Sync {
         this.link = new MqttLink(
             cfg,
             "dg-" + site + "-" + id,
-            { topic: topic(site, id + "/state"), message: willMessage(id) },
-            topic(site, "policy")
+            {
+                topic: topic(site, id + "/state"),
+                message: willMessage(id, board.config.ports),
+            },
+            topic(site, id + "/policy")
         )
-        // (only the policy topic is subscribed to)
+        // (only the board's policy topic is subscribed to)
         this.link.client.onMessage = (t, payload) => self.received(payload)
         this.link.client.admit = async bytes => await self.admit(bytes)
     }
@@ -173,6 +176,7 @@ export class Sync {
         const b = this.board
         return stateMessage({
             board: b.config.board,
+            handsets: b.config.ports,
             policyVersion: b.policyVersion(),
             lastError: b.error || this.queue.error,
             rejected: this.rejected,
@@ -278,7 +282,7 @@ export class Sync {
 
     /** The protocol's checks in order, up to the signature. */
     private open(text: string): { env?: Envelope; refusal?: Refusal } {
-        const o = openEnvelope(text, this.cfg.site)
+        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
         if (o.refusal) return o
         const mac = hmac(this.key, "sha256", o.env.policy).toString("hex")
         if (!constantTimeEqual(mac, o.env.sig))
