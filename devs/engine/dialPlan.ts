@@ -28,6 +28,7 @@ import {
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
 import { countEntries, ExtensionReader } from "../policy/extensionRanges"
+import { ListTable, RuleTable } from "./ruleTable"
 import { DialPlan, Rule } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
@@ -114,6 +115,22 @@ class PlanBuilder {
         this.trie.setRuleList(node, idx)
     }
 
+    /** `plan` with the rules and lists so far, packed (for lookups while compiling). */
+    view(plan: DialPlan): DialPlan {
+        return {
+            trie: this.trie,
+            insideRoot: plan.insideRoot,
+            outsideRoot: plan.outsideRoot,
+            rules: new RuleTable(this.rules),
+            lists: new ListTable(this.lists),
+            ipPrefix: plan.ipPrefix,
+            areaCode: plan.areaCode,
+            timers: plan.timers,
+            version: plan.version,
+            handsets: plan.handsets,
+        }
+    }
+
     flag(root: number, digits: string, f: number) {
         this.trie.addFlags(this.trie.insert(root, digits), f)
     }
@@ -185,8 +202,9 @@ export class PlanCompiler {
             trie: b.trie,
             insideRoot: inside,
             outsideRoot: outside,
-            rules: b.rules,
-            lists: b.lists,
+            // packed by the last job; meanwhile see packedView()
+            rules: undefined,
+            lists: undefined,
             ipPrefix: site.ipPrefix,
             areaCode: site.areaCode,
             timers: site.timers,
@@ -380,7 +398,7 @@ export class PlanCompiler {
             for (const p of site.blocked)
                 b.add(outside, p, [
                     b.rule(
-                        categoryOfPrefix(plan, p),
+                        categoryOfPrefix(b.view(plan), p),
                         0,
                         0,
                         none,
@@ -389,6 +407,10 @@ export class PlanCompiler {
                     ),
                 ])
             b.trie.trim()
+        })
+        jobs.push(() => {
+            plan.rules = new RuleTable(b.rules)
+            plan.lists = new ListTable(b.lists)
         })
     }
 
