@@ -115,6 +115,36 @@ describe("board policy", () => {
         }
     })
 
+    test("a forwarded call moves on along the chain of the handset it was for, as with the whole policy", async () => {
+        // Every handset of the site, and a board for every 4 of them
+        const all = full.handsets.map(h => h.extension)
+        let hops = 0
+        for (let b = 0; b < all.length; b += 4) {
+            const ports = all.slice(b, b + 4)
+            const wholePlan = await compile(full, ports, pause)
+            const slim = await compile(cut(full, "b" + b, ports), ports, pause)
+            for (const port of ports) {
+                const a = portPolicy(wholePlan, port)
+                const s = portPolicy(slim, port)
+                for (const first of all) {
+                    // what the port does with a call first for `first`
+                    const chain = forwardChain(full, first)
+                    const me = chain.indexOf(port)
+                    if (first !== port && (me < 0 || me === chain.length - 1))
+                        continue
+                    const next = (c: string[]) => c[c.indexOf(port) + 1]
+                    expect([first, port, next(s.forwardChain(first))]).toEqual([
+                        first,
+                        port,
+                        next(a.forwardChain(first)),
+                    ])
+                    hops++
+                }
+            }
+        }
+        expect(hops).toBeGreaterThan(600)
+    })
+
     test("carries the board id, own handsets only, and is small", () => {
         const doc = boardPolicyDoc(full, "desk-a", ["2000", "2001"])
         expect(doc.board).toBe("desk-a")
@@ -134,8 +164,10 @@ describe("board policy", () => {
             "board: must be the board id, 1-64 characters",
         ])
         expect(
-            validatePolicy({ ...doc, forward: { x1: "2000" } }).errors
-        ).toEqual(["forward.x1: must be keyed by extension"])
+            validatePolicy({ ...doc, forward: { "2001 8000": 5 } }).errors
+        ).toEqual([
+            "forward.2001 8000: must be the extensions whose calls follow this chain",
+        ])
         expect(validatePolicy({ ...doc, extensions: 42 }).errors).toEqual([
             "extensions: must be extensions separated by single spaces",
         ])

@@ -566,17 +566,23 @@ function checkBoardPart(c: Checker, raw: any, policy: Policy) {
     }
     if (raw.forward !== undefined) {
         if (!isObject(raw.forward)) {
-            c.err("forward", "must map own extensions to forward chains")
+            c.err(
+                "forward",
+                "must map forward chains to the extensions whose calls follow them"
+            )
             return
         }
-        for (const ext of Object.keys(raw.forward)) {
-            const chain = raw.forward[ext]
-            if (!isDigits(ext) || ext.length > 6)
-                c.err("forward." + ext, "must be keyed by extension")
-            else if (typeof chain !== "string" || chain.length > 8 * 7)
+        for (const chain of Object.keys(raw.forward)) {
+            const words = raw.forward[chain]
+            if (chain.length > 8 * 7)
                 c.err(
-                    "forward." + ext,
-                    "must be at most 8 extensions separated by spaces"
+                    "forward." + chain,
+                    "a forward chain has at most 8 extensions"
+                )
+            if (typeof words !== "string")
+                c.err(
+                    "forward." + chain,
+                    "must be the extensions whose calls follow this chain"
                 )
         }
         policy.forward = raw.forward
