@@ -35,6 +35,7 @@ import {
 } from "../devs/sync/outbox"
 import {
     constantTimeEqual,
+    crashGuard,
     countersMessage,
     FIRMWARE_VERSION,
     MAX_POLICY_PAYLOAD,
@@ -310,6 +311,25 @@ describe("policy envelope, up to the signature", () => {
             "policy message too large: 2867 bytes (this board ran out of memory on one of 2867 bytes and restarted)"
         )
         expect(sizeRefusal(20000, 2867)).toMatch(/at most 4096/)
+    })
+
+    test("crash guard: one restart is a strike, a second on a message as large sets the limit", () => {
+        // restarted while checking 3000 bytes: a strike, no limit yet
+        let g = crashGuard(3000, 0, 0)
+        expect(g).toEqual({ strike: 3000, limit: 0 })
+        expect(sizeRefusal(3000, g.limit)).toBe("")
+        // the retained message again, again a restart: refused from now on
+        g = crashGuard(3000, g.strike, g.limit)
+        expect(g).toEqual({ strike: 0, limit: 3000 })
+        expect(sizeRefusal(3000, g.limit)).toMatch(/ran out of memory/)
+        expect(sizeRefusal(2999, g.limit)).toBe("")
+        // a restart on a smaller message is a new strike, the limit stays
+        g = crashGuard(1000, g.strike, g.limit)
+        expect(g).toEqual({ strike: 1000, limit: 3000 })
+        // the smaller limit wins
+        expect(crashGuard(1200, 1000, 3000)).toEqual({ strike: 0, limit: 1000 })
+        // no restart during a check: nothing changes
+        expect(crashGuard(0, 1000, 3000)).toEqual({ strike: 1000, limit: 3000 })
     })
 
     test("constant-time compare: equal only when equal, whatever differs where", () => {

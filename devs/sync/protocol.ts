@@ -119,6 +119,27 @@ export function sizeRefusal(bytes: number, crashedAt: number): string {
         : ""
 }
 
+/**
+ * The crash guard after a restart while a `crashed`-byte policy message
+ * was being checked (0: it was not): the first such restart is a strike
+ * (under load a restart can have other causes); a second one on a message
+ * as large sets the limit (messages that large are refused), keeping the
+ * smaller of an old and a new limit. 0 = none for each.
+ */
+export function crashGuard(
+    crashed: number,
+    strike: number,
+    limit: number
+): { strike: number; limit: number } {
+    if (crashed <= 0) return { strike, limit }
+    if (strike > 0 && crashed >= strike)
+        return {
+            strike: 0,
+            limit: limit > 0 && limit < strike ? limit : strike,
+        }
+    return { strike: crashed, limit }
+}
+
 /** A policy message that passed the checks before the signature. */
 export interface Envelope {
     version: number
