@@ -6,6 +6,12 @@ import { compile, portPolicy } from "../devs/app/policyLoader"
 import { decideDigits } from "../devs/engine/dialSession"
 import { forwardChain } from "../devs/phone/forwarding"
 import { boardPolicyDoc } from "../devs/policy/boardPolicy"
+import {
+    compressExtensions,
+    countEntries,
+    countExtensions,
+    ExtensionReader,
+} from "../devs/policy/extensionRanges"
 import { validatePolicy } from "../devs/policy/validate"
 import { Policy } from "../devs/policy/types"
 import { makeCorpus } from "./fixtures/corpus"
@@ -109,6 +115,36 @@ describe("board policy", () => {
         }
     })
 
+    test("a forwarded call moves on along the chain of the handset it was for, as with the whole policy", async () => {
+        // Every handset of the site, and a board for every 4 of them
+        const all = full.handsets.map(h => h.extension)
+        let hops = 0
+        for (let b = 0; b < all.length; b += 4) {
+            const ports = all.slice(b, b + 4)
+            const wholePlan = await compile(full, ports, pause)
+            const slim = await compile(cut(full, "b" + b, ports), ports, pause)
+            for (const port of ports) {
+                const a = portPolicy(wholePlan, port)
+                const s = portPolicy(slim, port)
+                for (const first of all) {
+                    // what the port does with a call first for `first`
+                    const chain = forwardChain(full, first)
+                    const me = chain.indexOf(port)
+                    if (first !== port && (me < 0 || me === chain.length - 1))
+                        continue
+                    const next = (c: string[]) => c[c.indexOf(port) + 1]
+                    expect([first, port, next(s.forwardChain(first))]).toEqual([
+                        first,
+                        port,
+                        next(a.forwardChain(first)),
+                    ])
+                    hops++
+                }
+            }
+        }
+        expect(hops).toBeGreaterThan(600)
+    })
+
     test("carries the board id, own handsets only, and is small", () => {
         const doc = boardPolicyDoc(full, "desk-a", ["2000", "2001"])
         expect(doc.board).toBe("desk-a")
@@ -116,8 +152,7 @@ describe("board policy", () => {
             "2000",
             "2001",
         ])
-        expect(doc.extensions.split(" ")).toHaveLength(298)
-        expect(doc.extensions.split(" ")).not.toContain("2000")
+        expect(doc.extensions).toBe("2002-2298 8000")
         const wholeBytes = JSON.stringify(full).length
         const slimBytes = JSON.stringify(doc).length
         expect(slimBytes).toBeLessThan(wholeBytes / 5)
@@ -129,14 +164,16 @@ describe("board policy", () => {
             "board: must be the board id, 1-64 characters",
         ])
         expect(
-            validatePolicy({ ...doc, forward: { x1: "2000" } }).errors
-        ).toEqual(["forward.x1: must be keyed by extension"])
+            validatePolicy({ ...doc, forward: { "2001 8000": 5 } }).errors
+        ).toEqual([
+            "forward.2001 8000: must be the extensions whose calls follow this chain",
+        ])
         expect(validatePolicy({ ...doc, extensions: 42 }).errors).toEqual([
             "extensions: must be extensions separated by single spaces",
         ])
         const junk = validatePolicy({ ...doc, extensions: "2001 20x2" }).policy!
         await expect(compile(junk, ["2000"], pause)).rejects.toThrow(
-            'extensions: "20x2" is not an extension'
+            'extensions: "20x2" is not an extension (2-6 digits, not starting with 0 or 1) or a range lo-hi of them'
         )
         const double = validatePolicy({
             ...doc,
@@ -145,5 +182,117 @@ describe("board policy", () => {
         await expect(compile(double, ["2000"], pause)).rejects.toThrow(
             'extensions: "" is not an extension'
         )
+    })
+})
+
+describe("extension ranges", () => {
+    /** Every extension the reader's entries stand for (prefix + free digits). */
+    const read = (words: string) => {
+        const r = new ExtensionReader(words)
+        const out: string[] = []
+        for (let p = r.next(); p !== undefined; p = r.next()) {
+            if (!r.free) out.push(p)
+            else
+                for (let i = 0; i < 10 ** r.free; ++i)
+                    out.push(p + String(i).padStart(r.free, "0"))
+        }
+        return out
+    }
+    const entries = (words: string) => {
+        const r = new ExtensionReader(words)
+        const out: string[] = []
+        for (let p = r.next(); p !== undefined; p = r.next())
+            out.push(p + "x".repeat(r.free))
+        return out
+    }
+
+    test("runs of 3 or more become lo-hi, and read back to the same set", () => {
+        expect(
+            compressExtensions([
+                "8003",
+                "2001",
+                "8001",
+                "2002",
+                "8002",
+                "300",
+                "2004",
+            ])
+        ).toBe("300 2001 2002 2004 8001-8003")
+        expect(compressExtensions([])).toBe("")
+        // random sets: a few blocks with gaps, mixed lengths
+        let seed = 7
+        const rnd = () =>
+            (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+        for (let round = 0; round < 50; ++round) {
+            const set = new Set<string>()
+            for (let b = 0; b < 5; ++b) {
+                const len = 4 + Math.floor(rnd() * 3) // 4-6 digits, 2xxx-7xxx
+                const start =
+                    (2 + Math.floor(rnd() * 5)) * 10 ** (len - 1) +
+                    Math.floor(rnd() * 5 * 10 ** (len - 2))
+                for (let i = 0; i < rnd() * 300; ++i)
+                    if (rnd() < 0.9) set.add(String(start + i))
+            }
+            const words = compressExtensions([...set])
+            expect(read(words).sort()).toEqual([...set].sort())
+            expect(countExtensions(words)).toBe(set.size)
+            expect(entries(words).length).toBeLessThanOrEqual(
+                countEntries(words)
+            )
+        }
+    })
+
+    test("a 3000-extension site in a few bytes", () => {
+        const exts = Array.from({ length: 3000 }, (_, i) => String(2000 + i))
+        exts.splice(1500, 1) // one free number
+        expect(compressExtensions(exts)).toBe("2000-3499 3501-4999")
+        // a few trie entries, not 3000
+        expect(entries("2000-3499 3501-4999")).toEqual([
+            "2xxx",
+            "30xx",
+            "31xx",
+            "32xx",
+            "33xx",
+            "34xx",
+            "3501",
+            "3502",
+            "3503",
+            "3504",
+            "3505",
+            "3506",
+            "3507",
+            "3508",
+            "3509",
+            "351x",
+            "352x",
+            "353x",
+            "354x",
+            "355x",
+            "356x",
+            "357x",
+            "358x",
+            "359x",
+            "36xx",
+            "37xx",
+            "38xx",
+            "39xx",
+            "4xxx",
+        ])
+    })
+
+    test("bad words are refused", () => {
+        for (const w of [
+            "2000-1999",
+            "200-2000",
+            "2000-",
+            "-2000",
+            "0200-0300",
+            "2000-2000x",
+            "2000-99999",
+            "20000-39999",
+        ])
+            expect(() => read(w), w).toThrow("is not an extension")
+        expect(read("2000-2000")).toEqual(["2000"])
+        expect(read("")).toEqual([])
     })
 })

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url"
 import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { validatePolicy } from "../devs/policy/validate"
+import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
@@ -332,6 +333,8 @@ interface BoardOptions {
     silent?: boolean
     firmware?: string
     lastError?: string
+    /** Its port extensions (default 8001, 8101). */
+    ports?: string[]
 }
 
 /**
@@ -362,6 +365,10 @@ class StandInBoard {
         return `dialguard/${this.site}/${this.id}`
     }
 
+    get ports() {
+        return this.opts.ports ?? ["8001", "8101"]
+    }
+
     async start(): Promise<this> {
         this.client = await mqtt.connectAsync(this.url, {
             protocolVersion: 4,
@@ -371,7 +378,11 @@ class StandInBoard {
             will: {
                 topic: `${this.root}/state`,
                 payload: Buffer.from(
-                    JSON.stringify({ online: false, board: this.id })
+                    JSON.stringify({
+                        online: false,
+                        board: this.id,
+                        handsets: this.ports,
+                    })
                 ),
                 qos: 1,
                 retain: true,
@@ -379,12 +390,10 @@ class StandInBoard {
         })
         await this.publishState()
         this.client.on("message", (topic, payload) => {
-            if (topic === `dialguard/${this.site}/policy`)
+            if (topic === `${this.root}/policy`)
                 void this.onPolicy(payload.toString("utf8"))
         })
-        await this.client.subscribeAsync(`dialguard/${this.site}/policy`, {
-            qos: 1,
-        })
+        await this.client.subscribeAsync(`${this.root}/policy`, { qos: 1 })
         return this
     }
 
@@ -392,6 +401,7 @@ class StandInBoard {
         const s: Record<string, unknown> = {
             online: true,
             board: this.id,
+            handsets: this.ports,
             policyVersion: this.policyVersion,
             firmware: this.opts.firmware ?? "0.1.0",
             lastError: this.opts.lastError ?? "",
@@ -427,6 +437,8 @@ class StandInBoard {
             return reject(`message for site ${m.site}, v ${m.v}`)
         const v = validatePolicy(JSON.parse(m.policy))
         if (!v.policy) return reject(`invalid policy: ${v.errors[0]}`)
+        if (v.policy.board !== this.id || m.board !== this.id)
+            return reject(`policy for board ${v.policy.board}`)
         if (v.policy.version !== m.version)
             return reject("version differs from the policy's")
         if (m.version > this.policyVersion) {
@@ -496,7 +508,9 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
     test("every board applies: table, exit 0, boards got the policy as written", async () => {
         const site = "push-ok"
         const a = await board(URL_PLAIN, site, "desk-a", { policyVersion: 1 })
-        const b = await board(URL_PLAIN, site, "desk-b")
+        const b = await board(URL_PLAIN, site, "desk-b", {
+            ports: ["8000", "8102"],
+        })
         const file = policyFile("Push OK", 2)
         const r = await dialguard([
             "policy",
@@ -513,7 +527,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         const lines = r.stdout.trimEnd().split("\n")
         expect(lines[0]).toMatch(
             new RegExp(
-                `^site push-ok: policy version 2 published to ${URL_PLAIN} \\(\\d+ bytes, retained\\)$`
+                `^site push-ok: policy version 2 published to ${URL_PLAIN} for 2 boards \\(at most \\d+ bytes, retained\\)$`
             )
         )
         expect(lines[1]).toMatch(/^board\s+result\s+detail$/)
@@ -522,16 +536,26 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(lines[4]).toBe("2 boards: 2 applied")
         expect(a.policyVersion).toBe(2)
         expect(b.applied).toHaveLength(1)
-        expect((b.applied[0] as any).handsets[0].name).toBe('前台 "A", 1楼')
-        // retained for boards that connect later
-        const msg = JSON.parse(await retained(`dialguard/${site}/policy`))
-        expect(msg).toMatchObject({ v: 1, site, version: 2 })
-        expect(JSON.parse(msg.policy)).toStrictEqual(policyDoc("Push OK", 2))
+        // each board got its share: its own handsets, the rest as numbers
+        expect((b.applied[0] as any).handsets.map((h: any) => h.name)).toEqual([
+            '前台 "A", 1楼',
+            "",
+        ])
+        expect((b.applied[0] as any).extensions).toBe("8001 8101")
+        // retained for when a board reconnects
+        const msg = JSON.parse(
+            await retained(`dialguard/${site}/desk-a/policy`)
+        )
+        expect(msg).toMatchObject({ v: 1, site, board: "desk-a", version: 2 })
+        const whole = validatePolicy(policyDoc("Push OK", 2)).policy!
+        expect(JSON.parse(msg.policy)).toStrictEqual(
+            boardPolicyDoc(whole, "desk-a", ["8001", "8101"])
+        )
         expect(msg.sig).toBe(
             createHmac("sha256", KEY).update(msg.policy, "utf8").digest("hex")
         )
 
-        // pushing the same file again is harmless; a late board gets it too
+        // pushing the same file again is harmless; a new board gets it too
         const c = await board(URL_PLAIN, site, "desk-c")
         const again = await dialguard([
             "policy",
@@ -545,7 +569,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         ])
         expect(again.code).toBe(0)
         const j = JSON.parse(again.stdout)
-        expect(j.previous).toBe(2)
+        expect([j.sent, j.unchanged]).toEqual([3, 2])
         expect(j.boards.map((x: any) => [x.board, x.result])).toStrictEqual([
             ["desk-a", "applied"],
             ["desk-b", "applied"],
@@ -581,7 +605,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(r.stdout).toContain("2 boards: 1 applied, 1 rejected")
     })
 
-    test("no boards known: published anyway, warning, exit 5", async () => {
+    test("no boards known: nothing published, warning, exit 5", async () => {
         const r = await dialguard([
             "policy",
             "push",
@@ -597,14 +621,13 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(r.stderr).toContain(
             "warning: no boards known for site empty-site"
         )
+        expect(r.stderr).toContain("nothing was published")
         expect(JSON.parse(r.stdout)).toMatchObject({
             site: "empty-site",
             version: 1,
+            sent: 0,
             boards: [],
         })
-        expect(
-            JSON.parse(await retained("dialguard/empty-site/policy")).version
-        ).toBe(1)
     })
 
     test("offline and silent boards: offline / no answer, exit 4", async () => {
@@ -639,6 +662,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
     test("a lower version than the broker's, or the same version changed, is refused", async () => {
         const site = "push-forward"
         const key = keyFile()
+        await board(URL_PLAIN, site, "fw")
         const v2 = await dialguard([
             "policy",
             "push",
@@ -648,7 +672,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             "--key",
             key,
         ])
-        expect(v2.code).toBe(5)
+        expect(v2.code).toBe(0)
         const v1 = await dialguard([
             "policy",
             "push",
@@ -661,7 +685,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         noStackTrace(v1)
         expect(v1.code).toBe(1)
         expect(v1.stderr).toContain(
-            "site push-forward already has policy version 2 on the broker; boards only move forward"
+            "board fw already has policy version 2 on the broker; boards only move forward"
         )
         const changed = policyFile(site, 2, {
             handsets: [{ extension: "8001", department: "admin" }],
@@ -677,13 +701,15 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         ])
         expect(same.code).toBe(1)
         expect(same.stderr).toContain('raise "version"')
+        const whole = validatePolicy(policyDoc(site, 2)).policy!
         expect(
-            JSON.parse(await retained(`dialguard/${site}/policy`)).policy
-        ).toBe(JSON.stringify(policyDoc(site, 2)))
+            JSON.parse(await retained(`dialguard/${site}/fw/policy`)).policy
+        ).toBe(JSON.stringify(boardPolicyDoc(whole, "fw", ["8001", "8101"])))
     })
 
     test("bad key files: one clear line, exit 1, nothing published", async () => {
         const file = policyFile("Bad Key", 1)
+        const b = await board(URL_PLAIN, "bad-key", "k1")
         const cases: [string, RegExp][] = [
             [
                 KEY_HEX.slice(1),
@@ -723,13 +749,15 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(missing.stderr).toMatch(
             /cannot read key file .*nope\.key: no such file/
         )
-        expect(await retained("dialguard/bad-key/policy")).toBe("")
+        expect(await retained("dialguard/bad-key/k1/policy")).toBe("")
+        expect(b.policyVersion).toBe(0)
     })
 
     test("an invalid policy: every problem listed, exit 1, the retained topic stays empty", async () => {
         const doc = policyDoc("Invalid Site", 1)
         doc.handsets[1].department = "nowhere"
         ;(doc.site as any).areaCode = "0266"
+        await board(URL_PLAIN, "invalid-site", "i1")
         const r = await dialguard([
             "policy",
             "push",
@@ -746,17 +774,38 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         )
         expect(r.stderr).toContain("handsets[1].department")
         expect(r.stderr).toContain("site.areaCode")
-        expect(await retained("dialguard/invalid-site/policy")).toBe("")
+        expect(await retained("dialguard/invalid-site/i1/policy")).toBe("")
     })
 
-    test("an oversize policy is refused before connecting: exit 1", async () => {
-        const handsets = Array.from({ length: 300 }, (_, i) => ({
-            extension: String(2000 + i),
-            department: "sales",
-            allow: "local",
-            name: `销售部第${i}号分机（长名字）`,
-        }))
-        const file = policyFile("Big Site", 1, { handsets })
+    test("a large site fits (each board gets its share); a too large one is refused before connecting", async () => {
+        const site = (n: number, step = 1) =>
+            Array.from({ length: n }, (_, i) => ({
+                extension: String(20000 + step * i),
+                department: "sales",
+                allow: "local",
+                name: `销售部第${i}号分机（长名字）`,
+            }))
+        // 300 handsets with long names: 26 KB of policy, ~2 KB per board
+        const big = policyFile("Large Site", 1, { handsets: site(300) })
+        await board(URL_PLAIN, "large-site", "l1", {
+            ports: ["20001", "20002"],
+        })
+        const ok = await dialguard([
+            "policy",
+            "push",
+            big,
+            "--broker",
+            URL_PLAIN,
+            "--key",
+            keyFile(),
+            "--json",
+        ])
+        expect(ok.code).toBe(0)
+        expect(JSON.parse(ok.stdout).bytes).toBeLessThan(3000)
+
+        // 3500 extensions numbered one by one (no runs to write as lo-hi)
+        // do not fit in a board's message
+        const file = policyFile("Big Site", 1, { handsets: site(3500, 2) })
         const check = await dialguard(["policy", "check", file])
         expect(check.code).toBe(0) // valid, just too large for a board
         const r = await dialguard([
@@ -771,9 +820,9 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         noStackTrace(r)
         expect(r.code).toBe(1)
         expect(r.stderr).toMatch(
-            /^dialguard: policy message too large: \d+ bytes, the boards accept at most 16000 .*300 handsets.*nothing was published/
+            /^dialguard: policy message too large: \d+ bytes, the boards accept at most 4096 .*other 3500 extensions.*nothing was published: split the site/
         )
-        expect(await retained("dialguard/big-site/policy")).toBe("")
+        expect(r.stderr).not.toContain("connect")
     })
 
     test("a site name without a-z 0-9 needs --site", async () => {
@@ -792,6 +841,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(r.stderr).toBe(
             'dialguard: cannot derive a site id from site.name "总部" (a-z 0-9 - only): give --site ID\n'
         )
+        await board(URL_PLAIN, "zongbu", "z1")
         const ok = await dialguard([
             "policy",
             "push",
@@ -803,10 +853,10 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             "--key",
             keyFile(),
         ])
-        expect(ok.code).toBe(5) // published; no boards
-        expect(JSON.parse(await retained("dialguard/zongbu/policy")).site).toBe(
-            "zongbu"
-        )
+        expect(ok.code).toBe(0)
+        expect(
+            JSON.parse(await retained("dialguard/zongbu/z1/policy")).site
+        ).toBe("zongbu")
     })
 
     test("usage errors exit 2", async () => {

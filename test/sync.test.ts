@@ -35,6 +35,7 @@ import {
 } from "../devs/sync/outbox"
 import {
     constantTimeEqual,
+    crashGuard,
     countersMessage,
     FIRMWARE_VERSION,
     MAX_POLICY_PAYLOAD,
@@ -51,7 +52,7 @@ import {
     QueuedRecord,
     RecordQueue,
 } from "../devs/sync/recordQueue"
-import { preparePush } from "../src/fleet/push"
+import { boardMessage, preparePush } from "../src/fleet/push"
 import * as V from "./vm/syncVectors"
 import {
     MAX_POLICY_PAYLOAD as CLI_MAX_POLICY_PAYLOAD,
@@ -81,10 +82,15 @@ const NAMES = {
 }
 
 /** The firmware's check up to the signature, with Node's HMAC for @devicescript/crypto's. */
-function boardCheck(payload: string, site: string, keyHex = KEY_HEX) {
+function boardCheck(
+    payload: string,
+    site: string,
+    keyHex = KEY_HEX,
+    board = "desk-a"
+) {
     const big = sizeRefusal(Buffer.byteLength(payload), 0)
     if (big) return { refusal: { version: 0, reason: big } }
-    const o = openEnvelope(payload, site)
+    const o = openEnvelope(payload, site, board)
     if (o.refusal) return o
     const mac = createHmac("sha256", Buffer.from(keyHex, "hex"))
         .update(o.env!.policy, "utf8")
@@ -101,7 +107,7 @@ function boardCheck(payload: string, site: string, keyHex = KEY_HEX) {
 
 describe("protocol messages match the CLI's contract", () => {
     test("topics", () => {
-        expect(topic("hq", "policy")).toBe(policyTopic("hq"))
+        expect(topic("hq", "desk-a/policy")).toBe(policyTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/state")).toBe(stateTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/calls")).toBe(callsTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/counters/2026-11")).toBe(
@@ -114,6 +120,7 @@ describe("protocol messages match the CLI's contract", () => {
         const s = JSON.parse(
             stateMessage({
                 board: "desk-a",
+                handsets: ["8001", "8002"],
                 policyVersion: 3,
                 lastError: "",
                 rejected: { version: 4, reason: "older than version 5" },
@@ -125,6 +132,7 @@ describe("protocol messages match the CLI's contract", () => {
         expect(s).toStrictEqual({
             online: true,
             board: "desk-a",
+            handsets: ["8001", "8002"],
             policyVersion: 3,
             firmware: FIRMWARE_VERSION,
             lastError: "",
@@ -135,6 +143,7 @@ describe("protocol messages match the CLI's contract", () => {
         const plain = JSON.parse(
             stateMessage({
                 board: "desk-a",
+                handsets: ["8001"],
                 policyVersion: 0,
                 lastError: "",
                 ts: 0,
@@ -144,13 +153,18 @@ describe("protocol messages match the CLI's contract", () => {
         expect(Object.keys(plain)).toStrictEqual([
             "online",
             "board",
+            "handsets",
             "policyVersion",
             "firmware",
             "lastError",
             "ts",
         ])
-        const will = checkState(JSON.parse(willMessage("desk-a")))
-        expect(will.value).toStrictEqual({ online: false, board: "desk-a" })
+        const will = checkState(JSON.parse(willMessage("desk-a", ["8001"])))
+        expect(will.value).toStrictEqual({
+            online: false,
+            board: "desk-a",
+            handsets: ["8001"],
+        })
     })
 
     test("counters: cumulative per month, zero entries left out, read back by the CLI", () => {
@@ -219,20 +233,26 @@ describe("policy envelope, up to the signature", () => {
     }
     writeFileSync(policyFile, JSON.stringify(policy, null, 2))
 
+    const pushed = () =>
+        boardMessage(preparePush(policyFile, keyBytes, "hq"), "desk-a", [
+            "8001",
+        ])
+
     test("what `policy push` publishes opens, and its signature matches (UTF-8 names)", () => {
-        const prep = preparePush(policyFile, keyBytes, "hq")
-        const o = boardCheck(prep.payload, "hq")
+        const m = pushed()
+        const o = boardCheck(m.payload, "hq")
         expect(o.refusal).toBeUndefined()
         expect(o.env).toStrictEqual({
             version: 4,
-            policy: prep.text,
-            sig: prep.sig,
+            policy: m.text,
+            sig: JSON.parse(m.payload).sig,
         })
     })
 
     test("refusals, in the protocol's order", () => {
-        const prep = preparePush(policyFile, keyBytes, "hq")
+        const prep = pushed()
         const msg = JSON.parse(prep.payload)
+        prep.sig = msg.sig
         const with_ = (patch: any) => JSON.stringify({ ...msg, ...patch })
         const reason = (payload: string, site = "hq", key = KEY_HEX) =>
             boardCheck(payload, site, key).refusal
@@ -252,6 +272,12 @@ describe("policy envelope, up to the signature", () => {
         expect(reason(prep.payload, "branch")!.reason).toBe(
             'policy message for site "hq", this board is in branch'
         )
+        expect(
+            boardCheck(prep.payload, "hq", KEY_HEX, "desk-b").refusal
+        ).toStrictEqual({
+            version: 4,
+            reason: 'policy message for board "desk-a", this is desk-b',
+        })
         expect(reason(with_({ version: 0 }))!.reason).toMatch(/"version"/)
         expect(reason(with_({ version: "4" }))!.reason).toMatch(/"version"/)
         expect(reason(with_({ policy: { version: 4 } }))!.reason).toMatch(
@@ -272,21 +298,38 @@ describe("policy envelope, up to the signature", () => {
         )
         expect(
             reason(with_({ pad: "x".repeat(MAX_POLICY_PAYLOAD) }))!.reason
-        ).toMatch(
-            /^policy message too large: 16\d\d\d bytes \(at most 16000\)$/
-        )
+        ).toMatch(/^policy message too large: \d+ bytes \(at most 4096\)$/)
     })
 
     test("size: the protocol's limit, and the size the board once ran out of memory on", () => {
-        expect(sizeRefusal(16000, 0)).toBe("")
-        expect(sizeRefusal(16001, 0)).toBe(
-            "policy message too large: 16001 bytes (at most 16000)"
+        expect(sizeRefusal(4096, 0)).toBe("")
+        expect(sizeRefusal(4097, 0)).toBe(
+            "policy message too large: 4097 bytes (at most 4096)"
         )
-        expect(sizeRefusal(4866, 4867)).toBe("")
-        expect(sizeRefusal(4867, 4867)).toBe(
-            "policy message too large: 4867 bytes (this board ran out of memory on one of 4867 bytes and restarted)"
+        expect(sizeRefusal(2866, 2867)).toBe("")
+        expect(sizeRefusal(2867, 2867)).toBe(
+            "policy message too large: 2867 bytes (this board ran out of memory on one of 2867 bytes and restarted)"
         )
-        expect(sizeRefusal(20000, 4867)).toMatch(/at most 16000/)
+        expect(sizeRefusal(20000, 2867)).toMatch(/at most 4096/)
+    })
+
+    test("crash guard: one restart is a strike, a second on a message as large sets the limit", () => {
+        // restarted while checking 3000 bytes: a strike, no limit yet
+        let g = crashGuard(3000, 0, 0)
+        expect(g).toEqual({ strike: 3000, limit: 0 })
+        expect(sizeRefusal(3000, g.limit)).toBe("")
+        // the retained message again, again a restart: refused from now on
+        g = crashGuard(3000, g.strike, g.limit)
+        expect(g).toEqual({ strike: 0, limit: 3000 })
+        expect(sizeRefusal(3000, g.limit)).toMatch(/ran out of memory/)
+        expect(sizeRefusal(2999, g.limit)).toBe("")
+        // a restart on a smaller message is a new strike, the limit stays
+        g = crashGuard(1000, g.strike, g.limit)
+        expect(g).toEqual({ strike: 1000, limit: 3000 })
+        // the smaller limit wins
+        expect(crashGuard(1200, 1000, 3000)).toEqual({ strike: 0, limit: 1000 })
+        // no restart during a check: nothing changes
+        expect(crashGuard(0, 1000, 3000)).toEqual({ strike: 1000, limit: 3000 })
     })
 
     test("constant-time compare: equal only when equal, whatever differs where", () => {
@@ -335,10 +378,27 @@ describe("the VM test's HMAC vectors (test/vm/syncVectors.ts)", () => {
             V.POLICY_SIG
         )
         const file = join(TMP, "vector.policy.json")
-        writeFileSync(file, V.POLICY_TEXT)
+        writeFileSync(
+            file,
+            JSON.stringify({
+                version: 4,
+                site: { name: "HQ 南京", areaCode: "025" },
+                departments: [
+                    { id: "admin", name: "人事行政部", floor: 3, x: 10, y: 4 },
+                ],
+                handsets: [
+                    {
+                        extension: "8001",
+                        department: "admin",
+                        allow: "domestic",
+                    },
+                ],
+            })
+        )
         const prep = preparePush(file, Buffer.from(V.SITE_KEY, "hex"), "hq")
-        expect(prep.text).toBe(V.POLICY_TEXT)
-        expect(prep.payload).toBe(V.POLICY_PAYLOAD)
+        const m = boardMessage(prep, "desk-a", ["8001"])
+        expect(m.text).toBe(V.POLICY_TEXT)
+        expect(m.payload).toBe(V.POLICY_PAYLOAD)
     })
 })
 

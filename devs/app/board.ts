@@ -59,8 +59,18 @@ export class Board implements AdminBackend, PortRecorder {
     clock = new WallClock()
     counters = new CallCounters()
     log: (line: string) => void = line => console.log(line)
-    /** Counters as last saved to flash: what may be published. */
-    saved = new CallCounters()
+    /**
+     * Counters as last saved to flash (JSON text: a second set of counter
+     * objects would cost the heap kilobytes): what may be published.
+     */
+    private savedText = ""
+
+    /** The counters as last saved to flash. */
+    savedCounters(): CallCounters {
+        return this.savedText
+            ? CallCounters.fromJSON(JSON.parse(this.savedText))
+            : new CallCounters()
+    }
     /** Hooks for the sync (devs/sync/sync.ts); unset on a board without a broker. */
     onChange: () => void
     onCountersSaved: (months: string[]) => void
@@ -94,7 +104,7 @@ export class Board implements AdminBackend, PortRecorder {
         const cnt = await this.cntStore.load()
         if (cnt) {
             this.counters = CallCounters.fromJSON(JSON.parse(cnt))
-            this.saved = CallCounters.fromJSON(JSON.parse(cnt))
+            this.savedText = cnt
         }
         await this.reload()
         this.log(
@@ -200,10 +210,11 @@ export class Board implements AdminBackend, PortRecorder {
     /**
      * Validates, compiles, stores, then enforces `text` (which must say
      * `version`, unless -1); throws Error(why not), and then what flash
-     * holds is enforced again. The 64 KB heap has no room for the old plan
-     * next to a policy being checked and compiled, so the old plan is let
-     * go first: meanwhile (a fraction of a second) a lifted handset gets
-     * the busy tone.
+     * holds is enforced again. The old plan is let go first: the 64 KB heap
+     * is not compacted, and holding the old plan while the new one is
+     * checked and compiled left it too fragmented for the next message
+     * (measured in the simulator). Meanwhile (a fraction of a second) a
+     * lifted handset gets the busy tone.
      */
     private async replace(text: string, version: number) {
         this.loaded = undefined
@@ -334,7 +345,7 @@ export class Board implements AdminBackend, PortRecorder {
                 self.changed()
                 return
             }
-            self.saved = CallCounters.fromJSON(JSON.parse(text))
+            self.savedText = text
             if (self.onCountersSaved) self.onCountersSaved(months)
         })
     }

@@ -8,7 +8,7 @@ import { DialPlan } from "../engine/types"
 import { forwardChain } from "../phone/forwarding"
 import { PortPolicy } from "../phone/handsetPort"
 import { Handset, Policy } from "../policy/types"
-import { chainOf } from "../policy/boardPolicy"
+import { forwardChainIn } from "../policy/boardPolicy"
 import { DEFAULT_TIMERS, validatePolicy } from "../policy/validate"
 import { DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
 
@@ -109,7 +109,7 @@ export function portPolicy(loaded: LoadedPolicy, ext: string): PortPolicy {
         // a board policy brings the chains computed from the whole site
         forwardChain: (from: string) =>
             policy.forward
-                ? chainOf(policy.forward[from] || "")
+                ? forwardChainIn(policy.forward, from)
                 : forwardChain(policy, from),
     }
 }

@@ -27,7 +27,8 @@ import {
     TOLLFREE_NUMBERS,
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
-import { isDigits } from "../policy/validate"
+import { countEntries, ExtensionReader } from "../policy/extensionRanges"
+import { ListTable, RuleTable } from "./ruleTable"
 import { DialPlan, Rule } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
@@ -114,13 +115,32 @@ class PlanBuilder {
         this.trie.setRuleList(node, idx)
     }
 
+    /** `plan` with the rules and lists so far, packed (for lookups while compiling). */
+    view(plan: DialPlan): DialPlan {
+        return {
+            trie: this.trie,
+            insideRoot: plan.insideRoot,
+            outsideRoot: plan.outsideRoot,
+            rules: new RuleTable(this.rules),
+            lists: new ListTable(this.lists),
+            ipPrefix: plan.ipPrefix,
+            areaCode: plan.areaCode,
+            timers: plan.timers,
+            version: plan.version,
+            handsets: plan.handsets,
+        }
+    }
+
     flag(root: number, digits: string, f: number) {
         this.trie.addFlags(this.trie.insert(root, digits), f)
     }
 }
 
-/** Work items small enough for one VM time slice (see PlanCompiler). */
-type Job = () => void
+/**
+ * Work items small enough for one VM time slice (see PlanCompiler); one
+ * that returns true has more to do and is run again.
+ */
+type Job = () => boolean | void
 
 function job(
     fn: (from: number, to: number) => void,
@@ -139,13 +159,6 @@ function sliced(
 ) {
     for (let i = 0; i < n; i += size)
         jobs.push(job(fn, i, i + size < n ? i + size : n))
-}
-
-function isExtension(s: string): boolean {
-    const c = s.charAt(0)
-    return (
-        isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
-    )
 }
 
 /**
@@ -176,7 +189,7 @@ export class PlanCompiler {
         // the numbering plan, ~1.12 per extension (1000 4-digit ones: 1111).
         const extCount =
             policy.handsets.length +
-            (siteExtensions ? wordCount(siteExtensions) : 0)
+            (siteExtensions ? countEntries(siteExtensions) : 0)
         const b = new PlanBuilder(640 + Math.ceil(extCount * 1.15))
         this.b = b
         const jobs = this.jobs
@@ -189,8 +202,9 @@ export class PlanCompiler {
             trie: b.trie,
             insideRoot: inside,
             outsideRoot: outside,
-            rules: b.rules,
-            lists: b.lists,
+            // packed by the last job; meanwhile see packedView()
+            rules: undefined,
+            lists: undefined,
             ipPrefix: site.ipPrefix,
             areaCode: site.areaCode,
             timers: site.timers,
@@ -211,18 +225,21 @@ export class PlanCompiler {
             }
         })
         if (siteExtensions) {
-            const exts = new WordCursor(siteExtensions)
-            sliced(jobs, wordCount(siteExtensions), 50, (from, to) => {
-                for (let i = from; i < to; ++i) {
-                    const ext = exts.next()
-                    if (!isExtension(ext))
-                        throw new Error(
-                            "extensions: " +
-                                JSON.stringify(ext) +
-                                " is not an extension (2-6 digits, not starting with 0 or 1)"
-                        )
-                    b.add(inside, ext, internal)
+            const exts = new ExtensionReader(siteExtensions)
+            jobs.push(() => {
+                for (let i = 0; i < 50; ++i) {
+                    const prefix = exts.next()
+                    if (prefix === undefined) return false
+                    const free = exts.free
+                    b.add(
+                        inside,
+                        prefix,
+                        free
+                            ? [b.rule("internal", free, free, none, false, "")]
+                            : internal
+                    )
                 }
+                return true
             })
         }
         // Each part of the plan is a job of its own: see step().
@@ -381,7 +398,7 @@ export class PlanCompiler {
             for (const p of site.blocked)
                 b.add(outside, p, [
                     b.rule(
-                        categoryOfPrefix(plan, p),
+                        categoryOfPrefix(b.view(plan), p),
                         0,
                         0,
                         none,
@@ -391,11 +408,15 @@ export class PlanCompiler {
                 ])
             b.trie.trim()
         })
+        jobs.push(() => {
+            plan.rules = new RuleTable(b.rules)
+            plan.lists = new ListTable(b.lists)
+        })
     }
 
     /** Runs one bounded piece of work; true once the plan is complete. */
     step(): boolean {
-        if (this.next < this.jobs.length) this.jobs[this.next++]()
+        if (this.next < this.jobs.length && !this.jobs[this.next]()) this.next++
         return this.next >= this.jobs.length
     }
 

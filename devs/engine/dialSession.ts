@@ -172,8 +172,8 @@ export class DialSession {
 
     /** The class-of-service rules, in order of precedence. */
     private judge(ruleIdx: number, on: "digit" | "timeout"): Decision {
-        const rule = this.plan.rules[ruleIdx]
-        const cat = rule.cat
+        const rules = this.plan.rules
+        const cat = rules.cat(ruleIdx)
         const h = this.handset
         const number = this.m.number()
 
@@ -184,7 +184,7 @@ export class DialSession {
                 "emergency number: always allowed, sent unchanged",
                 on
             )
-        if (rule.code === "siteBlocked")
+        if (rules.code(ruleIdx) === "siteBlocked")
             return this.block(
                 cat,
                 "siteBlocked",

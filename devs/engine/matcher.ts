@@ -57,10 +57,10 @@ export class Matcher {
         const rules = this.plan.rules
         let kept = 0
         for (let k = 0; k < this.openCount; ++k) {
-            const r = rules[this.openRule[k]]
+            const r = this.openRule[k]
             const pos = this.openUsed[k]
-            if (pos >= r.max) continue
-            if (pos < r.pat.length && r.pat[pos].indexOf(key) < 0) continue
+            if (pos >= rules.max(r)) continue
+            if (!rules.allows(r, pos, d)) continue
             this.openRule[kept] = this.openRule[k]
             this.openUsed[kept] = pos + 1
             kept++
@@ -89,7 +89,11 @@ export class Matcher {
         this.node = node
         // The arrays only grow (to the deepest path's rule count), so no
         // allocation happens per key once a few numbers have been dialled.
-        for (const r of this.plan.lists[trie.ruleList(node)]) {
+        const lists = this.plan.lists
+        const li = trie.ruleList(node)
+        const end = lists.end(li)
+        for (let j = lists.start(li); j < end; ++j) {
+            const r = lists.entry(j)
             if (this.openCount === this.openRule.length) {
                 this.openRule.push(r)
                 this.openUsed.push(0)
@@ -102,9 +106,10 @@ export class Matcher {
     }
 
     private checkImmediate() {
+        const rules = this.plan.rules
         for (let k = 0; k < this.openCount; ++k) {
-            const r = this.plan.rules[this.openRule[k]]
-            if (r.immediate && this.openUsed[k] >= r.min) {
+            const r = this.openRule[k]
+            if (rules.immediate(r) && this.openUsed[k] >= rules.min(r)) {
                 this.immediate = this.openRule[k]
                 return
             }
@@ -115,12 +120,14 @@ export class Matcher {
     exact(): number {
         let best = -1
         let bestRank = 99
+        const rules = this.plan.rules
         for (let k = 0; k < this.openCount; ++k) {
-            const r = this.plan.rules[this.openRule[k]]
-            if (this.openUsed[k] < r.min) continue
-            if (r.rank < bestRank) {
-                best = this.openRule[k]
-                bestRank = r.rank
+            const r = this.openRule[k]
+            if (this.openUsed[k] < rules.min(r)) continue
+            const rank = rules.rank(r)
+            if (rank < bestRank) {
+                best = r
+                bestRank = rank
             }
         }
         return best
@@ -130,7 +137,7 @@ export class Matcher {
     more(): boolean {
         if (this.node >= 0 && this.plan.trie.hasChildren(this.node)) return true
         for (let k = 0; k < this.openCount; ++k)
-            if (this.openUsed[k] < this.plan.rules[this.openRule[k]].max)
+            if (this.openUsed[k] < this.plan.rules.max(this.openRule[k]))
                 return true
         return false
     }
@@ -142,14 +149,15 @@ export class Matcher {
      */
     category(): Category {
         const e = this.exact()
-        if (e >= 0) return this.plan.rules[e].cat
+        const rules = this.plan.rules
+        if (e >= 0) return rules.cat(e)
         let best: Category = "invalid"
         let widest = -1
         for (let k = 0; k < this.openCount; ++k) {
-            const r = this.plan.rules[this.openRule[k]]
-            const left = r.max - this.openUsed[k]
+            const r = this.openRule[k]
+            const left = rules.max(r) - this.openUsed[k]
             if (left > widest || (left === widest && best === "premium")) {
-                best = r.cat
+                best = rules.cat(r)
                 widest = left
             }
         }

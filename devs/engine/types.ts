@@ -3,6 +3,7 @@
 
 import { Category } from "../numbering/categories"
 import { Handset, Timers } from "../policy/types"
+import { ListTable, RuleTable } from "./ruleTable"
 import { PackedTrie } from "./trie"
 
 export interface Rule {
@@ -12,7 +13,7 @@ export interface Rule {
     /** Digits the rule takes after its literal prefix: min..max. */
     min: number
     max: number
-    /** Allowed digits per tail position ("" or missing = any digit). */
+    /** Allowed digits per tail position (missing = any digit). */
     pat: string[]
     /** Decide the moment the rule is complete (emergency, blocked/premium prefixes). */
     immediate: boolean
@@ -26,9 +27,10 @@ export interface DialPlan {
     insideRoot: number
     /** The public numbering plan (same as insideRoot without an outside-line prefix). */
     outsideRoot: number
-    rules: Rule[]
-    /** lists[i] = rule indices of rule list i; list 0 is "no rules". */
-    lists: number[][]
+    /** The rules (packed; built from Rule objects). */
+    rules: RuleTable
+    /** Rule list i: the rules that start at the trie nodes pointing to it; list 0 is "no rules". */
+    lists: ListTable
     ipPrefix: string
     areaCode: string
     timers: Timers

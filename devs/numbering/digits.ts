@@ -49,6 +49,11 @@ export class WordCursor {
         this.pos = end + 1
         return w
     }
+
+    /** No word left ("" has one empty word). */
+    done(): boolean {
+        return this.pos > this.words.length
+    }
 }
 
 /** Subscriber number length(s) behind an area code (without the 0), or undefined. */

@@ -149,6 +149,7 @@ export class HandsetPort {
         if (s === "calling" || s === "connected" || s === "talking")
             this.out.hangUp()
         if (s === "calling" || s === "connected") this.endCall(now)
+        this.session = undefined
         this.state = "idle"
         this.out.tone(TONE_OFF)
     }
@@ -167,6 +168,7 @@ export class HandsetPort {
             if (this.session.digits().length === 0) {
                 // Lifted and never dialled: warn, don't count it as an attempt.
                 this.out.log(this.extension + " off hook without dialling")
+                this.session = undefined
                 this.state = "waitOnHook"
                 this.out.tone(TONE_WARNING)
             } else this.act(this.session.expire(), now)
@@ -176,6 +178,10 @@ export class HandsetPort {
     /** The firmware decided: send the number to the line or refuse it. */
     private act(d: Decision, now: number) {
         const ext = this.extension
+        const digits = this.session.digits()
+        // Done with it: a finished session holds its matcher (~0.7 KB of
+        // the 64 KB heap) and the plan until the next call.
+        this.session = undefined
         if (d.action === "dial") {
             this.out.log(
                 ext +
@@ -194,13 +200,7 @@ export class HandsetPort {
             this.out.tone(TONE_RINGBACK)
         } else {
             this.out.log(
-                ext +
-                    " refused " +
-                    this.session.digits() +
-                    " [" +
-                    d.code +
-                    "] " +
-                    d.reason
+                ext + " refused " + digits + " [" + d.code + "] " + d.reason
             )
             this.rec.blocked(ext, d)
             this.state = "waitOnHook"

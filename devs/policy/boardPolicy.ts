@@ -6,16 +6,26 @@
 // A board policy is an ordinary policy document with three more keys:
 //   board       the board id it was cut for (signed with the rest, so it
 //               cannot be replayed to another board)
-//   extensions  every other extension of the site, space-separated: they
-//               are internal numbers for the dial plan (~5 bytes each
-//               instead of ~300 for a handset record on the board's heap)
-//   forward     port extension -> space-separated forward chain, computed
-//               here from the whole site (nearest department needs every
-//               department and handset, which the board no longer has)
+//   extensions  every other extension of the site: they are internal
+//               numbers for the dial plan; runs written "lo-hi"
+//               (devs/policy/extensionRanges.ts), instead of ~300 bytes per
+//               handset record on the board's heap
+//   forward     forward chain -> the extensions whose unanswered calls
+//               follow it here (words as in `extensions`). Chains are
+//               worked out from the whole site (nearest department needs
+//               every department and handset, which the board no longer
+//               has): a port's own chain, and for a call forwarded to one
+//               of the board's ports (SIP diverted_from = the handset it
+//               was for) the rest of that handset's chain from the port
+//               on, so it moves on without coming back. Handsets whose
+//               chains are the same share one entry: a department
+//               numbered in a block is one word.
 // `handsets` holds the board's own handsets only and `departments` the
 // departments they belong to.
 
 import { forwardChain } from "../phone/forwarding"
+import { WordCursor } from "../numbering/digits"
+import { compressExtensions } from "./extensionRanges"
 import { Department, Handset, Policy } from "./types"
 
 /** The policy document for board `board` whose ports serve `ports`. */
@@ -32,21 +42,58 @@ export function boardPolicyDoc(
     const departments: Department[] = []
     for (const d of policy.departments)
         if (own.some(h => h.department === d.id)) departments.push(d)
-    // every port, also one the policy does not know (it still forwards to 前台)
+    // chain -> extensions; every port, also one the policy does not know
+    // (it still forwards to 前台), and every handset whose chain passes
+    // through a port before its last hop
+    const groups: Record<string, string[]> = {}
+    const add = (chain: string[], ext: string) => {
+        const key = chain.join(" ")
+        if (!groups[key]) groups[key] = []
+        groups[key].push(ext)
+    }
+    for (const ext of ports) add(forwardChain(policy, ext), ext)
+    for (const ext of others) {
+        const chain = forwardChain(policy, ext)
+        const at = chain.findIndex(e => ports.indexOf(e) >= 0)
+        if (at >= 0 && at < chain.length - 1) add(chain.slice(at), ext)
+    }
     const forward: Record<string, string> = {}
-    for (const ext of ports) forward[ext] = forwardChain(policy, ext).join(" ")
+    for (const key of Object.keys(groups))
+        forward[key] = compressExtensions(groups[key])
     return {
         version: policy.version,
         board,
         site: policy.site,
         departments,
         handsets: own,
-        extensions: others.join(" "),
+        extensions: compressExtensions(others),
         forward,
     }
 }
 
-/** A forward chain as stored in a board policy, back to a list. */
-export function chainOf(words: string): string[] {
-    return words ? words.split(" ") : []
+/** Board side: the forward chain for calls first for `ext` ([] if none). */
+export function forwardChainIn(
+    forward: Record<string, string>,
+    ext: string
+): string[] {
+    for (const chain of Object.keys(forward))
+        if (inWords(forward[chain], ext)) return chain ? chain.split(" ") : []
+    return []
+}
+
+/** Is `ext` one of `words` (extensions and lo-hi ranges)? */
+export function inWords(words: string, ext: string): boolean {
+    // native searches, not a VM loop per word
+    if ((" " + words + " ").indexOf(" " + ext + " ") >= 0) return true
+    if (words.indexOf("-") < 0) return false
+    const n = parseInt(ext)
+    const cur = new WordCursor(words)
+    while (!cur.done()) {
+        const w = cur.next()
+        const dash = w.indexOf("-")
+        if (dash < 0 || w.length !== 2 * ext.length + 1) continue
+        if (n >= parseInt(w.slice(0, dash)) && n <= parseInt(w.slice(dash + 1)))
+            return true
+    }
+    return false
 }

@@ -65,6 +65,6 @@ export interface Policy {
     board?: string
     /** Board policies only: the site's other extensions, space-separated. */
     extensions?: string
-    /** Board policies only: port extension -> space-separated forward chain. */
+    /** Board policies only: forward chain -> extensions (words) whose calls follow it. */
     forward?: Record<string, string>
 }

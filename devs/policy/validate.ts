@@ -3,10 +3,27 @@
 // Portable: no @devicescript/* import, no RegExp (the VM has none).
 
 import { splitPattern, subscriberLengths } from "../numbering/digits"
-import { BEIJING_EMERGENCY, DEFAULT_EMERGENCY, DEFAULT_PREMIUM, IP_PREFIXES } from "../numbering/chinaPlan"
-import { Department, Handset, Policy, SERVICE_CLASSES, ServiceClass, Site, Timers } from "./types"
+import {
+    BEIJING_EMERGENCY,
+    DEFAULT_EMERGENCY,
+    DEFAULT_PREMIUM,
+    IP_PREFIXES,
+} from "../numbering/chinaPlan"
+import {
+    Department,
+    Handset,
+    Policy,
+    SERVICE_CLASSES,
+    ServiceClass,
+    Site,
+    Timers,
+} from "./types"
 
-export const DEFAULT_TIMERS: Timers = { firstDigitMs: 16000, interDigitMs: 10000, shortMs: 3000 }
+export const DEFAULT_TIMERS: Timers = {
+    firstDigitMs: 16000,
+    interDigitMs: 10000,
+    shortMs: 3000,
+}
 export const DEFAULT_IP_PREFIX = "17909"
 export const DEFAULT_RINGS_BEFORE_FORWARD = 3
 /** Emergency numbers no policy may drop. */
@@ -48,7 +65,11 @@ class Checker {
     /** Reports keys of `obj` not in `known` (or `unlisted`: allowed, not suggested). */
     keys(obj: any, path: string, known: string[], unlisted?: string[]) {
         for (const k of Object.keys(obj))
-            if (known.indexOf(k) < 0 && (!unlisted || unlisted.indexOf(k) < 0)) this.err(path + (path ? "." : "") + k, "unknown key (expected one of: " + known.join(", ") + ")")
+            if (known.indexOf(k) < 0 && (!unlisted || unlisted.indexOf(k) < 0))
+                this.err(
+                    path + (path ? "." : "") + k,
+                    "unknown key (expected one of: " + known.join(", ") + ")"
+                )
     }
 
     str(obj: any, key: string, path: string, dflt: string): string {
@@ -64,22 +85,47 @@ class Checker {
         return v
     }
 
-    digits(obj: any, key: string, path: string, dflt: string, minLen: number, maxLen: number): string {
+    digits(
+        obj: any,
+        key: string,
+        path: string,
+        dflt: string,
+        minLen: number,
+        maxLen: number
+    ): string {
         const v = this.str(obj, key, path, dflt)
         if (v === undefined || v === dflt) return v
         if (!isDigits(v) || v.length < minLen || v.length > maxLen)
-            this.err(path, quote(v) + " must be " + minLen + "-" + maxLen + " digits 0-9")
+            this.err(
+                path,
+                quote(v) + " must be " + minLen + "-" + maxLen + " digits 0-9"
+            )
         return v
     }
 
-    int(obj: any, key: string, path: string, dflt: number, min: number, max: number): number {
+    int(
+        obj: any,
+        key: string,
+        path: string,
+        dflt: number,
+        min: number,
+        max: number
+    ): number {
         const v = obj[key]
         if (v === undefined) {
             if (dflt === undefined) this.err(path, "required")
             return dflt
         }
         if (!isInt(v) || v < min || v > max) {
-            this.err(path, "must be a whole number from " + min + " to " + max + ", not " + quote(v))
+            this.err(
+                path,
+                "must be a whole number from " +
+                    min +
+                    " to " +
+                    max +
+                    ", not " +
+                    quote(v)
+            )
             return dflt
         }
         return v
@@ -88,7 +134,8 @@ class Checker {
     num(obj: any, key: string, path: string): number {
         const v = obj[key]
         if (v === undefined) this.err(path, "required")
-        else if (typeof v !== "number" || isNaN(v)) this.err(path, "must be a number, not " + quote(v))
+        else if (typeof v !== "number" || isNaN(v))
+            this.err(path, "must be a number, not " + quote(v))
         else return v
         return 0
     }
@@ -104,7 +151,13 @@ class Checker {
     }
 
     /** An array of digit strings (with `x` wildcards at the end when `pattern`). */
-    digitList(obj: any, key: string, path: string, dflt: string[], pattern: boolean): string[] {
+    digitList(
+        obj: any,
+        key: string,
+        path: string,
+        dflt: string[],
+        pattern: boolean
+    ): string[] {
         const v = obj[key]
         if (v === undefined) return dflt
         if (!Array.isArray(v)) {
@@ -115,9 +168,16 @@ class Checker {
         for (let i = 0; i < v.length; ++i) {
             const s = v[i]
             const p = path + "[" + i + "]"
-            const literal = pattern && typeof s === "string" ? splitPattern(s).literal : s
+            const literal =
+                pattern && typeof s === "string" ? splitPattern(s).literal : s
             if (!isDigits(literal) || s.length > 20) {
-                this.err(p, quote(s) + (pattern ? " must be digits, optionally followed by x's" : " must be 1-20 digits 0-9"))
+                this.err(
+                    p,
+                    quote(s) +
+                        (pattern
+                            ? " must be digits, optionally followed by x's"
+                            : " must be 1-20 digits 0-9")
+                )
                 continue
             }
             if (out.indexOf(s) >= 0) this.err(p, "duplicate " + quote(s))
@@ -158,48 +218,121 @@ function checkSite(c: Checker, raw: any): Site {
     let areaCode = c.str(raw, "areaCode", "site.areaCode", undefined)
     if (areaCode !== undefined) {
         if (!isDigits(areaCode) || areaCode.charAt(0) !== "0")
-            c.err("site.areaCode", quote(areaCode) + " must be digits starting with the trunk prefix 0, e.g. \"025\"")
+            c.err(
+                "site.areaCode",
+                quote(areaCode) +
+                    ' must be digits starting with the trunk prefix 0, e.g. "025"'
+            )
         else if (!subscriberLengths(areaCode.slice(1)))
-            c.err("site.areaCode", quote(areaCode) + " is not a Chinese area code")
+            c.err(
+                "site.areaCode",
+                quote(areaCode) + " is not a Chinese area code"
+            )
     }
     const ipPrefix = c.str(raw, "ipPrefix", "site.ipPrefix", DEFAULT_IP_PREFIX)
-    if (ipPrefix !== undefined && ipPrefix !== "" && (!isDigits(ipPrefix) || ipPrefix.length > 8))
-        c.err("site.ipPrefix", quote(ipPrefix) + " must be up to 8 digits (or \"\" for none)")
+    if (
+        ipPrefix !== undefined &&
+        ipPrefix !== "" &&
+        (!isDigits(ipPrefix) || ipPrefix.length > 8)
+    )
+        c.err(
+            "site.ipPrefix",
+            quote(ipPrefix) + ' must be up to 8 digits (or "" for none)'
+        )
 
     const dfltEmergency = DEFAULT_EMERGENCY.slice(0)
     if (areaCode === "010") dfltEmergency.push(BEIJING_EMERGENCY)
-    const emergency = c.digitList(raw, "emergency", "site.emergency", dfltEmergency, false)
+    const emergency = c.digitList(
+        raw,
+        "emergency",
+        "site.emergency",
+        dfltEmergency,
+        false
+    )
     for (const e of MANDATORY_EMERGENCY)
-        if (emergency.indexOf(e) < 0) c.err("site.emergency", "must include " + e + ": national emergency numbers cannot be removed")
+        if (emergency.indexOf(e) < 0)
+            c.err(
+                "site.emergency",
+                "must include " +
+                    e +
+                    ": national emergency numbers cannot be removed"
+            )
     // An emergency number is dialled the moment it is complete, so one that
     // starts another would make the longer one undiallable.
     for (let i = 0; i < emergency.length; ++i)
         for (const e of emergency)
             if (e !== emergency[i] && e.indexOf(emergency[i]) === 0)
-                c.err("site.emergency[" + i + "]", quote(emergency[i]) + " is the start of emergency number " + e + ", which could then never be dialled")
+                c.err(
+                    "site.emergency[" + i + "]",
+                    quote(emergency[i]) +
+                        " is the start of emergency number " +
+                        e +
+                        ", which could then never be dialled"
+                )
 
-    const premiumPrefixes = c.digitList(raw, "premiumPrefixes", "site.premiumPrefixes", DEFAULT_PREMIUM, true)
+    const premiumPrefixes = c.digitList(
+        raw,
+        "premiumPrefixes",
+        "site.premiumPrefixes",
+        DEFAULT_PREMIUM,
+        true
+    )
     for (let i = 0; i < premiumPrefixes.length; ++i) {
         const lit = splitPattern(premiumPrefixes[i]).literal
-        if (lit.length < 3) c.err("site.premiumPrefixes[" + i + "]", quote(premiumPrefixes[i]) + " needs at least 3 leading digits")
+        if (lit.length < 3)
+            c.err(
+                "site.premiumPrefixes[" + i + "]",
+                quote(premiumPrefixes[i]) + " needs at least 3 leading digits"
+            )
         for (const e of emergency)
-            if (startsWithEither(lit, e)) c.err("site.premiumPrefixes[" + i + "]", "would block emergency number " + e)
+            if (startsWithEither(lit, e))
+                c.err(
+                    "site.premiumPrefixes[" + i + "]",
+                    "would block emergency number " + e
+                )
     }
 
-    const outsideLinePrefix = c.str(raw, "outsideLinePrefix", "site.outsideLinePrefix", "")
-    if (outsideLinePrefix && (!isDigits(outsideLinePrefix) || outsideLinePrefix.length > 2))
-        c.err("site.outsideLinePrefix", quote(outsideLinePrefix) + " must be 1-2 digits (or \"\" for none)")
+    const outsideLinePrefix = c.str(
+        raw,
+        "outsideLinePrefix",
+        "site.outsideLinePrefix",
+        ""
+    )
+    if (
+        outsideLinePrefix &&
+        (!isDigits(outsideLinePrefix) || outsideLinePrefix.length > 2)
+    )
+        c.err(
+            "site.outsideLinePrefix",
+            quote(outsideLinePrefix) + ' must be 1-2 digits (or "" for none)'
+        )
     else if (outsideLinePrefix)
         for (const e of emergency)
             if (startsWithEither(outsideLinePrefix, e))
-                c.err("site.outsideLinePrefix", quote(outsideLinePrefix) + " clashes with emergency number " + e)
+                c.err(
+                    "site.outsideLinePrefix",
+                    quote(outsideLinePrefix) +
+                        " clashes with emergency number " +
+                        e
+                )
 
-    const ringsBeforeForward = c.int(raw, "ringsBeforeForward", "site.ringsBeforeForward", DEFAULT_RINGS_BEFORE_FORWARD, 1, 20)
+    const ringsBeforeForward = c.int(
+        raw,
+        "ringsBeforeForward",
+        "site.ringsBeforeForward",
+        DEFAULT_RINGS_BEFORE_FORWARD,
+        1,
+        20
+    )
 
     const blocked = c.digitList(raw, "blocked", "site.blocked", [], false)
     for (let i = 0; i < blocked.length; ++i)
         for (const e of emergency)
-            if (e.indexOf(blocked[i]) === 0) c.err("site.blocked[" + i + "]", "would block emergency number " + e)
+            if (e.indexOf(blocked[i]) === 0)
+                c.err(
+                    "site.blocked[" + i + "]",
+                    "would block emergency number " + e
+                )
     const allowed = c.digitList(raw, "allowed", "site.allowed", [], false)
     // IP prefixes are stripped before a number is matched, so an entry
     // starting with one would never match anything.
@@ -209,7 +342,13 @@ function checkSite(c: Checker, raw: any): Site {
         for (let i = 0; i < list.length; ++i) {
             const p = startOf(list[i], ipPrefixes)
             if (p)
-                c.err(key + "[" + i + "]", quote(list[i]) + " starts with the IP prefix " + p + ", which is stripped before numbers are matched: list the number without it")
+                c.err(
+                    key + "[" + i + "]",
+                    quote(list[i]) +
+                        " starts with the IP prefix " +
+                        p +
+                        ", which is stripped before numbers are matched: list the number without it"
+                )
         }
     }
     checkIp(blocked, "site.blocked")
@@ -220,14 +359,44 @@ function checkSite(c: Checker, raw: any): Site {
     if (t !== undefined) {
         if (!isObject(t)) c.err("site.timers", "must be an object")
         else {
-            c.keys(t, "site.timers", ["firstDigitMs", "interDigitMs", "shortMs"])
+            c.keys(t, "site.timers", [
+                "firstDigitMs",
+                "interDigitMs",
+                "shortMs",
+            ])
             timers = {
-                firstDigitMs: c.int(t, "firstDigitMs", "site.timers.firstDigitMs", DEFAULT_TIMERS.firstDigitMs, 1000, 60000),
-                interDigitMs: c.int(t, "interDigitMs", "site.timers.interDigitMs", DEFAULT_TIMERS.interDigitMs, 1000, 30000),
-                shortMs: c.int(t, "shortMs", "site.timers.shortMs", DEFAULT_TIMERS.shortMs, 500, 10000),
+                firstDigitMs: c.int(
+                    t,
+                    "firstDigitMs",
+                    "site.timers.firstDigitMs",
+                    DEFAULT_TIMERS.firstDigitMs,
+                    1000,
+                    60000
+                ),
+                interDigitMs: c.int(
+                    t,
+                    "interDigitMs",
+                    "site.timers.interDigitMs",
+                    DEFAULT_TIMERS.interDigitMs,
+                    1000,
+                    30000
+                ),
+                shortMs: c.int(
+                    t,
+                    "shortMs",
+                    "site.timers.shortMs",
+                    DEFAULT_TIMERS.shortMs,
+                    500,
+                    10000
+                ),
             }
             if (timers.shortMs > timers.interDigitMs)
-                c.err("site.timers.shortMs", "must not be longer than interDigitMs (" + timers.interDigitMs + ")")
+                c.err(
+                    "site.timers.shortMs",
+                    "must not be longer than interDigitMs (" +
+                        timers.interDigitMs +
+                        ")"
+                )
         }
     }
     return {
@@ -260,7 +429,9 @@ function checkDepartments(c: Checker, raw: any): Department[] {
         c.keys(d, p, ["id", "name", "floor", "x", "y"])
         const id = c.str(d, "id", p + ".id", undefined)
         if (id === "") c.err(p + ".id", "must not be empty")
-        for (const o of out) if (id !== undefined && o.id === id) c.err(p + ".id", "duplicate department " + quote(id))
+        for (const o of out)
+            if (id !== undefined && o.id === id)
+                c.err(p + ".id", "duplicate department " + quote(id))
         out.push({
             id,
             name: c.str(d, "name", p + ".name", ""),
@@ -272,7 +443,12 @@ function checkDepartments(c: Checker, raw: any): Department[] {
     return out
 }
 
-function checkHandsets(c: Checker, raw: any, departments: Department[], site: Site): Handset[] {
+function checkHandsets(
+    c: Checker,
+    raw: any,
+    departments: Department[],
+    site: Site
+): Handset[] {
     const out: Handset[] = []
     if (!Array.isArray(raw)) {
         c.err("handsets", "required list")
@@ -288,25 +464,74 @@ function checkHandsets(c: Checker, raw: any, departments: Department[], site: Si
             c.err(p, "must be an object")
             continue
         }
-        c.keys(h, p, ["extension", "department", "allow", "receiveOnly", "suspended", "name"])
+        c.keys(h, p, [
+            "extension",
+            "department",
+            "allow",
+            "receiveOnly",
+            "suspended",
+            "name",
+        ])
         const ext = c.digits(h, "extension", p + ".extension", undefined, 2, 6)
         if (isDigits(ext)) {
             const first = ext.charAt(0)
             if (first === "0" || first === "1")
-                c.err(p + ".extension", quote(ext) + " must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)")
-            else if (site && site.outsideLinePrefix && ext.indexOf(site.outsideLinePrefix) === 0)
-                c.err(p + ".extension", quote(ext) + " starts with the outside-line prefix " + site.outsideLinePrefix)
+                c.err(
+                    p + ".extension",
+                    quote(ext) +
+                        " must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)"
+                )
+            else if (
+                site &&
+                site.outsideLinePrefix &&
+                ext.indexOf(site.outsideLinePrefix) === 0
+            )
+                c.err(
+                    p + ".extension",
+                    quote(ext) +
+                        " starts with the outside-line prefix " +
+                        site.outsideLinePrefix
+                )
             else if (site && startOf(ext, site.emergency))
-                c.err(p + ".extension", quote(ext) + " starts with emergency number " + startOf(ext, site.emergency) + ", so it could never be dialled")
-            if (seen[ext]) c.err(p + ".extension", "duplicate extension " + quote(ext) + " (also " + seen[ext] + ")")
+                c.err(
+                    p + ".extension",
+                    quote(ext) +
+                        " starts with emergency number " +
+                        startOf(ext, site.emergency) +
+                        ", so it could never be dialled"
+                )
+            if (seen[ext])
+                c.err(
+                    p + ".extension",
+                    "duplicate extension " +
+                        quote(ext) +
+                        " (also " +
+                        seen[ext] +
+                        ")"
+                )
             else seen[ext] = p
         }
         const dept = c.str(h, "department", p + ".department", undefined)
         if (dept !== undefined && deptIds.indexOf(dept) < 0)
-            c.err(p + ".department", "unknown department " + quote(dept) + " (known: " + deptIds.join(", ") + ")")
-        const allow = c.str(h, "allow", p + ".allow", "internal") as ServiceClass
+            c.err(
+                p + ".department",
+                "unknown department " +
+                    quote(dept) +
+                    " (known: " +
+                    deptIds.join(", ") +
+                    ")"
+            )
+        const allow = c.str(
+            h,
+            "allow",
+            p + ".allow",
+            "internal"
+        ) as ServiceClass
         if (allow !== undefined && SERVICE_CLASSES.indexOf(allow) < 0)
-            c.err(p + ".allow", quote(allow) + " must be one of " + SERVICE_CLASSES.join(", "))
+            c.err(
+                p + ".allow",
+                quote(allow) + " must be one of " + SERVICE_CLASSES.join(", ")
+            )
         out.push({
             extension: ext,
             department: dept,
@@ -326,22 +551,39 @@ function checkHandsets(c: Checker, raw: any, departments: Department[], site: Si
  */
 function checkBoardPart(c: Checker, raw: any, policy: Policy) {
     if (raw.board !== undefined) {
-        if (typeof raw.board !== "string" || raw.board.length === 0 || raw.board.length > 64) c.err("board", "must be the board id, 1-64 characters")
+        if (
+            typeof raw.board !== "string" ||
+            raw.board.length === 0 ||
+            raw.board.length > 64
+        )
+            c.err("board", "must be the board id, 1-64 characters")
         else policy.board = raw.board
     }
     if (raw.extensions !== undefined) {
-        if (typeof raw.extensions !== "string") c.err("extensions", "must be extensions separated by single spaces")
+        if (typeof raw.extensions !== "string")
+            c.err("extensions", "must be extensions separated by single spaces")
         else policy.extensions = raw.extensions
     }
     if (raw.forward !== undefined) {
         if (!isObject(raw.forward)) {
-            c.err("forward", "must map own extensions to forward chains")
+            c.err(
+                "forward",
+                "must map forward chains to the extensions whose calls follow them"
+            )
             return
         }
-        for (const ext of Object.keys(raw.forward)) {
-            const chain = raw.forward[ext]
-            if (!isDigits(ext) || ext.length > 6) c.err("forward." + ext, "must be keyed by extension")
-            else if (typeof chain !== "string" || chain.length > 8 * 7) c.err("forward." + ext, "must be at most 8 extensions separated by spaces")
+        for (const chain of Object.keys(raw.forward)) {
+            const words = raw.forward[chain]
+            if (chain.length > 8 * 7)
+                c.err(
+                    "forward." + chain,
+                    "a forward chain has at most 8 extensions"
+                )
+            if (typeof words !== "string")
+                c.err(
+                    "forward." + chain,
+                    "must be the extensions whose calls follow this chain"
+                )
         }
         policy.forward = raw.forward
     }
@@ -354,7 +596,12 @@ export function validatePolicy(raw: any): Validation {
         c.err("(policy)", "must be a JSON object")
         return { errors: c.errors }
     }
-    c.keys(raw, "", ["version", "site", "departments", "handsets"], ["board", "extensions", "forward"])
+    c.keys(
+        raw,
+        "",
+        ["version", "site", "departments", "handsets"],
+        ["board", "extensions", "forward"]
+    )
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
     const site = checkSite(c, raw.site)
     const departments = checkDepartments(c, raw.departments)

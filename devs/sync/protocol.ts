@@ -6,8 +6,12 @@
 import { CallCounters } from "../phone/counters"
 
 export const FIRMWARE_VERSION = "0.1.0"
-/** Largest policy message a board takes (its MQTT client reads ≤ 16 KB packets). */
-export const MAX_POLICY_PAYLOAD = 16000
+/**
+ * Largest policy message a board takes. Its share of a site policy is
+ * ~1 KB; the 64 KB heap, never compacted, cannot be trusted with the
+ * several copies of a much larger message that reading and checking take.
+ */
+export const MAX_POLICY_PAYLOAD = 4096
 
 export function topic(site: string, rest: string): string {
     return "dialguard/" + site + "/" + rest
@@ -21,6 +25,8 @@ export interface Refusal {
 
 export interface BoardStatus {
     board: string
+    /** The extensions of its ports: `policy push` cuts the board's policy for them. */
+    handsets: string[]
     policyVersion: number
     lastError: string
     rejected?: Refusal
@@ -33,6 +39,7 @@ export function stateMessage(s: BoardStatus): string {
     const m: any = {
         online: true,
         board: s.board,
+        handsets: s.handsets,
         policyVersion: s.policyVersion,
         firmware: FIRMWARE_VERSION,
         lastError: s.lastError,
@@ -43,9 +50,12 @@ export function stateMessage(s: BoardStatus): string {
     return JSON.stringify(m)
 }
 
-/** The will: what the broker says when the board drops off. */
-export function willMessage(board: string): string {
-    return JSON.stringify({ online: false, board })
+/**
+ * The will: what the broker says when the board drops off (with its ports,
+ * so that a push while it is offline still cuts its policy).
+ */
+export function willMessage(board: string, handsets: string[]): string {
+    return JSON.stringify({ online: false, board, handsets })
 }
 
 /** Every month any handset has counters for. */
@@ -109,6 +119,27 @@ export function sizeRefusal(bytes: number, crashedAt: number): string {
         : ""
 }
 
+/**
+ * The crash guard after a restart while a `crashed`-byte policy message
+ * was being checked (0: it was not): the first such restart is a strike
+ * (under load a restart can have other causes); a second one on a message
+ * as large sets the limit (messages that large are refused), keeping the
+ * smaller of an old and a new limit. 0 = none for each.
+ */
+export function crashGuard(
+    crashed: number,
+    strike: number,
+    limit: number
+): { strike: number; limit: number } {
+    if (crashed <= 0) return { strike, limit }
+    if (strike > 0 && crashed >= strike)
+        return {
+            strike: 0,
+            limit: limit > 0 && limit < strike ? limit : strike,
+        }
+    return { strike: crashed, limit }
+}
+
 /** A policy message that passed the checks before the signature. */
 export interface Envelope {
     version: number
@@ -127,12 +158,13 @@ function isHex64(s: any): boolean {
 
 /**
  * Steps 1 and the shape of step 2 of the protocol: JSON, "v", "site",
- * then the fields. The caller has checked the size and checks the
+ * "board", then the fields. The caller has checked the size and checks the
  * signature next.
  */
 export function openEnvelope(
     text: string,
-    site: string
+    site: string,
+    board: string
 ): { env?: Envelope; refusal?: Refusal } {
     let m: any
     try {
@@ -157,6 +189,14 @@ export function openEnvelope(
                 JSON.stringify(m.site) +
                 ", this board is in " +
                 site
+        )
+    // (the signed policy text says its board too: Board.checkText)
+    if (m.board !== undefined && m.board !== board)
+        return refuse(
+            "policy message for board " +
+                JSON.stringify(m.board) +
+                ", this is " +
+                board
         )
     if (!version) return refuse('"version" must be a whole number ≥ 1')
     if (typeof m.policy !== "string")

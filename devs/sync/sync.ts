@@ -11,6 +11,7 @@ import { MqttLink } from "./mqttLink"
 import { Outbox } from "./outbox"
 import {
     constantTimeEqual,
+    crashGuard,
     countersMessage,
     Envelope,
     monthsHeld,
@@ -30,6 +31,12 @@ const MAX_PENDING = 2
 const CHECKING_KEY = "polcheck"
 /** Settings key: policy messages this large or larger are refused. */
 const LIMIT_KEY = "polmax"
+/**
+ * Settings key: the size of a message the board restarted on once. Under
+ * load a restart can have other causes; only a second one on a message as
+ * large (the retained message comes again at every connect) sets the limit.
+ */
+const STRIKE_KEY = "polstrike"
 
 /** A wake-up that is not lost when it comes before the wait. */
 class Signal {
@@ -58,8 +65,10 @@ export class Sync {
     private rejected: Refusal
     private version = 0
     private boot = 0
-    /** Size of a policy message the board did not survive; 0 none. */
+    /** Size of a policy message the board did not survive twice; 0 none. */
     private crashedAt = 0
+    /** Size of one it did not survive once; 0 none. */
+    private strike = 0
     private seq = 0
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
@@ -77,8 +86,8 @@ export class Sync {
                 callsTopic: topic(site, id + "/calls"),
                 countersTopic: m => topic(site, id + "/counters/" + m),
                 state: () => self.state(),
-                counters: m => countersMessage(id, m, board.saved),
-                months: () => monthsHeld(board.saved),
+                counters: m => countersMessage(id, m, board.savedCounters()),
+                months: () => monthsHeld(board.savedCounters()),
                 record: q => self.recordMessage(q),
             },
             this.queue,
@@ -87,10 +96,13 @@ export class Sync {
         this.link = new MqttLink(
             cfg,
             "dg-" + site + "-" + id,
-            { topic: topic(site, id + "/state"), message: willMessage(id) },
-            topic(site, "policy")
+            {
+                topic: topic(site, id + "/state"),
+                message: willMessage(id, board.config.ports),
+            },
+            topic(site, id + "/policy")
         )
-        // (only the policy topic is subscribed to)
+        // (only the board's policy topic is subscribed to)
         this.link.client.onMessage = (t, payload) => self.received(payload)
         this.link.client.admit = async bytes => await self.admit(bytes)
     }
@@ -109,13 +121,17 @@ export class Sync {
         // A policy message was being checked when the board went down:
         // from now on refuse messages that large (kept in flash).
         this.crashedAt = parseInt((await this.kv.read(LIMIT_KEY)) || "0")
+        this.strike = parseInt((await this.kv.read(STRIKE_KEY)) || "0")
         const crashed = parseInt((await this.kv.read(CHECKING_KEY)) || "0")
         if (crashed > 0) {
-            if (!(this.crashedAt > 0 && this.crashedAt < crashed)) {
-                this.crashedAt = crashed
-                await this.kv.write(LIMIT_KEY, "" + crashed)
-            }
             await this.kv.remove(CHECKING_KEY)
+            const g = crashGuard(crashed, this.strike, this.crashedAt)
+            if (g.limit !== this.crashedAt)
+                await this.kv.write(LIMIT_KEY, "" + g.limit)
+            if (g.strike) await this.kv.write(STRIKE_KEY, "" + g.strike)
+            else await this.kv.remove(STRIKE_KEY)
+            this.crashedAt = g.limit
+            this.strike = g.strike
             this.board.error =
                 "restarted while checking a " + crashed + "-byte policy message"
         }
@@ -173,6 +189,7 @@ export class Sync {
         const b = this.board
         return stateMessage({
             board: b.config.board,
+            handsets: b.config.ports,
             policyVersion: b.policyVersion(),
             lastError: b.error || this.queue.error,
             rejected: this.rejected,
@@ -262,6 +279,14 @@ export class Sync {
         const r = o.refusal || (await this.apply(o.env))
         if (r) this.refuse(r)
         else {
+            // survived and applied: whatever restarts came before, a
+            // message that large can be read (and the retained message
+            // that caused them has been replaced by this one)
+            await this.clearStrike()
+            if (this.crashedAt > 0) {
+                this.crashedAt = 0
+                await this.kv.remove(LIMIT_KEY)
+            }
             if (this.board.policyVersion() !== this.version) this.applied()
             this.board.log(
                 "sync: policy v" +
@@ -276,9 +301,15 @@ export class Sync {
         this.changed()
     }
 
+    private async clearStrike() {
+        if (!this.strike) return
+        this.strike = 0
+        await this.kv.remove(STRIKE_KEY)
+    }
+
     /** The protocol's checks in order, up to the signature. */
     private open(text: string): { env?: Envelope; refusal?: Refusal } {
-        const o = openEnvelope(text, this.cfg.site)
+        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
         if (o.refusal) return o
         const mac = hmac(this.key, "sha256", o.env.policy).toString("hex")
         if (!constantTimeEqual(mac, o.env.sig))

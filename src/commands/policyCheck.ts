@@ -69,7 +69,7 @@ export const policyCheck: Command = {
             plural(policy.handsets.length, "handset"),
             `dial plan ${plural(plan.trie.count, "node")}` +
                 ` (${plan.trie.bytes()} bytes)`,
-            plural(plan.rules.length, "rule"),
+            plural(plan.rules.count, "rule"),
         ]
         process.stdout.write(`${file}: OK: ${summary.join(", ")}\n`)
         return EXIT_OK

@@ -23,22 +23,29 @@ const HELP = `Usage:
                         [--timeout 30s] [--json] [broker options]
 
 Validates the policy in FILE exactly as the boards do (nothing is published
-if it has any problem), signs it with the site key and publishes it,
-retained, to dialguard/<site>/policy. Then it follows the retained state of
-every known board of the site (dialguard/<site>/<board>/state) until each
-board has applied it, refused it, is offline, or --timeout passes, and
-prints one row per board: board, result (applied, rejected, offline,
-no answer), detail (e.g. the board's reason for refusing).
+if it has any problem). Every board of the site that the broker knows of
+(its retained state, dialguard/<site>/<board>/state, lists its ports) gets
+its own share of the policy: the site settings, the handsets on its ports,
+the site's other extensions as internal numbers, and the forward chains of
+its ports worked out from the whole site (a board's 64 KB of memory cannot
+hold a large site's policy). Each share is signed with the site key and
+published, retained, to dialguard/<site>/<board>/policy. Then it follows
+the boards' state until each has applied it, refused it, is offline, or
+--timeout passes, and prints one row per board: board, result (applied,
+rejected, offline, no answer, not sent), detail (e.g. the board's reason
+for refusing).
 
 A board that is offline gets the policy when it reconnects (the message is
-retained). The broker's current policy is checked first: boards only move
-forward, so a version lower than the one on the broker, or the same version
-with different content, is refused. Re-pushing the same file is harmless.
+retained). A board the broker has never heard of gets nothing: provision
+it with 'dialguard flash --policy', or push again once it is online. The
+boards' current policies are checked first: boards only move forward, so a
+version lower than a board's on the broker, or the same version with
+different content, is refused. Re-pushing the same file is harmless.
 
-The message is {"v":1,"site","version","policy","sig"}: "policy" is the
-policy as compact JSON text, "sig" the hex HMAC-SHA256 of that text under
-the site key; at most 16000 bytes (the boards' limit), checked before
-anything is sent.
+The message is {"v":1,"site","board","version","policy","sig"}: "policy"
+is the board's share as compact JSON text, "sig" the hex HMAC-SHA256 of
+that text under the site key; at most 4096 bytes (the boards' limit),
+checked before anything is sent.
 
 Options:
   FILE               policy file (.json, or .yaml/.yml)
@@ -46,9 +53,10 @@ Options:
   --site ID          site id (a-z 0-9 -); default: the policy's site.name
                      lower-cased, other characters as "-" ("HQ" -> "hq")
   --timeout T        how long to wait for the boards (default 30s; 2m, 500ms)
-  --json             print {"site","version","topic","bytes","boards":[
-                     {"board","result","detail","online","policyVersion"}],
-                     "warnings":[...]} instead of the table
+  --json             print {"site","version","topic","sent","bytes",
+                     "unchanged","boards":[{"board","result","detail",
+                     "online","policyVersion","bytes"}],"warnings":[...]}
+                     instead of the table
 ${BROKER_HELP}
   -h, --help         show this help
 
@@ -56,14 +64,14 @@ While waiting, a progress line on stderr (when it is a terminal) counts the
 boards that applied, refused, are offline and are still awaited.
 
 Exit status: 0 every known board applied the policy; 3 a board rejected it;
-4 none rejected but some did not confirm (offline, no answer); 5 no boards
-known for the site (published anyway: boards get it when they connect);
+4 none rejected but some did not confirm (offline, no answer, not sent);
+5 no boards known for the site (nothing published);
 1 nothing published (invalid policy, bad key file, message too large,
 broker unreachable or refusing the login), 2 usage error.
 
 Examples:
   dialguard policy push sim/policies/hq.policy.json --broker mqtt://127.0.0.1:1883 --key hq.key
-    site hq: policy version 3 published to mqtt://127.0.0.1:1883 (1011 bytes, retained)
+    site hq: policy version 3 published to mqtt://127.0.0.1:1883 for 2 boards (at most 1104 bytes, retained)
     board   result    detail
     desk-a  applied   version 3
     desk-b  rejected  version 3 refused: signature does not match the site key
@@ -83,7 +91,7 @@ const OPTIONS = {
 function summary(o: PushOutcome): string {
     const n = o.boards.length
     const count = (r: string) => o.boards.filter(b => b.result === r).length
-    const parts = ["applied", "rejected", "offline", "no answer"]
+    const parts = ["applied", "rejected", "offline", "no answer", "not sent"]
         .map(r => [r, count(r)] as const)
         .filter(([r, c]) => c > 0 || r === "applied")
         .map(([r, c]) => `${c} ${r}`)
@@ -158,15 +166,20 @@ export const policyPush: Command = {
         if (code === EXIT_NO_BOARDS)
             process.stderr.write(
                 `dialguard: warning: no boards known for site ${prep.site} (no retained state under dialguard/${prep.site}/): ` +
-                    `the policy is published and boards get it when they connect; check --site if boards should be there\n`
+                    `nothing was published; provision boards with 'dialguard flash --policy' or push again once they are online; ` +
+                    `check --site if boards should be there\n`
             )
         if (json) {
             process.stdout.write(JSON.stringify(outcome) + "\n")
             return code
         }
+        const n = outcome.sent
         const head =
-            `site ${prep.site}: policy version ${prep.version} published to ${conn.url} (${prep.bytes} bytes, retained)` +
-            (outcome.previous === prep.version ? ", same as before" : "")
+            n === 0
+                ? `site ${prep.site}: policy version ${prep.version} not published to ${conn.url}`
+                : `site ${prep.site}: policy version ${prep.version} published to ${conn.url} for ${n} board${n === 1 ? "" : "s"} ` +
+                  `(${n === 1 ? "" : "at most "}${outcome.bytes} bytes, retained)` +
+                  (outcome.unchanged === n ? ", same as before" : "")
         const out = [head]
         if (outcome.boards.length)
             out.push(

@@ -1,7 +1,11 @@
-// `policy push`: validate and sign a policy, publish it retained to the
-// site's policy topic, then follow the boards' retained state topics until
-// each board has applied it, refused it, is offline, or the time is up.
+// `policy push`: validate a policy, cut each known board's share of it
+// (devs/policy/boardPolicy.ts: a board's heap cannot hold a whole site),
+// sign and publish each retained to the board's policy topic, then follow
+// the boards' retained state topics until each board has applied it,
+// refused it, is offline, or the time is up.
 
+import { boardPolicyDoc } from "../../devs/policy/boardPolicy"
+import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 import { FleetConnection } from "./broker"
@@ -15,6 +19,7 @@ import {
     isSiteId,
     parsePayload,
     parseTopic,
+    policyFilter,
     policyTopic,
     siteIdFromName,
     stateFilter,
@@ -24,9 +29,17 @@ export interface PreparedPush {
     file: string
     site: string
     version: number
-    /** The signed policy text (compact JSON of the file's document). */
+    /** The validated site policy, defaults filled in. */
+    policy: Policy
+    key: Buffer
+}
+
+/** What one board is sent. */
+export interface BoardMessage {
+    board: string
+    topic: string
+    /** The signed text: the board policy as compact JSON. */
     text: string
-    sig: string
     /** The message as published. */
     payload: string
     bytes: number
@@ -47,9 +60,8 @@ export function resolveSite(
 }
 
 /**
- * Validates the policy file exactly as the boards will, and builds the
- * signed message. Throws a CliError (every problem listed) when invalid or
- * too large; nothing is published then.
+ * Validates the policy file exactly as the boards will. Throws a CliError
+ * (every problem listed) when invalid; nothing is published then.
  */
 export function preparePush(
     file: string,
@@ -70,34 +82,58 @@ export function preparePush(
     const site = resolveSite(siteFlag, c.policy.site.name)
     if (!isSiteId(site))
         throw new CliError(`bad site id ${JSON.stringify(site)}`)
-    // The board re-parses and re-validates this text; compact JSON keeps
-    // the message small (the boards take at most 16000 bytes).
-    const text = JSON.stringify(raw)
-    const sig = sign(key, text)
-    const msg: PolicyMessage = {
-        v: POLICY_MESSAGE_VERSION,
+    const prep = {
+        file,
         site,
         version: c.policy.version,
+        policy: c.policy,
+        key,
+    }
+    // the largest share: a board none of whose ports are in the policy
+    boardMessage(prep, "x".repeat(64), [])
+    return prep
+}
+
+/**
+ * The signed message for board `board` whose ports serve `ports`. The board
+ * re-parses and re-validates the text; compact JSON keeps it small (boards
+ * take at most 4096 bytes). Throws a CliError when it is larger.
+ */
+export function boardMessage(
+    prep: PreparedPush,
+    board: string,
+    ports: string[]
+): BoardMessage {
+    const text = JSON.stringify(boardPolicyDoc(prep.policy, board, ports))
+    const msg: PolicyMessage = {
+        v: POLICY_MESSAGE_VERSION,
+        site: prep.site,
+        board,
+        version: prep.version,
         policy: text,
-        sig,
+        sig: sign(prep.key, text),
     }
     const payload = JSON.stringify(msg)
     const bytes = Buffer.byteLength(payload, "utf8")
     if (bytes > MAX_POLICY_PAYLOAD)
         throw new CliError(
             `policy message too large: ${bytes} bytes, the boards accept at most ${MAX_POLICY_PAYLOAD} ` +
-                `(policy ${file} is ${Buffer.byteLength(text)} bytes as compact JSON, ${c.policy.handsets.length} handsets); ` +
-                `nothing was published: shorten names or split the site`
+                `(a board's share of ${prep.file}: its own handsets and the other ` +
+                `${prep.policy.handsets.length - ports.length} extensions); ` +
+                `nothing was published: split the site`
         )
-    return { file, site, version: c.policy.version, text, sig, payload, bytes }
+    return { board, topic: policyTopic(prep.site, board), text, payload, bytes }
 }
 
-export type PushResult = "applied" | "rejected" | "offline" | "no answer"
+export type PushResult =
+    "applied" | "rejected" | "offline" | "no answer" | "not sent"
 
 export interface BoardOutcome {
     board: string
     result: PushResult
     detail: string
+    /** Size of the message it was sent. */
+    bytes?: number
     online?: boolean
     policyVersion?: number
 }
@@ -105,12 +141,15 @@ export interface BoardOutcome {
 export interface PushOutcome {
     site: string
     version: number
+    /** The boards' policy topics (one per board). */
     topic: string
+    /** Boards sent a message and the largest one's size. */
+    sent: number
     bytes: number
     boards: BoardOutcome[]
     warnings: string[]
-    /** The policy version the broker held before (undefined: none). */
-    previous?: number
+    /** Boards that already had exactly this (re-push). */
+    unchanged: number
 }
 
 export interface Progress {
@@ -125,36 +164,43 @@ interface Track {
     state: BoardState
     /** Arrived after the policy was published. */
     fresh: boolean
+    /** What it was sent (undefined: nothing, see outcomeOf). */
+    msg?: BoardMessage
     /** A refusal of this version seen before the push (shown if no new answer comes). */
     earlierRefusal?: string
 }
 
-/** What the broker's retained policy message says, for the forward-only check. */
+/**
+ * The forward-only check against the board's retained policy message:
+ * true when it already holds exactly this message.
+ */
 function checkPrevious(
     prep: PreparedPush,
+    msg: BoardMessage,
     payload: Buffer | undefined,
     warnings: string[]
-): number | undefined {
-    if (!payload) return undefined
+): boolean {
+    if (!payload) return false
     const p = parsePayload(payload.toString("utf8"))
     const m = p.value as PolicyMessage | undefined
     if (!m || typeof m.version !== "number" || typeof m.policy !== "string") {
         warnings.push(
-            `the retained message on ${policyTopic(prep.site)} is not a policy message; replacing it`
+            `the retained message on ${msg.topic} is not a policy message; replacing it`
         )
-        return undefined
+        return false
     }
+    const where = `board ${msg.board} already has policy version ${m.version} on the broker`
     if (m.version > prep.version)
         throw new CliError(
-            `site ${prep.site} already has policy version ${m.version} on the broker; boards only move forward: ` +
+            `${where}; boards only move forward: ` +
                 `raise "version" in ${prep.file} above ${m.version} (it is ${prep.version}); nothing was published`
         )
-    if (m.version === prep.version && m.policy !== prep.text)
+    if (m.version === prep.version && m.policy !== msg.text)
         throw new CliError(
-            `site ${prep.site} already has a different policy version ${m.version} on the broker; ` +
+            `${where}, with other content (another policy, or the board's ports changed); ` +
                 `boards only take a new version: raise "version" in ${prep.file} to ${m.version + 1}; nothing was published`
         )
-    return m.version
+    return m.version === prep.version
 }
 
 function outcomeOf(
@@ -165,7 +211,12 @@ function outcomeOf(
     timeoutS: number
 ): BoardOutcome | undefined {
     const s = t.state
-    const base = { board, online: s.online, policyVersion: s.policyVersion }
+    const base = {
+        board,
+        online: s.online,
+        policyVersion: s.policyVersion,
+        bytes: t.msg?.bytes,
+    }
     const pv = s.policyVersion
     if (pv !== undefined && pv >= version)
         return {
@@ -176,6 +227,16 @@ function outcomeOf(
                     ? `version ${pv}`
                     : `runs version ${pv} (newer than ${version})`,
         }
+    if (!t.msg) {
+        if (!final) return undefined
+        return {
+            ...base,
+            result: "not sent",
+            detail: s.handsets
+                ? "appeared while the policy was being sent: push again"
+                : "its state does not list its ports (older firmware): nothing sent",
+        }
+    }
     if (t.fresh && s.rejected && s.rejected.version === version)
         return {
             ...base,
@@ -205,8 +266,8 @@ function outcomeOf(
 }
 
 /**
- * Publishes the prepared policy and follows the boards. `onProgress` is
- * called whenever a board answers and once a second.
+ * Cuts, signs and publishes every known board's policy, then follows the
+ * boards. `onProgress` is called whenever a board answers and once a second.
  */
 export async function push(
     conn: FleetConnection,
@@ -214,11 +275,11 @@ export async function push(
     timeoutMs: number,
     onProgress?: (p: Progress) => void
 ): Promise<PushOutcome> {
-    const topic = policyTopic(prep.site)
     const warnings: string[] = []
     const tracks = new Map<string, Track>()
+    /** topic -> payload not yet delivered back by the broker */
+    const unechoed = new Map<string, string>()
     let live = false
-    let echoed = false
     let changed: (() => void) | undefined
 
     const onState = (board: string, payload: Buffer) => {
@@ -237,6 +298,7 @@ export async function push(
         const t: Track = {
             state: c.value,
             fresh: live,
+            msg: prev?.msg,
             earlierRefusal: prev?.earlierRefusal,
         }
         const r = c.value.rejected
@@ -245,25 +307,38 @@ export async function push(
         tracks.set(board, t)
     }
     const stop = conn.onMessage((t, payload) => {
-        if (t === topic) {
-            if (live && payload.toString("utf8") === prep.payload) echoed = true
-            changed?.()
-            return
-        }
         const pt = parseTopic(t)
-        if (pt?.kind === "state" && pt.site === prep.site && pt.board) {
+        if (pt?.site !== prep.site || !pt.board) return
+        if (pt.kind === "policy") {
+            if (live && unechoed.get(t) === payload.toString("utf8"))
+                unechoed.delete(t)
+            changed?.()
+        } else if (pt.kind === "state") {
             onState(pt.board, payload)
             changed?.()
         }
     })
     try {
         const retained = await conn.readRetained(
-            [topic, stateFilter(prep.site)],
+            [policyFilter(prep.site), stateFilter(prep.site)],
             prep.site
         )
-        const previous = checkPrevious(prep, retained.get(topic), warnings)
+        // Every message is cut and checked before the first is published.
+        let unchanged = 0
+        for (const [board, t] of tracks) {
+            if (!t.state.handsets) continue
+            const msg = boardMessage(prep, board, t.state.handsets)
+            if (checkPrevious(prep, msg, retained.get(msg.topic), warnings))
+                unchanged++
+            t.msg = msg
+        }
         live = true
-        await conn.publish(topic, prep.payload, true)
+        for (const t of tracks.values())
+            if (t.msg) {
+                unechoed.set(t.msg.topic, t.msg.payload)
+                await conn.publish(t.msg.topic, t.msg.payload, true)
+            }
+        const sent = [...tracks.values()].filter(t => t.msg)
 
         const timeoutS = Math.round(timeoutMs / 1000)
         const started = Date.now()
@@ -271,6 +346,7 @@ export async function push(
         const settled = () => {
             for (const [board, t] of tracks)
                 if (
+                    t.msg &&
                     !outcomeOf(board, t, prep.version, false, timeoutS) &&
                     t.state.online
                 )
@@ -291,7 +367,7 @@ export async function push(
                 if (o?.result === "applied") p.applied++
                 else if (o?.result === "rejected") p.rejected++
                 else if (!t.state.online) p.offline++
-                else p.waiting++
+                else if (t.msg) p.waiting++
             }
             p.secondsLeft = Math.max(
                 0,
@@ -304,7 +380,8 @@ export async function push(
                 let timer: NodeJS.Timeout | undefined
                 const check = () => {
                     const elapsed = Date.now() - started
-                    const echoDone = echoed || elapsed >= echoWaitMs
+                    const echoDone =
+                        unechoed.size === 0 || elapsed >= echoWaitMs
                     if ((settled() && echoDone) || elapsed >= timeoutMs) {
                         clearInterval(timer)
                         changed = undefined
@@ -323,9 +400,9 @@ export async function push(
                 check()
             })
         )
-        if (!echoed)
+        if (unechoed.size)
             throw new CliError(
-                `broker ${conn.url} took the policy message but never delivered it back on ${topic}: ` +
+                `broker ${conn.url} took the policy messages but never delivered ${[...unechoed.keys()].join(", ")} back: ` +
                     `is this login allowed to publish and subscribe there? (boards may not have received it)`
             )
         const boards = [...tracks.entries()]
@@ -336,11 +413,12 @@ export async function push(
         return {
             site: prep.site,
             version: prep.version,
-            topic,
-            bytes: prep.bytes,
+            topic: policyFilter(prep.site),
+            sent: sent.length,
+            bytes: Math.max(0, ...sent.map(t => t.msg!.bytes)),
             boards,
             warnings,
-            previous,
+            unchanged,
         }
     } finally {
         stop()

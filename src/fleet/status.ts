@@ -32,7 +32,7 @@ export interface BoardStatus {
 export interface FleetStatus {
     /** The site asked for, or undefined for every site. */
     site?: string
-    /** site → policy version on the broker. */
+    /** site → newest policy version on the broker (any of its boards). */
     policies: Record<string, number>
     boards: BoardStatus[]
     warnings: string[]
@@ -56,7 +56,9 @@ export async function readStatus(
         const p = parsePayload(payload.toString("utf8"))
         if (t.kind === "policy") {
             const m = p.value as PolicyMessage | undefined
-            if (m && typeof m.version === "number") policies[t.site] = m.version
+            // the site's current version: the newest any board was sent
+            if (m && typeof m.version === "number")
+                policies[t.site] = Math.max(policies[t.site] ?? 0, m.version)
             else warnings.push(`${topic}: not a policy message`)
             continue
         }

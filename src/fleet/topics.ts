@@ -10,8 +10,8 @@
 export const TOPIC_ROOT = "dialguard"
 /** Envelope version of the policy message ("v"). */
 export const POLICY_MESSAGE_VERSION = 1
-/** Largest policy message payload a board accepts (its MQTT packets are ≤ 16 KB). */
-export const MAX_POLICY_PAYLOAD = 16000
+/** Largest policy message payload a board accepts (devs/sync/protocol.ts). */
+export const MAX_POLICY_PAYLOAD = 4096
 /** Longest site id and board id. */
 export const MAX_ID_LENGTH = 64
 /** Month of the counters of calls made before the board knew the time. */
@@ -73,9 +73,9 @@ export function siteRoot(site: string): string {
     return TOPIC_ROOT + "/" + site + "/"
 }
 
-/** Retained, QoS 1, admin → every board of the site: a PolicyMessage. */
-export function policyTopic(site: string): string {
-    return siteRoot(site) + "policy"
+/** Retained, QoS 1, admin → one board: a PolicyMessage with its board policy. */
+export function policyTopic(site: string, board: string): string {
+    return siteRoot(site) + board + "/policy"
 }
 
 /** Retained, board → admin: a BoardState (or the will message). */
@@ -108,7 +108,7 @@ export function callsFilter(site: string): string {
     return callsTopic(site, "+")
 }
 export function policyFilter(site: string): string {
-    return policyTopic(site)
+    return policyTopic(site, "+")
 }
 
 /**
@@ -127,7 +127,6 @@ export type TopicKind = "policy" | "state" | "counters" | "calls"
 export interface ParsedTopic {
     kind: TopicKind
     site: string
-    /** Not for "policy". */
     board?: string
     /** "counters" only. */
     month?: string
@@ -138,10 +137,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     const p = topic.split("/")
     if (p[0] !== TOPIC_ROOT || p.length < 3 || !isSiteId(p[1])) return undefined
     const site = p[1]
-    if (p.length === 3)
-        return p[2] === "policy" ? { kind: "policy", site } : undefined
     const board = p[2]
     if (!isBoardId(board) || board === "_admin") return undefined
+    if (p.length === 4 && p[3] === "policy")
+        return { kind: "policy", site, board }
     if (p.length === 4 && p[3] === "state")
         return { kind: "state", site, board }
     if (p.length === 4 && p[3] === "calls")
@@ -153,10 +152,11 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
 
 // ---------------------------------------------------------------- messages
 
-/** dialguard/<site>/policy */
+/** dialguard/<site>/<board>/policy */
 export interface PolicyMessage {
     v: number
     site: string
+    board: string
     version: number
     /** The policy JSON text exactly as signed; the board re-parses it. */
     policy: string
@@ -168,6 +168,8 @@ export interface PolicyMessage {
 export interface BoardState {
     online: boolean
     board: string
+    /** The extensions of its ports (also in the will). */
+    handsets?: string[]
     /** Version of the policy the board enforces; 0 = none yet. */
     policyVersion?: number
     firmware?: string
@@ -250,6 +252,16 @@ export function checkState(v: any): Checked<BoardState> {
         return { error: '"online" must be true or false' }
     if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
     const s: BoardState = { online: v.online, board: v.board }
+    if (v.handsets !== undefined) {
+        if (
+            !Array.isArray(v.handsets) ||
+            !v.handsets.every(
+                (e: any) => typeof e === "string" && /^[0-9]{2,6}$/.test(e)
+            )
+        )
+            return { error: '"handsets" must list extensions' }
+        s.handsets = v.handsets
+    }
     if (v.policyVersion !== undefined) {
         if (!isCount(v.policyVersion))
             return { error: '"policyVersion" must be a whole number ≥ 0' }

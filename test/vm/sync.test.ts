@@ -37,7 +37,7 @@ describe("sync", () => {
 
     test("a pushed policy message: envelope opened, signature matches", () => {
         const payload = Buffer.from(POLICY_PAYLOAD)
-        const o = openEnvelope(payload.toString(), "hq")
+        const o = openEnvelope(payload.toString(), "hq", "desk-a")
         expect(o.refusal).toBe(undefined)
         expect(o.env.version).toBe(4)
         expect(o.env.policy).toBe(POLICY_TEXT)
@@ -50,22 +50,28 @@ describe("sync", () => {
     })
 
     test("refusals in the VM", () => {
-        expect(openEnvelope("{x", "hq").refusal.reason).toBe(
+        expect(openEnvelope("{x", "hq", "desk-a").refusal.reason).toBe(
             "policy message is not JSON"
         )
-        expect(openEnvelope(POLICY_PAYLOAD, "branch").refusal.version).toBe(4)
+        expect(
+            openEnvelope(POLICY_PAYLOAD, "branch", "desk-a").refusal.version
+        ).toBe(4)
+        expect(
+            openEnvelope(POLICY_PAYLOAD, "hq", "desk-b").refusal.reason
+        ).toBe('policy message for board "desk-a", this is desk-b')
     })
 
     test("state message keys in protocol order", () => {
         const s = stateMessage({
             board: "desk-a",
+            handsets: ["8001", "8002"],
             policyVersion: 3,
             lastError: "",
             ts: 0,
             droppedRecords: 0,
         })
         expect(s).toBe(
-            '{"online":true,"board":"desk-a","policyVersion":3,"firmware":"0.1.0","lastError":"","ts":0}'
+            '{"online":true,"board":"desk-a","handsets":["8001","8002"],"policyVersion":3,"firmware":"0.1.0","lastError":"","ts":0}'
         )
     })
 

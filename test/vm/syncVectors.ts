@@ -8,13 +8,19 @@ export const RFC4231_DATA = "what do ya want for nothing?"
 export const RFC4231_MAC =
     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
 
-/** A site key (64 hex digits) and a policy message as `dialguard policy push` builds it. */
+/**
+ * A site key (64 hex digits) and the policy message `dialguard policy push`
+ * builds for board desk-a (port 8001) of site hq from
+ * {"version":4,"site":{"name":"HQ 南京","areaCode":"025"},"departments":[{"id":"admin",...}],
+ * "handsets":[{"extension":"8001","department":"admin","allow":"domestic"}]}.
+ */
 export const SITE_KEY =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+/** The board policy, as signed. */
 export const POLICY_TEXT =
-    '{"version":4,"site":{"name":"HQ 南京","areaCode":"025"},"departments":[{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}],"handsets":[{"extension":"8001","department":"admin","allow":"domestic"}]}'
+    '{"version":4,"board":"desk-a","site":{"name":"HQ 南京","areaCode":"025","ipPrefix":"17909","emergency":["110","119","120","122","12395"],"premiumPrefixes":["160xxxxx","168xxxxx","12590"],"outsideLinePrefix":"","ringsBeforeForward":3,"blocked":[],"allowed":[],"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}},"departments":[{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}],"handsets":[{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}],"extensions":"","forward":{"":"8001"}}'
 export const POLICY_SIG =
-    "701d8fb4aaefe9028bf8e860d1c8e2eecbfd227d7e20c28f7dc5deda228e3c46"
-/** The payload on dialguard/hq/policy: {v, site, version, policy, sig}. */
+    "ced88ef50c5f570649a4979a5f61ddeab6ef9b943a27f39c6fed1fb1f6300992"
+/** The payload on dialguard/hq/desk-a/policy: {v, site, board, version, policy, sig}. */
 export const POLICY_PAYLOAD =
-    '{"v":1,"site":"hq","version":4,"policy":"{\\"version\\":4,\\"site\\":{\\"name\\":\\"HQ 南京\\",\\"areaCode\\":\\"025\\"},\\"departments\\":[{\\"id\\":\\"admin\\",\\"name\\":\\"人事行政部\\",\\"floor\\":3,\\"x\\":10,\\"y\\":4}],\\"handsets\\":[{\\"extension\\":\\"8001\\",\\"department\\":\\"admin\\",\\"allow\\":\\"domestic\\"}]}","sig":"701d8fb4aaefe9028bf8e860d1c8e2eecbfd227d7e20c28f7dc5deda228e3c46"}'
+    '{"v":1,"site":"hq","board":"desk-a","version":4,"policy":"{\\"version\\":4,\\"board\\":\\"desk-a\\",\\"site\\":{\\"name\\":\\"HQ 南京\\",\\"areaCode\\":\\"025\\",\\"ipPrefix\\":\\"17909\\",\\"emergency\\":[\\"110\\",\\"119\\",\\"120\\",\\"122\\",\\"12395\\"],\\"premiumPrefixes\\":[\\"160xxxxx\\",\\"168xxxxx\\",\\"12590\\"],\\"outsideLinePrefix\\":\\"\\",\\"ringsBeforeForward\\":3,\\"blocked\\":[],\\"allowed\\":[],\\"timers\\":{\\"firstDigitMs\\":16000,\\"interDigitMs\\":10000,\\"shortMs\\":3000}},\\"departments\\":[{\\"id\\":\\"admin\\",\\"name\\":\\"人事行政部\\",\\"floor\\":3,\\"x\\":10,\\"y\\":4}],\\"handsets\\":[{\\"extension\\":\\"8001\\",\\"department\\":\\"admin\\",\\"allow\\":\\"domestic\\",\\"receiveOnly\\":false,\\"suspended\\":false,\\"name\\":\\"\\"}],\\"extensions\\":\\"\\",\\"forward\\":{\\"\\":\\"8001\\"}}","sig":"ced88ef50c5f570649a4979a5f61ddeab6ef9b943a27f39c6fed1fb1f6300992"}'
