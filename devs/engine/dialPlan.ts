@@ -15,7 +15,7 @@ import {
     WordCursor,
     wordCount,
 } from "../numbering/digits"
-import { Category, CATEGORY_PRECEDENCE } from "../numbering/categories"
+import { Category } from "../numbering/categories"
 import {
     AREA_SERVICE,
     BEIJING_EMERGENCY,
@@ -28,8 +28,8 @@ import {
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
 import { countEntries, ExtensionReader } from "../policy/extensionRanges"
-import { ListTable, RuleTable } from "./ruleTable"
-import { DialPlan, Rule } from "./types"
+import { ListTable, RuleTableBuilder } from "./ruleTable"
+import { DialPlan } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
 
@@ -53,13 +53,14 @@ function literalPattern(digits: string): string[] {
 
 class PlanBuilder {
     trie: PackedTrie
-    rules: Rule[] = []
-    lists: number[][] = [[]]
-    private ruleIndex: any = {}
+    rules = new RuleTableBuilder()
+    /** Rule list i as a key "3,7,12" ("" = none): small strings, not arrays. */
+    lists: string[] = [""]
     private listIndex: any = {}
 
     constructor(capacity: number) {
         this.trie = new PackedTrie(capacity)
+        this.listIndex[""] = 0
     }
 
     rule(
@@ -70,58 +71,33 @@ class PlanBuilder {
         immediate: boolean,
         code: string
     ): number {
-        const key =
-            cat +
-            "|" +
-            min +
-            "|" +
-            max +
-            "|" +
-            pat.join(",") +
-            "|" +
-            immediate +
-            "|" +
-            code
-        let idx = this.ruleIndex[key]
-        if (idx === undefined) {
-            idx = this.rules.length
-            this.rules.push({
-                cat,
-                rank: CATEGORY_PRECEDENCE.indexOf(cat),
-                min,
-                max,
-                pat,
-                immediate,
-                code,
-            })
-            this.ruleIndex[key] = idx
-        }
-        return idx
+        return this.rules.add(cat, min, max, pat, immediate, code)
     }
 
     /** Attaches rules to the node at `root` + `digits`, next to any it has. */
     add(root: number, digits: string, ruleIdxs: number[]) {
         const node = this.trie.insert(root, digits)
-        const list = this.lists[this.trie.ruleList(node)].slice(0)
-        for (const r of ruleIdxs) if (list.indexOf(r) < 0) list.push(r)
+        let key = this.lists[this.trie.ruleList(node)]
+        for (const r of ruleIdxs)
+            if (("," + key + ",").indexOf("," + r + ",") < 0)
+                key = key ? key + "," + r : "" + r
         // Identical lists are stored once: thousands of extensions share one.
-        const key = list.join(",")
         let idx = this.listIndex[key]
         if (idx === undefined) {
             idx = this.lists.length
-            this.lists.push(list)
+            this.lists.push(key)
             this.listIndex[key] = idx
         }
         this.trie.setRuleList(node, idx)
     }
 
-    /** `plan` with the rules and lists so far, packed (for lookups while compiling). */
+    /** `plan` with the rules and lists so far (for lookups while compiling). */
     view(plan: DialPlan): DialPlan {
         return {
             trie: this.trie,
             insideRoot: plan.insideRoot,
             outsideRoot: plan.outsideRoot,
-            rules: new RuleTable(this.rules),
+            rules: this.rules.table(),
             lists: new ListTable(this.lists),
             ipPrefix: plan.ipPrefix,
             areaCode: plan.areaCode,
@@ -409,7 +385,7 @@ export class PlanCompiler {
             b.trie.trim()
         })
         jobs.push(() => {
-            plan.rules = new RuleTable(b.rules)
+            plan.rules = b.rules.finish()
             plan.lists = new ListTable(b.lists)
         })
     }

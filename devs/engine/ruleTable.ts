@@ -6,7 +6,6 @@
 // Portable: no @devicescript/* import.
 
 import { Category, CATEGORY_PRECEDENCE } from "../numbering/categories"
-import { Rule } from "./types"
 
 /**
  * Bytes per rule: rank, min, max, flags, tail pattern start (u16) and
@@ -20,56 +19,13 @@ const CODE_SHIFT = 1
 
 /** The rules of a plan; rule i's fields through the accessors. */
 export class RuleTable {
-    private buf: Buffer
-    private masks: Buffer
-    /** Distinct refusal codes; codes[0] = "". */
-    private codes: string[]
-    count: number
-
-    constructor(rules: Rule[]) {
-        this.count = rules.length
-        this.buf = Buffer.alloc(RULE * (rules.length || 1))
-        this.codes = [""]
-        // distinct patterns, stored once: "1,6,0" -> start in masks
-        const starts: any = {}
-        let n = 0
-        for (const r of rules) {
-            const key = r.pat.join(",")
-            if (starts[key] === undefined) {
-                starts[key] = n
-                n += r.pat.length
-            }
-        }
-        this.masks = Buffer.alloc(2 * (n || 1))
-        for (const r of rules) {
-            const at = starts[r.pat.join(",")]
-            for (let k = 0; k < r.pat.length; ++k) {
-                let m = 0
-                for (let j = 0; j < r.pat[k].length; ++j)
-                    m |= 1 << (r.pat[k].charCodeAt(j) - 48)
-                this.masks[2 * (at + k)] = m & 0xff
-                this.masks[2 * (at + k) + 1] = m >> 8
-            }
-        }
-        for (let i = 0; i < rules.length; ++i) {
-            const r = rules[i]
-            const p = starts[r.pat.join(",")]
-            let c = this.codes.indexOf(r.code)
-            if (c < 0) {
-                c = this.codes.length
-                this.codes.push(r.code)
-            }
-            const at = i * RULE
-            this.buf[at] = r.rank
-            this.buf[at + 1] = r.min
-            this.buf[at + 2] = r.max
-            this.buf[at + 3] =
-                (r.immediate ? F_IMMEDIATE : 0) | (c << CODE_SHIFT)
-            this.buf[at + 4] = p & 0xff
-            this.buf[at + 5] = p >> 8
-            this.buf[at + 6] = r.pat.length
-        }
-    }
+    constructor(
+        private buf: Buffer,
+        private masks: Buffer,
+        /** Distinct refusal codes; codes[0] = "". */
+        private codes: string[],
+        public count: number
+    ) {}
 
     /** Position of the category in CATEGORY_PRECEDENCE (lower wins). */
     rank(i: number): number {
@@ -108,6 +64,101 @@ export class RuleTable {
     }
 }
 
+function grow(b: Buffer, need: number): Buffer {
+    if (need <= b.length) return b
+    const bigger = Buffer.alloc(need > 2 * b.length ? need : 2 * b.length)
+    for (let i = 0; i < b.length; ++i) bigger[i] = b[i]
+    return bigger
+}
+
+/**
+ * Builds a RuleTable straight into its Buffers while the plan is compiled:
+ * rule objects would cost the heap more than the finished plan (the peak
+ * of a policy update, when memory is tightest).
+ */
+export class RuleTableBuilder {
+    private buf = Buffer.alloc(RULE * 48)
+    private masks = Buffer.alloc(2 * 32)
+    private nMasks = 0
+    private codes = [""]
+    /** rule key -> index, pattern key -> start in masks */
+    private index: any = {}
+    private patStart: any = {}
+    count = 0
+
+    /** The index of the rule with these fields (added once). */
+    add(
+        cat: Category,
+        min: number,
+        max: number,
+        pat: string[],
+        immediate: boolean,
+        code: string
+    ): number {
+        const patKey = pat.join(",")
+        const key =
+            cat +
+            "|" +
+            min +
+            "|" +
+            max +
+            "|" +
+            patKey +
+            "|" +
+            immediate +
+            "|" +
+            code
+        const known = this.index[key]
+        if (known !== undefined) return known
+        let p = this.patStart[patKey]
+        if (p === undefined) {
+            p = this.nMasks
+            this.patStart[patKey] = p
+            this.nMasks += pat.length
+            this.masks = grow(this.masks, 2 * this.nMasks)
+            for (let k = 0; k < pat.length; ++k) {
+                let m = 0
+                for (let j = 0; j < pat[k].length; ++j)
+                    m |= 1 << (pat[k].charCodeAt(j) - 48)
+                this.masks[2 * (p + k)] = m & 0xff
+                this.masks[2 * (p + k) + 1] = m >> 8
+            }
+        }
+        let c = this.codes.indexOf(code)
+        if (c < 0) {
+            c = this.codes.length
+            this.codes.push(code)
+        }
+        const i = this.count++
+        this.buf = grow(this.buf, RULE * this.count)
+        const at = i * RULE
+        this.buf[at] = CATEGORY_PRECEDENCE.indexOf(cat)
+        this.buf[at + 1] = min
+        this.buf[at + 2] = max
+        this.buf[at + 3] = (immediate ? F_IMMEDIATE : 0) | (c << CODE_SHIFT)
+        this.buf[at + 4] = p & 0xff
+        this.buf[at + 5] = p >> 8
+        this.buf[at + 6] = pat.length
+        this.index[key] = i
+        return i
+    }
+
+    /** The rules so far (sharing this builder's buffers). */
+    table(): RuleTable {
+        return new RuleTable(this.buf, this.masks, this.codes, this.count)
+    }
+
+    /** The finished table, in buffers of its exact size. */
+    finish(): RuleTable {
+        return new RuleTable(
+            this.buf.slice(0, RULE * this.count),
+            this.masks.slice(0, 2 * this.nMasks),
+            this.codes,
+            this.count
+        )
+    }
+}
+
 /** The rule lists of a plan: list li holds entries start(li)..end(li)-1. */
 export class ListTable {
     /** u16 rule indices of every list, one after another. */
@@ -116,22 +167,29 @@ export class ListTable {
     private starts: Buffer
     count: number
 
-    constructor(lists: number[][]) {
-        this.count = lists.length
+    /** From lists written as keys: "3,7,12" (rule indices), "" for none. */
+    constructor(keys: string[]) {
+        this.count = keys.length
         let n = 0
-        for (const l of lists) n += l.length
+        for (const k of keys) if (k) n += wordCountOf(k)
         this.entries = Buffer.alloc(2 * (n || 1))
-        this.starts = Buffer.alloc(2 * (lists.length + 1))
+        this.starts = Buffer.alloc(2 * (keys.length + 1))
         let at = 0
-        for (let li = 0; li < lists.length; ++li) {
+        for (let li = 0; li < keys.length; ++li) {
             this.setStart(li, at)
-            for (const r of lists[li]) {
+            const k = keys[li]
+            let from = 0
+            while (k && from <= k.length) {
+                let to = k.indexOf(",", from)
+                if (to < 0) to = k.length
+                const r = parseInt(k.slice(from, to))
                 this.entries[2 * at] = r & 0xff
                 this.entries[2 * at + 1] = r >> 8
                 at++
+                from = to + 1
             }
         }
-        this.setStart(lists.length, at)
+        this.setStart(keys.length, at)
     }
 
     private setStart(li: number, v: number) {
@@ -151,4 +209,10 @@ export class ListTable {
     entry(j: number): number {
         return this.entries[2 * j] | (this.entries[2 * j + 1] << 8)
     }
+}
+
+function wordCountOf(key: string): number {
+    let n = 1
+    for (let at = key.indexOf(","); at >= 0; at = key.indexOf(",", at + 1)) n++
+    return n
 }
