@@ -57,10 +57,15 @@ const CALLS_PER_PORT = 50
 const KEY_GAP_MS = 150
 /**
  * The heap after the load may be this much smaller than before it: the
- * probe's own granularity (0.25 KB) and what happens to be in flight
- * (an MQTT packet, a flash write) at the moment of probing.
+ * probe's own granularity (0.25 KB), holes in the never-compacted heap too
+ * small for its 256-byte steps, and what happens to be in flight (an MQTT
+ * packet, a flash write) at the moment of probing. Measured run to run:
+ * 13.25-15.5 KB free before, 13.25-14.25 after. A leak of ~15 bytes per
+ * call or more shows.
  */
-const HEAP_SLACK_KB = 2
+const HEAP_SLACK_KB = 3
+/** Free heap the board must keep after the load: room for a policy update. */
+const HEAP_FLOOR_KB = 8
 
 // ------------------------------------------------------------- the policy
 
@@ -572,6 +577,7 @@ describe.skipIf(skip)(
             const after = await probeHeap()
             measured["heapFreeAfterKb"] = after
             expect(after).toBeGreaterThanOrEqual(heapBefore - HEAP_SLACK_KB)
+            expect(after).toBeGreaterThanOrEqual(HEAP_FLOOR_KB)
             // and the board is back, v10, counters and all
             const st = await watcher.wait(
                 STATE,
