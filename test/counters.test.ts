@@ -1,3 +1,4 @@
+import { WallClock } from "../devs/app/clock"
 import { describe, expect, test } from "vitest"
 import {
     BLOCKED_CODES,
@@ -201,5 +202,26 @@ describe("CallCounters", () => {
         )
         // the on-time threshold is not persisted: the caller passes it again
         expect(CallCounters.fromJSON({ v: 1, rows: {} }, 5).onTimeRings).toBe(5)
+    })
+})
+
+describe("the board's wall clock (devs/app/clock.ts)", () => {
+    test("unknown until the SIP line gives the time, then carried forward; the first fix is announced once", () => {
+        const c = new WallClock()
+        let fixes = 0
+        c.onFirstFix = () => fixes++
+        expect([c.known(), c.unix(5000), c.month(5000)]).toEqual([
+            false,
+            0,
+            "unknown",
+        ])
+        c.set(0, 6000) // the line does not know either
+        expect([c.known(), fixes]).toEqual([false, 0])
+        c.set(1795708800, 10000) // 2026-11-27 00:00 Beijing = 2026-11-26 16:00 UTC
+        expect([c.known(), fixes]).toEqual([true, 1])
+        expect(c.unix(12500)).toBe(1795708802)
+        expect(c.month(12500)).toBe("2026-11")
+        c.set(1795708900, 20000)
+        expect(fixes).toBe(1)
     })
 })

@@ -66,12 +66,16 @@ export function monthOf(unixSeconds: number): string {
 export class WallClock {
     private unixAt = 0
     private millisAt = 0
+    /** Called once, when the time first becomes known. */
+    onFirstFix: () => void
 
     /** `unixSeconds` 0 means the source does not know the time yet. */
     set(unixSeconds: number, nowMs: number) {
         if (!(unixSeconds > 0)) return
+        const first = !this.known()
         this.unixAt = unixSeconds
         this.millisAt = nowMs
+        if (first && this.onFirstFix) this.onFirstFix()
     }
 
     known(): boolean {

@@ -142,6 +142,8 @@ export class Sync {
             if (board.policyVersion() !== self.version) self.applied()
             self.changed()
         }
+        // the state published before the time was known says ts 0
+        board.clock.onFirstFix = () => self.changed()
         board.onCountersSaved = months => {
             self.outbox.countersChanged(months)
             self.wake.notify()
