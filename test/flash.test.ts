@@ -7,7 +7,8 @@
 // sent to the board.
 //
 // One simulator at a time (bus ports 8081-8083): the session waits for
-// them. ~40 s; DIALGUARD_SKIP_SIM=1 skips it.
+// them. ~30 s; DIALGUARD_SKIP_SIM=1 skips it. What it measures goes to
+// .devicescript/sim/flash.measurements.json.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -20,6 +21,7 @@ import { SimSession } from "../sim/session"
 import { Broker, dialguard, freePort, ROOT, Run, sleep } from "./syncHarness"
 
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
+const OUT = join(ROOT, ".devicescript", "sim")
 const HQ_FILE = join(ROOT, "sim", "policies", "hq.policy.json")
 const KEY_HEX = "0123456789abcdef".repeat(4)
 const BOARD = "desk-a"
@@ -28,6 +30,8 @@ const PORTS = ["8001", "8101"]
 let TMP: string
 let KEY_FILE: string
 let broker: Broker
+/** Written to .devicescript/sim/flash.measurements.json. */
+const measured: Record<string, unknown> = {}
 let s: SimSession
 const marks: Marks = { attempt: {}, call: 0 }
 
@@ -147,13 +151,20 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         s = await SimSession.start({
             ports: PORTS,
             provision: false, // as it comes from the factory
-            logFile: join(ROOT, ".devicescript", "sim", "flash.log"),
+            logFile: join(OUT, "flash.log"),
             portWaitMs: 15 * 60000,
         })
     }, 20 * 60000)
 
     afterAll(async () => {
-        await s?.stop()
+        await s?.stop() // (console.log goes to the session log until then)
+        if (Object.keys(measured).length) {
+            writeFileSync(
+                join(OUT, "flash.measurements.json"),
+                JSON.stringify(measured, null, 2) + "\n"
+            )
+            console.log("flash measurements: " + JSON.stringify(measured))
+        }
         await broker?.stop()
         if (TMP) rmSync(TMP, { recursive: true, force: true })
     }, 60000)
@@ -251,7 +262,8 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         expect(lines).toContain("board desk-a policy v0 ports 8001,8101")
         expect(lines).toContain("upload applied")
         expect(await s.admin.policyVersion()).toBe(3)
-        console.log(`flash took ${r.ms} ms`)
+        measured["flashNewBoardMs"] = r.ms
+        measured["restartSummary"] = /restart \(([\d.]+ s)\)/.exec(out)?.[1]
     }, 60000)
 
     test("the board syncs as desk-a of site hq on that broker: retained state, policy version 3", async () => {
@@ -325,9 +337,11 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         })
         expect(whole).toBeGreaterThan(16384)
         expect(out.policy.bytes).toBeLessThan(whole / 5)
-        console.log(
-            `large site: whole policy ${whole} bytes, desk-a's share ${out.policy.bytes} bytes; flash ${r.ms} ms`
-        )
+        measured["largeSite"] = {
+            wholePolicyBytes: whole,
+            boardShareBytes: out.policy.bytes,
+            flashSameConfigMs: r.ms,
+        }
         await awaitMessage(
             `dialguard/hq/${BOARD}/state`,
             v => v.policyVersion === 4
