@@ -12,6 +12,7 @@ import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
 import { siteOption } from "../fleet/options"
 import { resolveSite } from "../fleet/push"
 import { readKeyFile } from "../fleet/sign"
+import { MAX_POLICY_PAYLOAD, POLICY_MESSAGE_VERSION } from "../fleet/topics"
 import { loadPolicy } from "../policyFile"
 
 /** The largest upload the board takes (MAX_UPLOAD in devs/app/adminServer.ts). */
@@ -231,6 +232,23 @@ function cut(
             `the policy for board ${config.board} is ${bytes} bytes, the board takes at most ${BOARD_MAX_UPLOAD} ` +
                 `(${policy.handsets.length} handsets in ${file}: the other extensions alone take ${Buffer.byteLength(doc.extensions)}); nothing was sent`
         )
+    if (config.sync) {
+        // the message `policy push` would send this board (sig: 64 hex)
+        const msg = JSON.stringify({
+            v: POLICY_MESSAGE_VERSION,
+            site: config.sync.site,
+            board: config.board,
+            version: policy.version,
+            policy: text,
+            sig: "0".repeat(64),
+        })
+        const n = Buffer.byteLength(msg)
+        if (n > MAX_POLICY_PAYLOAD)
+            warnings.push(
+                `board ${config.board}'s share of ${file} makes a ${n}-byte policy message: ` +
+                    `more than the ${MAX_POLICY_PAYLOAD} bytes a policy push can carry to it later`
+            )
+    }
     const known = new Set(policy.handsets.map(h => h.extension))
     for (const ext of config.ports)
         if (!known.has(ext))

@@ -88,7 +88,7 @@ Examples:
       ports          8001, 8101
       ring           1000 ms on, 5000 ms cycle
       sync           none: the board runs offline
-      policy         version 3 from sim/policies/hq.policy.json (2 of 4 handsets, 765 bytes)
+      policy         version 3 from sim/policies/hq.policy.json (2 of 4 handsets, 803 bytes)
   DIALGUARD_MQTT_PASSWORD=... dialguard flash --board desk-a --ports 8001 \\
       --broker mqtt://10.0.0.5:1883 --username desk-a --key hq.key \\
       --policy site.yaml --site hq
