@@ -1,6 +1,7 @@
 // Client of the firmware's DialguardAdmin service (services/dialguardadmin.md):
 // chunked uploads of the policy and the board configuration, counters,
 // policy version, last error, restart, and the `log` events (recorded).
+// Used by the simulator and by `dialguard flash` (src/board/).
 
 import { jd } from "./jd"
 import type { JDBus, JDService, Packet } from "./jd"
@@ -22,14 +23,20 @@ export interface UploadResult {
     message: string
 }
 
+export interface AdminClientOptions {
+    /** Talk to the admin service of this device only (default: the last one heard). */
+    deviceId?: string
+}
+
 export class AdminClient {
     private spec: ServiceSpec
     private unsubscribe: () => void
 
     constructor(
         private bus: JDBus,
-        specs: SimSpecs,
-        private rec: Recorder
+        specs: Pick<SimSpecs, "admin">,
+        private rec: Recorder,
+        private opts: AdminClientOptions = {}
     ) {
         this.spec = specs.admin
         const logCode = packet(this.spec, "event", "log").identifier
@@ -37,6 +44,8 @@ export class AdminClient {
             const srv = pkt.device?.service(pkt.serviceIndex)
             if (srv?.serviceClass !== this.spec.classIdentifier) return
             if (pkt.eventCode !== logCode) return
+            const only = this.opts.deviceId
+            if (only && pkt.deviceIdentifier !== only) return
             const [line] = pkt.jdunpack<[string]>("s")
             this.rec.add("log", { line })
         }
@@ -48,14 +57,18 @@ export class AdminClient {
         this.unsubscribe()
     }
 
+    /** The admin services of live devices (heard from since bus time `since`). */
+    services(since = 0): JDService[] {
+        const only = this.opts.deviceId
+        return this.bus
+            .services({ serviceClass: this.spec.classIdentifier })
+            .filter(s => !s.device.lost && s.device.lastSeen > since)
+            .filter(s => !only || s.device.deviceId === only)
+    }
+
     /** The admin service of a live device (heard from since bus time `since`). */
     service(since = 0): JDService | undefined {
-        const all = this.bus.services({
-            serviceClass: this.spec.classIdentifier,
-        })
-        return all
-            .filter(s => !s.device.lost && s.device.lastSeen > since)
-            .pop()
+        return this.services(since).pop()
     }
 
     /** Waits until the firmware's DialguardAdmin server is on the bus. */
@@ -91,6 +104,16 @@ export class AdminClient {
         const data = p.packFormat
             ? jd.jdpack(p.packFormat, values as any)
             : new Uint8Array(0)
+        return this.request(p.identifier, data, `admin '${name}'`, timeoutMs)
+    }
+
+    /** Sends packet `code` and waits for the report with the same code. */
+    private async request(
+        code: number,
+        data: Uint8Array,
+        what: string,
+        timeoutMs: number
+    ): Promise<Packet> {
         const srv = await this.need()
         const { deviceId } = srv.device
         const index = srv.serviceIndex
@@ -105,7 +128,7 @@ export class AdminClient {
                 if (
                     r.deviceIdentifier !== deviceId ||
                     r.serviceIndex !== index ||
-                    r.serviceCommand !== p.identifier
+                    r.serviceCommand !== code
                 )
                     return
                 done()
@@ -115,18 +138,14 @@ export class AdminClient {
                 done()
                 reject(
                     new SimError(
-                        `the firmware did not answer admin '${name}' within ${timeoutMs / 1000} s`
+                        `the firmware did not answer ${what} within ${timeoutMs / 1000} s`
                     )
                 )
             }, timeoutMs)
             this.bus.on(jd.PACKET_REPORT, onReport)
-            srv.sendPacketAsync(jd.Packet.from(p.identifier, data)).catch(e => {
+            srv.sendPacketAsync(jd.Packet.from(code, data)).catch(e => {
                 done()
-                reject(
-                    new SimError(
-                        `cannot send admin '${name}': ${e?.message ?? e}`
-                    )
-                )
+                reject(new SimError(`cannot send ${what}: ${e?.message ?? e}`))
             })
         })
     }
@@ -170,6 +189,25 @@ export class AdminClient {
         const reg = srv.register(p.identifier)
         await reg.refresh()
         return reg.unpackedValue?.[0]
+    }
+
+    /** Reads register `name` afresh (a get and its report; no cached value). */
+    async readFresh(name: string, timeoutMs = REPLY_TIMEOUT_MS) {
+        const p = packet(this.spec, "ro", name)
+        const what = `register '${name}'`
+        const code = jd.CMD_GET_REG | p.identifier
+        const reply = await this.request(
+            code,
+            new Uint8Array(0),
+            what,
+            timeoutMs
+        )
+        return reply.jdunpack(p.packFormat!)[0]
+    }
+
+    /** sha256 hex of the configuration the board runs with ("" while starting). */
+    async configHash(timeoutMs?: number): Promise<string> {
+        return (await this.readFresh("config_hash", timeoutMs)) as string
     }
 
     async policyVersion(): Promise<number> {

@@ -33,3 +33,18 @@ function load(): typeof Jacdac {
 }
 
 export const jd = load()
+
+/**
+ * jacdac-ts over TCP to a `devs devtools` bus (port 8082 by default),
+ * without frame CRC checks: TCP is reliable, and the WASM VM sends some
+ * multi-packet frames (role manager pipe data, admin events) with a wrong
+ * CRC, which jacdac-ts would drop.
+ */
+export function tcpTransport(host = "127.0.0.1", port = 8082) {
+    const t = jd.createNodeSocketTransport(port, host)
+    type Frames = { handleFrame(payload: Uint8Array, skipCrc?: boolean): void }
+    const f = t as unknown as Frames
+    const handleFrame = f.handleFrame.bind(t)
+    f.handleFrame = payload => handleFrame(payload, true)
+    return t
+}

@@ -3,7 +3,7 @@
 // admin client and the record. Used by the scenario runner and the
 // interactive prompt.
 
-import { jd } from "./jd"
+import { jd, tcpTransport } from "./jd"
 import type { JDBus, JDDevice } from "./jd"
 import { AdminClient, UploadKind } from "./admin"
 import { SimBus, VM_DEVICE_ID } from "./bus"
@@ -43,26 +43,17 @@ export interface SessionOptions {
      * `{site, broker: {url}, siteKey}` (devs/sync/config.ts).
      */
     configExtra?: Record<string, unknown>
+    /**
+     * false: leave the board as it comes (no configuration, fail closed),
+     * for a provisioning tool to configure it (`dialguard flash`).
+     */
+    provision?: boolean
 }
 
 const ADMIN_TIMEOUT_MS = 20000
 const BIND_TIMEOUT_MS = 10000
 /** After every port is taken on, before the first step. */
 const SETTLE_MS = 300
-
-/**
- * jacdac-ts over TCP 8082, without frame CRC checks: TCP is reliable, and
- * the WASM VM sends some multi-packet frames (role manager pipe data) with
- * a wrong CRC, which jacdac-ts would drop.
- */
-function tcpTransport() {
-    const t = jd.createNodeSocketTransport(8082, "127.0.0.1")
-    type Frames = { handleFrame(payload: Uint8Array, skipCrc?: boolean): void }
-    const f = t as unknown as Frames
-    const handleFrame = f.handleFrame.bind(t)
-    f.handleFrame = payload => handleFrame(payload, true)
-    return t
-}
 
 export class SimSession {
     readonly rec = new Recorder()
@@ -94,9 +85,9 @@ export class SimSession {
 
     /**
      * Starts everything with a clean flash, uploads the board configuration
-     * and restarts the firmware (a configuration takes effect at the next
-     * start); the firmware then has no policy (fail closed) until a policy
-     * is uploaded.
+     * (unless `provision` is false) and restarts the firmware (a
+     * configuration takes effect at the next start); the firmware then has
+     * no policy (fail closed) until a policy is uploaded.
      */
     static async start(opts: SessionOptions): Promise<SimSession> {
         const s = new SimSession(opts)
@@ -167,6 +158,7 @@ export class SimSession {
         await this.jdbus.connect()
         await this.boot(() => this.bus.startVm({ clearFlash: true }))
         this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+        if (opts.provision === false) return
         const r = await this.admin.upload("config", this.config)
         if (!r.ok)
             throw new SimError(

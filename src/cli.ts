@@ -14,6 +14,7 @@ import {
 import { broker } from "./commands/broker"
 import { collect } from "./commands/collect"
 import { decide } from "./commands/decide"
+import { flash } from "./commands/flash"
 import { key } from "./commands/key"
 import { policy } from "./commands/policy"
 import { report } from "./commands/report"
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
     report,
     collect,
     broker,
+    flash,
     sim,
 ]
 
@@ -194,5 +196,17 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? EXIT_OK)
     throw e
 })
+
+// An error thrown in a callback (a library's event handler) is a bug too:
+// one line, like the others, not a stack trace.
+const crash = (e: unknown) => {
+    const err = process.stderr
+    err.write(`dialguard: internal error: ${(e as Error)?.message ?? e}\n`)
+    if (process.env["DIALGUARD_DEBUG"]) err.write(`${(e as Error)?.stack}\n`)
+    else err.write("(a bug in dialguard; DIALGUARD_DEBUG=1 shows where)\n")
+    process.exit(EXIT_INTERNAL)
+}
+process.on("uncaughtException", crash)
+process.on("unhandledRejection", crash)
 
 process.exitCode = await main(process.argv.slice(2))

@@ -10,6 +10,8 @@ export const MAX_UPLOAD = 16384
 export interface AdminBackend {
     policyVersion(): number
     lastError(): string
+    /** sha256 hex of the configuration the board started with; "" while starting. */
+    configHash(): string
     /** Validates and applies; returns "" or why it was refused. */
     apply(kind: number, text: string): Promise<string>
     counter(name: string): number
@@ -30,6 +32,10 @@ export class AdminServer extends Server implements ds.DialguardAdminServerSpec {
 
     lastError() {
         return this.backend.lastError()
+    }
+
+    configHash() {
+        return this.backend.configHash()
     }
 
     // ds.startServer passes a command's fields as ONE argument: an array

@@ -82,6 +82,8 @@ export class Board implements AdminBackend, PortRecorder {
         seconds: number
     ) => void
     error = ""
+    /** sha256 of the configuration text started with ("" until booted, or none). */
+    private cfgHash = ""
     /** sha256 of the enforced policy's text ("" for none). */
     private policyHash = ""
     private policyBusy = false
@@ -97,9 +99,13 @@ export class Board implements AdminBackend, PortRecorder {
     /** Reads configuration, last good policy and counters from flash. */
     async boot() {
         const cfgText = await this.cfgStore.load()
+        let cfgHash = ""
         if (cfgText) {
             const v = validateConfig(JSON.parse(cfgText))
-            if (v.config) this.config = v.config
+            if (v.config) {
+                this.config = v.config
+                cfgHash = hashOf(cfgText)
+            }
         }
         const cnt = await this.cntStore.load()
         if (cnt) {
@@ -107,6 +113,8 @@ export class Board implements AdminBackend, PortRecorder {
             this.savedText = cnt
         }
         await this.reload()
+        // Set last: a provisioning tool that sees it may upload a policy.
+        this.cfgHash = cfgHash
         this.log(
             "board " +
                 this.config.board +
@@ -158,6 +166,10 @@ export class Board implements AdminBackend, PortRecorder {
 
     lastError() {
         return this.error
+    }
+
+    configHash() {
+        return this.cfgHash
     }
 
     async apply(kind: number, text: string): Promise<string> {

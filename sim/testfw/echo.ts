@@ -38,6 +38,10 @@ class EchoAdmin extends Server implements ds.DialguardAdminServerSpec {
     lastError() {
         return this.error
     }
+    // (its configuration lives in memory only: no hash to report)
+    configHash() {
+        return ""
+    }
     // ds.startServer passes a command's decoded fields as ONE argument: an
     // array when the command has several fields (despite the ServerSpec
     // signature), hence the unpacking.

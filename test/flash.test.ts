@@ -1,0 +1,358 @@
+// `dialguard flash` end to end: the REAL CLI (bin/dialguard.mjs) provisions
+// the REAL firmware (devs/main.ts) running in the simulator, fresh from the
+// factory (no configuration), over the simulator's devs devtools bus; the
+// board then syncs with a REAL mosquitto started here on a free loopback
+// port and enforces the flashed policy when its handsets dial. Bad inputs
+// are refused on the host: one clear line, the right exit code, nothing
+// sent to the board.
+//
+// One simulator at a time (bus ports 8081-8083): the session waits for
+// them. ~30 s; DIALGUARD_SKIP_SIM=1 skips it. What it measures goes to
+// .devicescript/sim/flash.measurements.json.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import mqtt, { MqttClient } from "mqtt"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { check, Marks } from "../sim/expect"
+import type { Expectation } from "../sim/scenario"
+import { SimSession } from "../sim/session"
+import { Broker, dialguard, freePort, ROOT, Run, sleep } from "./syncHarness"
+
+const skip = !!process.env["DIALGUARD_SKIP_SIM"]
+const OUT = join(ROOT, ".devicescript", "sim")
+const HQ_FILE = join(ROOT, "sim", "policies", "hq.policy.json")
+const KEY_HEX = "0123456789abcdef".repeat(4)
+const BOARD = "desk-a"
+const PORTS = ["8001", "8101"]
+
+let TMP: string
+let KEY_FILE: string
+let broker: Broker
+/** Written to .devicescript/sim/flash.measurements.json. */
+const measured: Record<string, unknown> = {}
+let s: SimSession
+const marks: Marks = { attempt: {}, call: 0 }
+
+/**
+ * What the firmware printed on its console since `since` (session time).
+ * (Not the admin service's log events: a restarted board counts its events
+ * from 1 again, and jacdac-ts drops those it takes for repeats.)
+ */
+function boardLog(since = 0): string[] {
+    return s.rec.select("vm", undefined, since).map(e => String(e.line))
+}
+
+/** A refused run: exit code, one line on stderr saying `what`, no stack trace. */
+function refused(r: Run, code: number, what: RegExp) {
+    const err = r.stderr.trimEnd()
+    expect(r.code, err).toBe(code)
+    expect(r.stdout).toBe("")
+    expect(err.split("\n")[0]).toMatch(what)
+    expect(err).not.toMatch(/\n\s+at |internal error/)
+}
+
+async function expectStep(exp: Expectation, timeoutMs = 10000) {
+    const r = await check(s, exp, marks, timeoutMs)
+    expect(r.ok, r.message).toBe(true)
+}
+
+async function dial(ext: string, digits: string) {
+    marks.attempt[ext] = s.rec.now()
+    await s.port(ext).hook(true)
+    await sleep(300)
+    for (const k of digits) {
+        await s.port(ext).key(k)
+        await sleep(150)
+    }
+}
+
+async function hangUp(ext: string) {
+    await s.port(ext).hook(false)
+    await sleep(200)
+}
+
+/** The first retained-or-live message on `topic` for which `ok` holds. */
+async function awaitMessage(
+    topic: string,
+    ok: (v: any) => boolean,
+    timeoutMs = 20000
+): Promise<any> {
+    const c: MqttClient = mqtt.connect(broker.url, { reconnectPeriod: 200 })
+    c.on("error", () => {})
+    const seen: string[] = []
+    try {
+        return await new Promise((resolve, reject) => {
+            const timer = setTimeout(
+                () =>
+                    reject(
+                        new Error(
+                            `nothing as expected on ${topic} within ${timeoutMs} ms; seen: ${seen.join(" | ")}`
+                        )
+                    ),
+                timeoutMs
+            )
+            c.on("message", (t, payload) => {
+                const text = payload.toString("utf8")
+                seen.push(text)
+                let v: any
+                try {
+                    v = JSON.parse(text)
+                } catch {
+                    return
+                }
+                if (t === topic && ok(v)) {
+                    clearTimeout(timer)
+                    resolve(v)
+                }
+            })
+            c.on("connect", () => c.subscribe(topic, { qos: 1 }))
+        })
+    } finally {
+        c.end(true)
+    }
+}
+
+describe("dialguard flash, host side", () => {
+    test("the admin spec read from services/ is the one devs build gives the firmware", async () => {
+        const { adminSpec } = await import("../src/board/bus")
+        const built = JSON.parse(
+            readFileSync(join(ROOT, ".devicescript", "services.json"), "utf8")
+        ).find((x: any) => x.shortId === "dialguardadmin")
+        const shape = (spec: any) =>
+            spec.packets.map((p: any) => [
+                p.kind,
+                p.name,
+                p.identifier,
+                p.packFormat ?? null,
+                p.derived ?? null,
+            ])
+        const mine = adminSpec()
+        expect(mine.classIdentifier).toBe(built.classIdentifier)
+        expect(shape(mine)).toStrictEqual(shape(built))
+    })
+
+    test("--help explains both paths to a board", async () => {
+        const r = await dialguard(["flash", "--help"])
+        expect(r.code).toBe(0)
+        expect(r.stdout).toContain("npx devs devtools devs/main.ts --serial")
+        expect(r.stdout).toMatch(/Exit status: 0 provisioned/)
+    })
+})
+
+describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
+    beforeAll(async () => {
+        TMP = mkdtempSync(join(tmpdir(), "dialguard-flash-"))
+        KEY_FILE = join(TMP, "hq.key")
+        writeFileSync(KEY_FILE, KEY_HEX + "\n", { mode: 0o600 })
+        broker = await Broker.onFreePorts(TMP)
+        await broker.start()
+        s = await SimSession.start({
+            ports: PORTS,
+            provision: false, // as it comes from the factory
+            logFile: join(OUT, "flash.log"),
+            portWaitMs: 15 * 60000,
+        })
+    }, 20 * 60000)
+
+    afterAll(async () => {
+        await s?.stop() // (console.log goes to the session log until then)
+        if (Object.keys(measured).length) {
+            writeFileSync(
+                join(OUT, "flash.measurements.json"),
+                JSON.stringify(measured, null, 2) + "\n"
+            )
+            console.log("flash measurements: " + JSON.stringify(measured))
+        }
+        await broker?.stop()
+        if (TMP) rmSync(TMP, { recursive: true, force: true })
+    }, 60000)
+
+    const args = (...more: string[]) => [
+        "flash",
+        "--board",
+        BOARD,
+        "--ports",
+        PORTS.join(","),
+        "--broker",
+        broker.url,
+        "--key",
+        KEY_FILE,
+        "--policy",
+        HQ_FILE,
+        ...more,
+    ]
+
+    test("bad inputs are refused on the host: one line, exit code, nothing sent", async () => {
+        const badKey = join(TMP, "bad.key")
+        writeFileSync(badKey, KEY_HEX.slice(0, 60) + "\n", { mode: 0o600 })
+        const badPolicy = join(TMP, "bad.policy.json")
+        const hq = JSON.parse(readFileSync(HQ_FILE, "utf8"))
+        hq.handsets[1].department = "nowhere"
+        writeFileSync(badPolicy, JSON.stringify(hq))
+        const [key, policy, ports, bus] = await Promise.all([
+            dialguard(args().map(a => (a === KEY_FILE ? badKey : a))),
+            dialguard(args().map(a => (a === HQ_FILE ? badPolicy : a))),
+            dialguard(args().map(a => (a === "8001,8101" ? "8001,81x1" : a))),
+            freePort().then(p =>
+                dialguard([...args(), "--bus", `tcp://127.0.0.1:${p}`])
+            ),
+        ])
+        refused(
+            key,
+            1,
+            /^dialguard: bad key file .*bad\.key: 60 hex digits, expected 64 .*nothing was sent$/
+        )
+        refused(
+            policy,
+            1,
+            /^dialguard: policy file .*bad\.policy\.json is invalid \(1 problem\)/
+        )
+        expect(policy.stderr).toContain(
+            'handsets[1].department: unknown department "nowhere"'
+        )
+        refused(
+            ports,
+            2,
+            /^dialguard flash: bad --ports item 2 "81x1": must be an extension of 2-6 digits$/
+        )
+        refused(
+            bus,
+            1,
+            /^dialguard: cannot reach the DeviceScript bus at tcp:\/\/127\.0\.0\.1:\d+ \(connection refused\)/
+        )
+        const other = await dialguard([
+            ...args(),
+            "--device",
+            "0123456789abcdef",
+            "--timeout",
+            "2s",
+        ])
+        refused(
+            other,
+            1,
+            /^dialguard: no DialGuard board with device id 0123456789abcdef on the bus .*\(boards on the bus: [0-9a-f]{16}\); nothing was sent$/
+        )
+        // the board is as it came: no configuration, no policy, no upload
+        expect(await s.admin.configHash()).toBe("")
+        expect(await s.admin.policyVersion()).toBe(0)
+        expect(boardLog().filter(l => /upload/.test(l))).toStrictEqual([])
+    }, 60000)
+
+    test("flash: identity, ports, broker, site key and policy; exit 0 with a summary", async () => {
+        const since = s.rec.now()
+        const r = await dialguard(args())
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stderr).toBe("")
+        const out = r.stdout
+        expect(out).toMatch(
+            /^board desk-a provisioned \(device [0-9a-f]{16} on tcp:\/\/127\.0\.0\.1:8082\)\n/
+        )
+        expect(out).toMatch(/configuration +new, in effect after a restart/)
+        expect(out).toMatch(/ports +8001, 8101\n/)
+        expect(out).toContain(
+            `site hq, broker ${broker.url}, site key from ${KEY_FILE}`
+        )
+        expect(out).toMatch(
+            /policy +version 3 from .*hq\.policy\.json \(2 of 4 handsets, \d+ bytes\)/
+        )
+        // the board restarted as desk-a serving both extensions
+        const lines = boardLog(since)
+        expect(lines).toContain("board desk-a policy v0 ports 8001,8101")
+        expect(lines).toContain("upload applied")
+        expect(await s.admin.policyVersion()).toBe(3)
+        measured["flashNewBoardMs"] = r.ms
+        measured["restartSummary"] = /restart \(([\d.]+ s)\)/.exec(out)?.[1]
+    }, 60000)
+
+    test("the board syncs as desk-a of site hq on that broker: retained state, policy version 3", async () => {
+        const st = await awaitMessage(
+            `dialguard/hq/${BOARD}/state`,
+            v => v.online === true && v.policyVersion === 3
+        )
+        expect(st).toMatchObject({
+            board: BOARD,
+            policyVersion: 3,
+            lastError: "",
+        })
+    }, 30000)
+
+    test("dialling obeys the flashed policy", async () => {
+        const ready = await s.rec.until(() => {
+            const l = boardLog()
+            return PORTS.every((ext, i) =>
+                l.includes(`port ${i} ready: extension ${ext}`)
+            )
+                ? true
+                : undefined
+        }, 10000)
+        expect(ready, "the board took on both ports").toBe(true)
+        await sleep(300)
+        // premium lines are blocked on every handset
+        await dial("8001", "16812345")
+        await expectStep({ expectRefused: { port: "8001", code: "premium" } })
+        await expectStep({ expectNotDialled: { port: "8001", forMs: 500 } })
+        await hangUp("8001")
+        // 8001 is domestic: long distance goes out with the IP prefix
+        s.exchange.outside = { answerAfterMs: 300 }
+        await dial("8001", "01012345678")
+        await expectStep({
+            expectDialled: { port: "8001", number: "1790901012345678" },
+        })
+        await hangUp("8001")
+    }, 60000)
+
+    test("a large site: only the board's share is sent, and it works", async () => {
+        // 300 more handsets: the whole policy is more than the board takes
+        // (and its heap holds), its share for desk-a a fraction of that
+        const big = JSON.parse(readFileSync(HQ_FILE, "utf8"))
+        big.version = 4
+        for (let i = 0; i < 300; i++)
+            big.handsets.push({
+                extension: String(2000 + i),
+                department: i % 2 ? "admin" : "sales",
+                allow: "domestic",
+                name: "分机" + i,
+            })
+        const file = join(TMP, "big.policy.json")
+        writeFileSync(file, JSON.stringify(big))
+        const whole = Buffer.byteLength(JSON.stringify(big))
+        const r = await dialguard([
+            ...args().map(a => (a === HQ_FILE ? file : a)),
+            "--json",
+        ])
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        const out = JSON.parse(r.stdout)
+        expect(out).toMatchObject({
+            board: BOARD,
+            ports: PORTS,
+            site: "hq",
+            broker: broker.url,
+            configChanged: false, // the same configuration: not restarted
+            restartMs: null,
+            policy: { version: 4, handsets: 2 },
+            policyVersion: 4,
+            lastError: "",
+        })
+        expect(whole).toBeGreaterThan(16384)
+        expect(out.policy.bytes).toBeLessThan(whole / 5)
+        measured["largeSite"] = {
+            wholePolicyBytes: whole,
+            boardShareBytes: out.policy.bytes,
+            flashSameConfigMs: r.ms,
+        }
+        await awaitMessage(
+            `dialguard/hq/${BOARD}/state`,
+            v => v.policyVersion === 4
+        )
+        // another board's extension is an internal call; premium still blocked
+        await dial("8101", "2150")
+        await expectStep({ expectDialled: { port: "8101", number: "2150" } })
+        await hangUp("8101")
+        await dial("8101", "16812345")
+        await expectStep({ expectRefused: { port: "8101", code: "premium" } })
+        await hangUp("8101")
+        expect(s.problems).toStrictEqual([])
+    }, 60000)
+})
