@@ -63,17 +63,6 @@ class PlanBuilder {
         this.listIndex[""] = 0
     }
 
-    rule(
-        cat: Category,
-        min: number,
-        max: number,
-        pat: string[],
-        immediate: boolean,
-        code: string
-    ): number {
-        return this.rules.add(cat, min, max, pat, immediate, code)
-    }
-
     /** Attaches rules to the node at `root` + `digits`, next to any it has. */
     add(root: number, digits: string, ruleIdxs: number[]) {
         const node = this.trie.insert(root, digits)
@@ -190,7 +179,7 @@ export class PlanCompiler {
         this.plan = plan
 
         // Inside: extensions, emergency, and the way out.
-        const internal = [b.rule("internal", 0, 0, none, false, "")]
+        const internal = [b.rules.add("internal", 0, 0, none, false, "")]
         const handsets = policy.handsets
         sliced(jobs, handsets.length, 50, (from, to) => {
             for (let i = from; i < to; ++i) {
@@ -211,7 +200,16 @@ export class PlanCompiler {
                         inside,
                         prefix,
                         free
-                            ? [b.rule("internal", free, free, none, false, "")]
+                            ? [
+                                  b.rules.add(
+                                      "internal",
+                                      free,
+                                      free,
+                                      none,
+                                      false,
+                                      ""
+                                  ),
+                              ]
                             : internal
                     )
                 }
@@ -224,7 +222,7 @@ export class PlanCompiler {
             // Emergency numbers go out the moment they are complete, like at the
             // exchange: no timer, even where a longer number could follow (999
             // in Beijing, an allowed or blocked entry starting 110).
-            const emergency = [b.rule("emergency", 0, 0, none, true, "")]
+            const emergency = [b.rules.add("emergency", 0, 0, none, true, "")]
             for (const e of site.emergency) {
                 b.add(inside, e, emergency)
                 if (outside !== inside) b.add(outside, e, emergency)
@@ -239,7 +237,7 @@ export class PlanCompiler {
 
             // Local numbers: first digit 2-9.
             b.add(outside, "", [
-                b.rule(
+                b.rules.add(
                     "local",
                     ownLens[0],
                     ownLens[1],
@@ -256,7 +254,7 @@ export class PlanCompiler {
                 // Without x's the entry is a prefix: refused as soon as it is dialled.
                 const immediate = sp.anyCount === 0
                 b.add(outside, sp.literal, [
-                    b.rule(
+                    b.rules.add(
                         "premium",
                         sp.anyCount,
                         sp.anyCount,
@@ -266,7 +264,7 @@ export class PlanCompiler {
                     ),
                 ])
                 premiumInArea.push(
-                    b.rule(
+                    b.rules.add(
                         "premium",
                         len,
                         len,
@@ -279,8 +277,8 @@ export class PlanCompiler {
         })
 
         // Mobiles: 11 digits; with 0 in front they are long distance.
-        const mobile = [b.rule("mobile", 8, 8, none, false, "")]
-        const mobile0 = [b.rule("domestic", 8, 8, none, false, "")]
+        const mobile = [b.rules.add("mobile", 8, 8, none, false, "")]
+        const mobile0 = [b.rules.add("domestic", 8, 8, none, false, "")]
         const mobiles = new WordCursor(MOBILE_BLOCKS)
         sliced(jobs, wordCount(MOBILE_BLOCKS), 20, (from, to) => {
             for (let i = from; i < to; ++i) {
@@ -297,12 +295,14 @@ export class PlanCompiler {
         // a vacant one.
         const areaPat = ["123456789"]
         const areaRules = (cat: Category, lens: number[]) => {
-            const list = [b.rule(cat, lens[0], lens[1], areaPat, false, "")]
+            const list = [
+                b.rules.add(cat, lens[0], lens[1], areaPat, false, ""),
+            ]
             eachSpec(AREA_SERVICE, (prefix, min, max) => {
                 const len = prefix.length
                 const svc: Category = cat === "local" ? "service" : cat
                 list.push(
-                    b.rule(
+                    b.rules.add(
                         svc,
                         len + min,
                         len + max,
@@ -338,7 +338,7 @@ export class PlanCompiler {
         jobs.push(() => {
             // International.
             const intl = INTERNATIONAL_ANY.split(" ")
-            const anyCountry = b.rule(
+            const anyCountry = b.rules.add(
                 "international",
                 parseInt(intl[0]),
                 parseInt(intl[1]),
@@ -349,19 +349,19 @@ export class PlanCompiler {
             b.add(outside, "00", [anyCountry])
             eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
                 b.add(outside, "00" + cc, [
-                    b.rule("international", min, max, none, false, ""),
+                    b.rules.add("international", min, max, none, false, ""),
                 ])
                 b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
             })
 
             eachSpec(SERVICE_NUMBERS, (p, min, max) =>
                 b.add(outside, p, [
-                    b.rule("service", min, max, none, false, ""),
+                    b.rules.add("service", min, max, none, false, ""),
                 ])
             )
             eachSpec(TOLLFREE_NUMBERS, (p, min, max) =>
                 b.add(outside, p, [
-                    b.rule("tollfree", min, max, none, false, ""),
+                    b.rules.add("tollfree", min, max, none, false, ""),
                 ])
             )
 
@@ -373,7 +373,7 @@ export class PlanCompiler {
         jobs.push(() => {
             for (const p of site.blocked)
                 b.add(outside, p, [
-                    b.rule(
+                    b.rules.add(
                         categoryOfPrefix(b.view(plan), p),
                         0,
                         0,
