@@ -93,8 +93,13 @@ async function linkPorts() {
     }
 }
 
+// The wall clock from the SIP line: every second until it is known, then
+// once a minute (the board carries it forward; every register read is a
+// bus round trip).
+let clockTicks = 0
 setInterval(async () => {
     await linkPorts()
+    if (board.clock.known() && clockTicks++ % 60 !== 0) return
     for (const line of lineRoles)
         if (line.isBound)
             board.clock.set(await line.wallClock.read(), ds.millis())

@@ -26,7 +26,6 @@ import {
     compile,
     failClosedPolicy,
     LoadedPolicy,
-    loadPolicy,
     portPolicy,
 } from "./policyLoader"
 
@@ -131,7 +130,10 @@ export class Board implements AdminBackend, PortRecorder {
         let loaded: LoadedPolicy = undefined
         if (pol) {
             try {
-                loaded = await loadPolicy(pol, this.config.ports, pause)
+                // (a board re-flashed with another id keeps no share cut
+                // for the old one)
+                const policy = await this.checkText(pol)
+                loaded = await compile(policy, this.config.ports, pause)
             } catch (e) {
                 this.error = "stored policy unusable: " + (e as Error).message
             }
