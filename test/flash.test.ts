@@ -278,6 +278,24 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         })
     }, 30000)
 
+    test("a policy push of the same file agrees with what was flashed", async () => {
+        // push cuts the same share for desk-a's ports (from its state): the
+        // very text the board holds, so nothing to do, and no refusal
+        const r = await dialguard([
+            "policy",
+            "push",
+            HQ_FILE,
+            "--broker",
+            broker.url,
+            "--key",
+            KEY_FILE,
+            "--timeout",
+            "20s",
+        ])
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stdout).toMatch(/desk-a\s+applied\s+version 3/)
+    }, 60000)
+
     test("dialling obeys the flashed policy", async () => {
         const ready = await s.rec.until(() => {
             const l = boardLog()
