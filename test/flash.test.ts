@@ -373,4 +373,30 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         await hangUp("8101")
         expect(s.problems).toStrictEqual([])
     }, 60000)
+
+    test("re-flashed with another id and no policy: the share cut for desk-a is not enforced", async () => {
+        const r = await dialguard(
+            args("--json")
+                .map(a => (a === BOARD ? "desk-z" : a))
+                .filter(
+                    (a, i, all) => a !== "--policy" && all[i - 1] !== "--policy"
+                )
+        )
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(JSON.parse(r.stdout)).toMatchObject({
+            board: "desk-z",
+            configChanged: true,
+            policyVersion: 0,
+        })
+        expect(await s.admin.lastError()).toMatch(
+            /^stored policy unusable: board policy for board desk-a, this is desk-z/
+        )
+        // fail closed: long distance refused, emergency still out
+        await dial("8101", "01012345678")
+        await expectStep({ expectRefused: { port: "8101" } })
+        await hangUp("8101")
+        await dial("8101", "110")
+        await expectStep({ expectDialled: { port: "8101", number: "110" } })
+        await hangUp("8101")
+    }, 60000)
 })
