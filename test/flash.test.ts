@@ -375,8 +375,9 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
     }, 60000)
 
     test("re-flashed with another id and no policy: the share cut for desk-a is not enforced", async () => {
+        const since = s.rec.now()
         const r = await dialguard(
-            args("--json")
+            args("--json", "--site", "hq")
                 .map(a => (a === BOARD ? "desk-z" : a))
                 .filter(
                     (a, i, all) => a !== "--policy" && all[i - 1] !== "--policy"
@@ -392,6 +393,11 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
             /^stored policy unusable: board policy for board desk-a, this is desk-z/
         )
         // fail closed: long distance refused, emergency still out
+        // the ports of the restarted board
+        for (let i = 0; i < 100; i++) {
+            if (boardLog(since).includes("port 1 ready: extension 8101")) break
+            await sleep(100)
+        }
         await dial("8101", "01012345678")
         await expectStep({ expectRefused: { port: "8101" } })
         await hangUp("8101")
