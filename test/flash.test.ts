@@ -15,10 +15,16 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { check, Marks } from "../sim/expect"
-import type { Expectation } from "../sim/scenario"
 import { SimSession } from "../sim/session"
-import { Broker, dialguard, freePort, ROOT, Run, sleep } from "./syncHarness"
+import {
+    Broker,
+    dialguard,
+    freePort,
+    handsets,
+    ROOT,
+    Run,
+    sleep,
+} from "./syncHarness"
 
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -33,7 +39,6 @@ let broker: Broker
 /** Written to .devicescript/sim/flash.measurements.json. */
 const measured: Record<string, unknown> = {}
 let s: SimSession
-const marks: Marks = { attempt: {}, call: 0 }
 
 /**
  * What the firmware printed on its console since `since` (session time).
@@ -53,25 +58,7 @@ function refused(r: Run, code: number, what: RegExp) {
     expect(err).not.toMatch(/\n\s+at |internal error/)
 }
 
-async function expectStep(exp: Expectation, timeoutMs = 10000) {
-    const r = await check(s, exp, marks, timeoutMs)
-    expect(r.ok, r.message).toBe(true)
-}
-
-async function dial(ext: string, digits: string) {
-    marks.attempt[ext] = s.rec.now()
-    await s.port(ext).hook(true)
-    await sleep(300)
-    for (const k of digits) {
-        await s.port(ext).key(k)
-        await sleep(150)
-    }
-}
-
-async function hangUp(ext: string) {
-    await s.port(ext).hook(false)
-    await sleep(200)
-}
+const { dial, hangUp, expectStep } = handsets(() => s)
 
 /** The first retained-or-live message on `topic` for which `ok` holds. */
 async function awaitMessage(

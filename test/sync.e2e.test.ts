@@ -23,8 +23,6 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { check, Marks } from "../sim/expect"
-import type { Expectation } from "../sim/scenario"
 import { SimSession } from "../sim/session"
 import {
     Broker,
@@ -36,6 +34,7 @@ import {
     FIXTURES,
     sleep,
     Watcher,
+    handsets,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -90,29 +89,9 @@ let watcher: Watcher
 let collector: ChildProcess
 const CALLS_DIR = join(TMP, "calls")
 let s: SimSession
-const marks: Marks = { attempt: {}, call: 0 }
 const measured: Record<string, unknown> = {}
 
-async function expectStep(exp: Expectation, timeoutMs = 10000) {
-    const r = await check(s, exp, marks, timeoutMs)
-    expect(r.ok, r.message).toBe(true)
-}
-
-/** Lifts the handset, waits for the dial tone, dials. */
-async function dial(ext: string, digits: string) {
-    marks.attempt[ext] = s.rec.now()
-    await s.port(ext).hook(true)
-    await sleep(300)
-    for (const k of digits) {
-        await s.port(ext).key(k)
-        await sleep(150)
-    }
-}
-
-async function hangUp(ext: string) {
-    await s.port(ext).hook(false)
-    await sleep(200)
-}
+const { dial, hangUp, expectStep } = handsets(() => s)
 
 async function push(file: string, keyFile = KEY_FILE) {
     return dialguard([

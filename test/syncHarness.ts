@@ -9,6 +9,10 @@ import { writeFileSync } from "node:fs"
 import { createServer, Socket } from "node:net"
 import { join } from "node:path"
 import mqtt, { MqttClient } from "mqtt"
+import { expect } from "vitest"
+import { check, Marks } from "../sim/expect"
+import type { Expectation } from "../sim/scenario"
+import type { SimSession } from "../sim/session"
 
 export const ROOT = join(import.meta.dirname, "..")
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
@@ -290,4 +294,35 @@ export function isPolicyMessage(v: any): boolean {
         typeof v.policy === "string" &&
         typeof v.sig === "string"
     )
+}
+
+// ------------------------------------------------------------- handsets
+
+/**
+ * Dialling on the simulated board of `session()` (read at each call: the
+ * tests start it in beforeAll), with checks through sim/expect.
+ */
+export function handsets(session: () => SimSession) {
+    const marks: Marks = { attempt: {}, call: 0 }
+    return {
+        async expectStep(exp: Expectation, timeoutMs = 10000) {
+            const r = await check(session(), exp, marks, timeoutMs)
+            expect(r.ok, r.message).toBe(true)
+        },
+        /** Lifts the handset, waits for the dial tone, dials. */
+        async dial(ext: string, digits: string) {
+            const s = session()
+            marks.attempt[ext] = s.rec.now()
+            await s.port(ext).hook(true)
+            await sleep(300)
+            for (const k of digits) {
+                await s.port(ext).key(k)
+                await sleep(150)
+            }
+        },
+        async hangUp(ext: string) {
+            await session().port(ext).hook(false)
+            await sleep(200)
+        },
+    }
 }
