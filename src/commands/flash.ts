@@ -30,8 +30,8 @@ restarted. Its counters and call records in flash are kept.
 Everything is checked on this machine first, exactly as the board checks
 it (configuration, key file, policy); with any problem nothing is sent.
 The policy sent is the board's share of FILE: its own handsets in full,
-the site's other extensions as plain numbers, the forward chains of its
-ports (a board's 64 KB of memory cannot hold a large site's whole policy).
+the site's other extensions as internal numbers (runs written lo-hi), the
+forward chains through its ports (a board's 64 KB of memory cannot hold a large site's whole policy).
 The board refuses a policy cut for another board.
 
 The board is reached through \`devs devtools\`, the DeviceScript bus:
