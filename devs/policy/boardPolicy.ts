@@ -24,8 +24,7 @@
 // departments they belong to.
 
 import { forwardChain } from "../phone/forwarding"
-import { WordCursor } from "../numbering/digits"
-import { compressExtensions } from "./extensionRanges"
+import { compressExtensions, inWords } from "./extensionRanges"
 import { Department, Handset, Policy } from "./types"
 
 /** The policy document for board `board` whose ports serve `ports`. */
@@ -79,21 +78,4 @@ export function forwardChainIn(
     for (const chain of Object.keys(forward))
         if (inWords(forward[chain], ext)) return chain ? chain.split(" ") : []
     return []
-}
-
-/** Is `ext` one of `words` (extensions and lo-hi ranges)? */
-export function inWords(words: string, ext: string): boolean {
-    // native searches, not a VM loop per word
-    if ((" " + words + " ").indexOf(" " + ext + " ") >= 0) return true
-    if (words.indexOf("-") < 0) return false
-    const n = parseInt(ext)
-    const cur = new WordCursor(words)
-    while (!cur.done()) {
-        const w = cur.next()
-        const dash = w.indexOf("-")
-        if (dash < 0 || w.length !== 2 * ext.length + 1) continue
-        if (n >= parseInt(w.slice(0, dash)) && n <= parseInt(w.slice(dash + 1)))
-            return true
-    }
-    return false
 }

@@ -76,19 +76,13 @@ export class ExtensionReader {
         }
         if (this.empty || this.words.done()) return undefined
         const w = this.words.next()
-        const dash = w.indexOf("-")
+        const r = rangeOf(w)
+        if (!r) throw bad(w)
         this.free = 0
-        if (dash < 0) {
-            if (!isExtension(w)) throw bad(w)
-            return w
-        }
+        const dash = w.indexOf("-")
+        if (dash < 0) return w
         const lo = w.slice(0, dash)
         const hi = w.slice(dash + 1)
-        if (!isExtension(lo) || !isExtension(hi) || lo.length !== hi.length)
-            throw bad(w)
-        const a = parseInt(lo)
-        const b = parseInt(hi)
-        if (b < a || b - a >= MAX_RANGE) throw bad(w)
         const pre: string[] = []
         const fr: number[] = []
         cover(lo, hi, pre, fr)
@@ -99,6 +93,38 @@ export class ExtensionReader {
         }
         return this.next()
     }
+}
+
+/**
+ * The numbers a word stands for, [lo, hi] (lo = hi for an extension), or
+ * undefined when it is neither an extension nor a range lo-hi of them of
+ * the same length and at most MAX_RANGE long.
+ */
+export function rangeOf(w: string): number[] {
+    const dash = w.indexOf("-")
+    if (dash < 0) return isExtension(w) ? [parseInt(w), parseInt(w)] : undefined
+    const lo = w.slice(0, dash)
+    const hi = w.slice(dash + 1)
+    if (!isExtension(lo) || !isExtension(hi) || lo.length !== hi.length)
+        return undefined
+    const a = parseInt(lo)
+    const b = parseInt(hi)
+    return b < a || b - a >= MAX_RANGE ? undefined : [a, b]
+}
+
+/** Is extension `ext` one of `words` (extensions and lo-hi ranges)? */
+export function inWords(words: string, ext: string): boolean {
+    // native searches, not a VM loop per word
+    if ((" " + words + " ").indexOf(" " + ext + " ") >= 0) return true
+    if (words.indexOf("-") < 0) return false
+    // (no leading 0: a number within a range has the range's length)
+    const n = parseInt(ext)
+    const cur = new WordCursor(words)
+    while (!cur.done()) {
+        const r = rangeOf(cur.next())
+        if (r && n >= r[0] && n <= r[1]) return true
+    }
+    return false
 }
 
 function repeat(c: string, n: number): string {
@@ -163,13 +189,8 @@ export function countExtensions(words: string): number {
     const cur = new WordCursor(words)
     let n = 0
     while (!cur.done()) {
-        const w = cur.next()
-        const dash = w.indexOf("-")
-        const span =
-            dash < 0
-                ? 1
-                : parseInt(w.slice(dash + 1)) - parseInt(w.slice(0, dash)) + 1
-        n += span >= 1 && span <= MAX_RANGE ? span : 1
+        const r = rangeOf(cur.next())
+        n += r ? r[1] - r[0] + 1 : 1
     }
     return n
 }
