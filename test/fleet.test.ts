@@ -296,6 +296,19 @@ const policyFile = (site: string, version: number, extra = {}) =>
         JSON.stringify(policyDoc(site, version, extra), null, 4)
     )
 
+/** `dialguard policy push FILE --broker URL_PLAIN --key KEY [more]` */
+const pushPolicy = (file: string, key: string, ...more: string[]) =>
+    dialguard([
+        "policy",
+        "push",
+        file,
+        "--broker",
+        URL_PLAIN,
+        "--key",
+        key,
+        ...more,
+    ])
+
 function noStackTrace(r: Run) {
     expect(r.stdout + r.stderr).not.toMatch(/^\s+at /m)
     expect(r.stderr).not.toContain("internal error")
@@ -512,15 +525,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             ports: ["8000", "8102"],
         })
         const file = policyFile("Push OK", 2)
-        const r = await dialguard([
-            "policy",
-            "push",
-            file,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            keyFile(),
-        ])
+        const r = await pushPolicy(file, keyFile())
         noStackTrace(r)
         expect(r.stderr).toBe("")
         expect(r.code).toBe(0)
@@ -557,16 +562,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
 
         // pushing the same file again is harmless; a new board gets it too
         const c = await board(URL_PLAIN, site, "desk-c")
-        const again = await dialguard([
-            "policy",
-            "push",
-            file,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            keyFile(),
-            "--json",
-        ])
+        const again = await pushPolicy(file, keyFile(), "--json")
         expect(again.code).toBe(0)
         const j = JSON.parse(again.stdout)
         expect([j.sent, j.unchanged]).toEqual([3, 2])
@@ -690,15 +686,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         const changed = policyFile(site, 2, {
             handsets: [{ extension: "8001", department: "admin" }],
         })
-        const same = await dialguard([
-            "policy",
-            "push",
-            changed,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            key,
-        ])
+        const same = await pushPolicy(changed, key)
         expect(same.code).toBe(1)
         expect(same.stderr).toContain('raise "version"')
         const whole = validatePolicy(policyDoc(site, 2)).policy!
@@ -722,29 +710,13 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             ["", /bad key file .*: it is empty/],
         ]
         for (const [content, re] of cases) {
-            const r = await dialguard([
-                "policy",
-                "push",
-                file,
-                "--broker",
-                URL_PLAIN,
-                "--key",
-                tempFile("k", content),
-            ])
+            const r = await pushPolicy(file, tempFile("k", content))
             noStackTrace(r)
             expect(r.code).toBe(1)
             expect(r.stderr.trimEnd().split("\n")).toHaveLength(1)
             expect(r.stderr.trimEnd()).toMatch(re)
         }
-        const missing = await dialguard([
-            "policy",
-            "push",
-            file,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            join(TMP, "nope.key"),
-        ])
+        const missing = await pushPolicy(file, join(TMP, "nope.key"))
         expect(missing.code).toBe(1)
         expect(missing.stderr).toMatch(
             /cannot read key file .*nope\.key: no such file/
@@ -790,16 +762,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         await board(URL_PLAIN, "large-site", "l1", {
             ports: ["20001", "20002"],
         })
-        const ok = await dialguard([
-            "policy",
-            "push",
-            big,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            keyFile(),
-            "--json",
-        ])
+        const ok = await pushPolicy(big, keyFile(), "--json")
         expect(ok.code).toBe(0)
         expect(JSON.parse(ok.stdout).bytes).toBeLessThan(3000)
 
@@ -808,15 +771,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         const file = policyFile("Big Site", 1, { handsets: site(3500, 2) })
         const check = await dialguard(["policy", "check", file])
         expect(check.code).toBe(0) // valid, just too large for a board
-        const r = await dialguard([
-            "policy",
-            "push",
-            file,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            keyFile(),
-        ])
+        const r = await pushPolicy(file, keyFile())
         noStackTrace(r)
         expect(r.code).toBe(1)
         expect(r.stderr).toMatch(
@@ -827,15 +782,7 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
 
     test("a site name without a-z 0-9 needs --site", async () => {
         const file = policyFile("总部", 1)
-        const r = await dialguard([
-            "policy",
-            "push",
-            file,
-            "--broker",
-            URL_PLAIN,
-            "--key",
-            keyFile(),
-        ])
+        const r = await pushPolicy(file, keyFile())
         noStackTrace(r)
         expect(r.code).toBe(1)
         expect(r.stderr).toBe(
