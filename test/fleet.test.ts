@@ -16,7 +16,6 @@ import {
     statSync,
     writeFileSync,
 } from "node:fs"
-import { createServer, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -27,6 +26,7 @@ import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
+import { freePort, portOpen } from "./syncHarness"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const LAUNCHER = join(ROOT, "bin", "dialguard.mjs")
@@ -65,29 +65,9 @@ function findBinary(name: string): string {
     )
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = createServer()
-        s.once("error", reject)
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as { port: number }).port
-            s.close(() => resolve(port))
-        })
-    })
-}
-
 async function waitForPort(port: number) {
     for (let i = 0; i < 200; i++) {
-        const ok = await new Promise<boolean>(resolve => {
-            const c = new Socket()
-            c.once("connect", () => {
-                c.destroy()
-                resolve(true)
-            })
-            c.once("error", () => resolve(false))
-            c.connect(port, "127.0.0.1")
-        })
-        if (ok) return
+        if (await portOpen(port)) return
         if (mosquitto?.exitCode !== null && mosquitto?.exitCode !== undefined)
             throw new Error(`mosquitto exited: ${mosquittoLog}`)
         await new Promise(r => setTimeout(r, 50))
