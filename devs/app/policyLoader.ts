@@ -17,16 +17,6 @@ export interface LoadedPolicy {
     plan: DialPlan
 }
 
-/** Parses, validates and compiles; throws Error with the first problems listed. */
-export async function loadPolicy(
-    text: string,
-    ports: string[],
-    pause: () => Promise<void>
-): Promise<LoadedPolicy> {
-    const policy = await checkPolicyText(text, pause)
-    return await compile(policy, ports, pause)
-}
-
 /** Parses and validates; throws Error with the first problems listed. */
 export async function checkPolicyText(
     text: string,

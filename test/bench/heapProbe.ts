@@ -4,7 +4,7 @@
 // heapBoard.ts (a board with its policy loaded) and heapEmpty.ts (nothing
 // loaded: the usable heap as a whole).
 import * as ds from "@devicescript/core"
-import { loadPolicy } from "../../devs/app/policyLoader"
+import { checkPolicyText, compile } from "../../devs/app/policyLoader"
 import { CallCounters } from "../../devs/phone/counters"
 import { makePolicy } from "../fixtures/corpus"
 
@@ -14,7 +14,8 @@ const keep: any[] = []
 export async function loadBoard() {
     const text = JSON.stringify(makePolicy(50))
     const ports = ["2000", "2001", "2002", "2003"]
-    keep.push(await loadPolicy(text, ports, async () => await ds.sleep(0)))
+    const pause = async () => await ds.sleep(0)
+    keep.push(await compile(await checkPolicyText(text, pause), ports, pause))
     const counters = new CallCounters()
     for (const p of ports) {
         counters.recordCall(p, "2026-11", "local", 60)
