@@ -7,7 +7,6 @@
 import { describe, expect, test } from "vitest"
 import { parsePhoneNumberFromString } from "libphonenumber-js/max"
 import metadata from "libphonenumber-js/metadata.max.json"
-import examples from "libphonenumber-js/examples.mobile.json"
 import {
     AREA_CODES_7,
     AREA_CODES_7_OR_8,
@@ -17,6 +16,7 @@ import { IP_PREFIXES, MOBILE_BLOCKS } from "../devs/numbering/chinaPlan"
 import { subscriberLengths } from "../devs/numbering/digits"
 import { Category } from "../devs/numbering/categories"
 import { EXT, makeSite, Rng, Site, subscriber, words } from "./helpers"
+import { validInternationalNumbers } from "./fixtures/internationalNumbers"
 
 interface Sample {
     /** Which generator made it. */
@@ -264,28 +264,9 @@ function generate(): Sample[] {
         add("ip-prefix", p + rest, { ipPrefix: p })
     }
     // International: libphonenumber-valid numbers of every country and length.
+    for (const n of validInternationalNumbers(r))
+        add("international", "00" + n.cc + n.nn)
     const countries: any = (metadata as any).countries
-    for (const c of Object.keys(countries)) {
-        const cc = countries[c][0]
-        const ex = (examples as any)[c]
-        if (ex) add("international", "00" + cc + ex)
-        for (const len of countries[c][3] || []) {
-            let found = 0
-            for (let a = 0; a < 300 && found < 3; ++a) {
-                const nn = r.digits(len)
-                const p = parsePhoneNumberFromString("+" + cc + nn)
-                if (
-                    p &&
-                    p.isValid() &&
-                    p.countryCallingCode === cc &&
-                    p.nationalNumber === nn
-                ) {
-                    add("international", "00" + cc + nn)
-                    found++
-                }
-            }
-        }
-    }
     // Countries whose number lengths the engine knows (it decides without a
     // timer there): every leading two digits, every length.
     for (const c of ["US", "HK", "MO", "TW"]) {
