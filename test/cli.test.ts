@@ -64,7 +64,7 @@ describe.concurrent("decide", () => {
         expect(r.stderr).toBe("")
         expect(r.code).toBe(0)
         expect(r.stdout).toBe(
-            "8001 dials 01012345678 -> DIAL 1790901012345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)\n"
+            "8001 dials 01062345678 -> DIAL 1790901062345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)\n"
         )
     })
 
@@ -84,13 +84,13 @@ describe.concurrent("decide", () => {
     })
 
     test("--json: long distance gets the IP prefix", async () => {
-        const r = await decideJson("8001", "01012345678")
+        const r = await decideJson("8001", "01062345678")
         expect(r.code).toBe(0)
         expect(r.stdout.endsWith("\n")).toBe(true)
         expect(JSON.parse(r.stdout)).toStrictEqual({
             action: "dial",
             category: "domestic",
-            dial: "1790901012345678",
+            dial: "1790901062345678",
             reason: "domestic long distance via IP prefix 17909",
             decidedOn: "digit",
         })
@@ -209,13 +209,13 @@ describe.concurrent("decide", () => {
 describe.concurrent("decide --batch", () => {
     test("one JSON decision per line; bad lines give errors and exit 1", async () => {
         const input = [
-            '{"handset":"8001","digits":"01012345678"}',
+            '{"handset":"8001","digits":"01062345678"}',
             "",
             '{"handset":"8000","digits":"110","id":"a7"}',
             "this is not json",
             '{"digits":"110"}',
             '{"handset":"7777","digits":"110"}',
-            '{"handset":"8001","digits":"0101234567x"}',
+            '{"handset":"8001","digits":"0106234567x"}',
             '{"handset":"8101","digits":"16812345"}',
         ].join("\n")
         const r = await dialguard(
@@ -233,11 +233,11 @@ describe.concurrent("decide --batch", () => {
         expect(out[0]).toStrictEqual({
             action: "dial",
             category: "domestic",
-            dial: "1790901012345678",
+            dial: "1790901062345678",
             reason: "domestic long distance via IP prefix 17909",
             decidedOn: "digit",
             handset: "8001",
-            digits: "01012345678",
+            digits: "01062345678",
         })
         expect(out[1]).toMatchObject({
             action: "dial",

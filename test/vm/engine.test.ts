@@ -33,8 +33,8 @@ function handset(ext: string): Handset {
 
 // extension, digits, action, category, dial (or block code), decidedOn
 const CASES = [
-    "8001 01012345678 dial domestic 1790901012345678 digit",
-    "8001 1790901012345678 dial domestic 1790901012345678 digit",
+    "8001 01062345678 dial domestic 1790901062345678 digit",
+    "8001 1790901062345678 dial domestic 1790901062345678 digit",
     "8001 16812345 block premium premium digit",
     "8101 16812345 block premium premium digit",
     "8001 16612345678 dial mobile 16612345678 digit",
