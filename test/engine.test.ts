@@ -113,15 +113,23 @@ describe("premium lines (声讯台)", () => {
         ).toBe("dial domestic 1790901062345678")
     })
 
-    test("a custom premium list replaces the default", () => {
+    test("a site premium list adds to the built-in one, never removes it", () => {
         const s = makeSite({ premiumPrefixes: ["9009xxxx"] })
         expect(outcome(s.decide(EXT.international, "90091234"))).toBe(
             "block premium premium"
         )
-        // 168 is no longer premium there: a local-looking 168xxxxx is not a number at all.
-        expect(outcome(s.decide(EXT.international, "16812345"))).toBe(
-            "block invalid invalid"
-        )
+        for (const site of [s, makeSite({ premiumPrefixes: ["12590"] })]) {
+            // Counted as premium attempts (rule (一)5), bare and after an area code.
+            for (const n of [
+                "16812345",
+                "16012345",
+                "02516812345",
+                "01016812345",
+            ])
+                expect(outcome(site.decide(EXT.international, n)), n).toBe(
+                    "block premium premium"
+                )
+        }
     })
 })
 

@@ -92,7 +92,11 @@ describe("a valid policy", () => {
             allowed: ["00852", "0571"],
             timers: { firstDigitMs: 60000, interDigitMs: 1000, shortMs: 500 },
         }
-        expect(accepted(siteWith(site)).site).toEqual(site)
+        // The site's premium lines come after the built-in ones.
+        expect(accepted(siteWith(site)).site).toEqual({
+            ...site,
+            premiumPrefixes: ["160xxxxx", "168xxxxx", "12590", "9009"],
+        })
     })
 
     test("an empty handset list is fine (a new site)", () => {
@@ -376,20 +380,80 @@ describe("site lists, prefixes and timers", () => {
             'site.allowed[1]: "12593" starts with the IP prefix 12593, which is stripped before numbers are matched: list the number without it',
         ])
         expect(
-            errors(siteWith({ ipPrefix: "96688", blocked: ["966881"] }))
+            errors(siteWith({ ipPrefix: "17968", blocked: ["179681"] }))
         ).toEqual([
-            'site.blocked[0]: "966881" starts with the IP prefix 96688, which is stripped before numbers are matched: list the number without it',
+            'site.blocked[0]: "179681" starts with the IP prefix 17968, which is stripped before numbers are matched: list the number without it',
         ])
     })
 
-    test("IP prefix", () => {
-        expect(errors(siteWith({ ipPrefix: "179O9" }))).toEqual([
-            'site.ipPrefix: "179O9" must be up to 8 digits (or "" for none)',
+    test("a blocked or allowed entry starting with 00 86 (China itself) would never match", () => {
+        expect(
+            errors(siteWith({ blocked: ["0086168"], allowed: ["008610"] }))
+        ).toEqual([
+            'site.blocked[0]: "0086168" starts with 0086, China\'s own calling code: list the national number (0 + area code, or the mobile or service number)',
+            'site.allowed[0]: "008610" starts with 0086, China\'s own calling code: list the national number (0 + area code, or the mobile or service number)',
         ])
-        expect(errors(siteWith({ ipPrefix: "123456789" }))).toEqual([
-            'site.ipPrefix: "123456789" must be up to 8 digits (or "" for none)',
+        // Other countries' codes starting 008 are fine.
+        accepted(siteWith({ blocked: ["00852"], allowed: ["0081"] }))
+    })
+
+    test("IP prefix: an IP long-distance access code, or none", () => {
+        // "00" would turn 00 44 ... into a wrong local number, "0" every
+        // domestic call into nonsense, "1790" is no carrier's code.
+        for (const bad of [
+            "0",
+            "00",
+            "1790",
+            "179O9",
+            "123456789",
+            "96688",
+            "1791",
+            "179090",
+            "12345",
+            "10086",
         ])
-        expect(accepted(siteWith({ ipPrefix: "" })).site.ipPrefix).toBe("")
+            expect(errors(siteWith({ ipPrefix: bad })), bad).toEqual([
+                `site.ipPrefix: "${bad}" is not an IP long-distance access code: one of 17909, 17900, 17901, 17911, 17951, 10193, 12593, another 179xx code, or "" for none`,
+            ])
+        for (const good of [
+            "17909",
+            "17900",
+            "17901",
+            "17911",
+            "17951",
+            "10193",
+            "12593",
+            "17968",
+            "17990",
+            "",
+        ])
+            expect(accepted(siteWith({ ipPrefix: good })).site.ipPrefix).toBe(
+                good
+            )
+    })
+
+    test("premium prefixes add to the built-in ones, never remove them", () => {
+        expect(
+            accepted(siteWith({ premiumPrefixes: ["12590"] })).site
+                .premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590"])
+        expect(
+            accepted(siteWith({ premiumPrefixes: ["9009xxxx", "168xxxxx"] }))
+                .site.premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590", "9009xxxx"])
+        expect(
+            accepted(siteWith({ premiumPrefixes: [] })).site.premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590"])
+        // A site emergency number inside a built-in premium range cannot be.
+        expect(
+            errors(
+                siteWith({
+                    emergency: ["110", "119", "120", "122", "16012"],
+                })
+            )
+        ).toEqual([
+            'site.emergency: "16012" overlaps the premium line 160xxxxx (built in)',
+        ])
     })
 
     test("timers", () => {

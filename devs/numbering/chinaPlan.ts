@@ -12,7 +12,11 @@ export const BEIJING_EMERGENCY = "999"
 /** 声讯台: 160/168 + 5 digits, and China Mobile's 12590 voice SP lines. */
 export const DEFAULT_PREMIUM = ["160xxxxx", "168xxxxx", "12590"]
 
-/** Carrier IP long-distance prefixes a user may dial in front of a number. */
+/**
+ * Carrier IP long-distance prefixes a user may dial in front of a number:
+ * 17909 (billed to the line), 17900, 17901 China Telecom; 17911, 10193
+ * China Unicom; 17951, 12593 China Mobile.
+ */
 export const IP_PREFIXES = [
     "17909",
     "17900",
@@ -22,6 +26,21 @@ export const IP_PREFIXES = [
     "10193",
     "12593",
 ]
+
+/**
+ * May `p` be a site's IP prefix? One of IP_PREFIXES, or another 179xx
+ * code: the block the MIIT gives the carriers for IP long-distance access
+ * (libphonenumber's CN carrier codes include 179xx too).
+ */
+export function isIpPrefix(p: string): boolean {
+    if (IP_PREFIXES.indexOf(p) >= 0) return true
+    if (p.length !== 5 || p.indexOf("179") !== 0) return false
+    for (let i = 3; i < 5; ++i) {
+        const c = p.charCodeAt(i)
+        if (c < 48 || c > 57) return false
+    }
+    return true
+}
 
 /**
  * Mobile number blocks (first three digits); every mobile number has 11
