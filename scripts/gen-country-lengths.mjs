@@ -126,7 +126,7 @@ class Automaton {
         const todo = [...states]
         while (todo.length)
             for (const t of this.eps[todo.pop()])
-                if (!out.has(t)) out.add(t), todo.push(t)
+                if (!out.has(t)) (out.add(t), todo.push(t))
         return out
     }
     step(states, mask) {
@@ -236,6 +236,4 @@ ${body}
 ]
 
 /** The longest key (calling code + ${DEPTH} national digits). */
-export const COUNTRY_KEY_MAX = ${
-    3 + DEPTH
-}`)
+export const COUNTRY_KEY_MAX = ${3 + DEPTH}`)

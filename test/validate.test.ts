@@ -2,6 +2,7 @@
 // "path: reason" with nothing half-applied.
 
 import { describe, expect, test } from "vitest"
+import { validateConfig } from "../devs/app/boardConfig"
 import { DEFAULT_TIMERS, validatePolicy } from "../devs/policy/validate"
 import { rawPolicy } from "./helpers"
 
@@ -483,5 +484,62 @@ describe("site lists, prefixes and timers", () => {
         expect(errors(siteWith({ ringsBeforeForward: 21 }))).toEqual([
             "site.ringsBeforeForward: must be a whole number from 1 to 20, not 21",
         ])
+    })
+})
+
+describe("one extension check for the policy and a board's ports", () => {
+    const config = (ports: any[]) => validateConfig({ board: "desk-a", ports })
+
+    test.each(["0801", "1801", "8", "8001234", "80a1"])(
+        "%s is refused as a handset and as a port",
+        ext => {
+            const why = errors(handsetWith({ extension: ext }))[0]
+            expect(why).toMatch(/^handsets\[0\]\.extension: "[^"]+" must /)
+            const reason = why.slice(why.indexOf(" must ") + 1)
+            expect(config(["8000", ext]).errors).toEqual([
+                "ports[1]: an extension " + reason,
+            ])
+        }
+    )
+
+    test.each(["80", "8001", "200000", "999999"])(
+        "%s is fine for both",
+        ext => {
+            accepted(handsetWith({ extension: ext }))
+            expect(config([ext]).errors).toEqual([])
+        }
+    )
+})
+
+// The cost itself (linear in handsets + departments) is measured by
+// `npm run bench`, not asserted here.
+describe("many departments", () => {
+    test("2,000 departments: an unknown one is reported naming the first ten", () => {
+        const departments = []
+        for (let i = 0; i < 2000; ++i)
+            departments.push({ id: "d" + i, floor: 1, x: 0, y: 0 })
+        const raw = rawPolicy({}, [{ extension: "8001", department: "d2000" }])
+        raw.departments = departments
+        expect(errors(raw)).toEqual([
+            'handsets[0].department: unknown department "d2000" (known: d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, ... 2000 in all)',
+        ])
+    })
+
+    test("department ids are compared as text, whatever they are", () => {
+        const raw = rawPolicy({}, [
+            { extension: "8001", department: "constructor" },
+            { extension: "8002", department: "toString" },
+        ])
+        raw.departments = [
+            { id: "__proto__", floor: 1, x: 0, y: 0 },
+            { id: "constructor", floor: 1, x: 0, y: 0 },
+        ]
+        expect(errors(raw)).toEqual([
+            'handsets[1].department: unknown department "toString" (known: __proto__, constructor)',
+        ])
+        raw.departments.push({ id: "constructor", floor: 2, x: 0, y: 0 })
+        expect(errors(raw)).toContain(
+            'departments[2].id: duplicate department "constructor"'
+        )
     })
 })
