@@ -1146,7 +1146,7 @@ describe("setPolicy", () => {
     test("mid-dial: the number being dialled is finished under the old policy", () => {
         const r = new Rig("8001", portPolicy(HQ, "8001"))
         r.offHook(0)
-        r.keys("010123", 1000) // last at 2000
+        r.keys("010623", 1000) // last at 2000
         const other = hq(
             { ipPrefix: "17951" },
             { "8001": { allow: "internal" } }
