@@ -28,9 +28,9 @@ export class Matcher {
      * back until they tell its national form (see chinaPlan.nationalForm);
      * undefined otherwise.
      */
-    private held: string
+    private held: string | undefined = undefined
     /** The national form has the trunk prefix 0 the user did not dial (00 86 + area code). */
-    private trunk: boolean
+    private trunk = false
     /** Open rules, how many tail digits each has taken, and its min..max: entries 0..openCount-1. */
     private openRule: number[] = []
     private openUsed: number[] = []
@@ -115,7 +115,7 @@ export class Matcher {
 
     /** A digit of the national number after 00 86. */
     private nationalDigit(key: string) {
-        const held = this.held + key
+        const held = (this.held ?? "") + key
         const form = nationalForm(held)
         if (form === "") {
             this.held = held

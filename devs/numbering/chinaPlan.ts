@@ -137,7 +137,7 @@ export const NATIONAL_NO_TRUNK =
  * subscriber); undefined when it starts with 0 (a national number never
  * does).
  */
-export function nationalForm(first: string): string {
+export function nationalForm(first: string): string | undefined {
     if (first.charAt(0) === "0") return undefined
     const list = " " + NATIONAL_NO_TRUNK + " "
     if (list.indexOf(" " + first + " ") >= 0) return first

@@ -492,7 +492,7 @@ function checkHandsets(
     // Lookups by key, so that the cost grows with handsets + departments.
     const deptIds: any = {}
     for (const d of departments) deptIds["#" + d.id] = true
-    let known: string = undefined
+    let known: string | undefined
     const seen: any = {}
     for (let i = 0; i < raw.length; ++i) {
         const p = "handsets[" + i + "]"
