@@ -87,6 +87,7 @@ class PlanBuilder {
             insideRoot: plan.insideRoot,
             outsideRoot: plan.outsideRoot,
             rules: this.rules.table(),
+            countryRule: plan.countryRule,
             lists: new ListTable(this.lists),
             ipPrefix: plan.ipPrefix,
             areaCode: plan.areaCode,
@@ -150,7 +151,7 @@ export class PlanCompiler {
     ) {
         const site = policy.site
         // Sized up front so the trie is not copied while growing (on a
-        // 64 KB heap a doubling needs three times the room): ~620 nodes for
+        // 64 KB heap a doubling needs three times the room): ~570 nodes for
         // the numbering plan, ~1.12 per extension (1000 4-digit ones: 1111).
         const extCount =
             policy.handsets.length +
@@ -169,6 +170,7 @@ export class PlanCompiler {
             outsideRoot: outside,
             // packed by the last job; meanwhile see packedView()
             rules: undefined,
+            countryRule: -1,
             lists: undefined,
             ipPrefix: site.ipPrefix,
             areaCode: site.areaCode,
@@ -344,9 +346,9 @@ export class PlanCompiler {
                 parseInt(intl[1]),
                 ["123456789"],
                 false,
-                "",
-                true
+                ""
             )
+            plan.countryRule = anyCountry
             b.add(outside, "00", [anyCountry])
             // 00 86 is China itself: the national number that follows is
             // matched, sent and billed as if dialled without it.

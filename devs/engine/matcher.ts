@@ -85,17 +85,20 @@ export class Matcher {
     /** Walks one digit: the open rules, then the trie. */
     private step(d: number) {
         const rules = this.plan.rules
+        const country = this.plan.countryRule
         let kept = 0
         for (let k = 0; k < this.openCount; ++k) {
             const r = this.openRule[k]
             const pos = this.openUsed[k]
             if (pos >= this.openMax[k]) continue
             if (!rules.allows(r, pos, d)) continue
-            this.openRule[kept] = r
+            if (kept !== k) {
+                this.openRule[kept] = r
+                this.openMin[kept] = this.openMin[k]
+                this.openMax[kept] = this.openMax[k]
+            }
             this.openUsed[kept] = pos + 1
-            this.openMin[kept] = this.openMin[k]
-            this.openMax[kept] = this.openMax[k]
-            if (rules.country(r) && pos < COUNTRY_KEY_MAX) {
+            if (r === country && pos < COUNTRY_KEY_MAX) {
                 // The longest calling code + national prefix in the table
                 // sets the length (only the first few digits are looked up).
                 const lens = countryLengths(this.digits.slice(this.countryFrom))
@@ -172,7 +175,8 @@ export class Matcher {
             this.openUsed[k] = 0
             this.openMin[k] = rules.min(r)
             this.openMax[k] = rules.max(r)
-            if (rules.country(r)) this.countryFrom = this.digits.length
+            if (r === this.plan.countryRule)
+                this.countryFrom = this.digits.length
             this.openCount++
         }
     }

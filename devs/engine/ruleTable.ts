@@ -14,10 +14,8 @@ import { Category, CATEGORY_PRECEDENCE } from "../numbering/categories"
  */
 const RULE = 7
 const F_IMMEDIATE = 1
-/** The digit count comes from the called country (devs/numbering/countryLengths.ts). */
-const F_COUNTRY = 2
 /** Index into `codes` in the upper bits of flags. */
-const CODE_SHIFT = 2
+const CODE_SHIFT = 1
 
 /** The rules of a plan; rule i's fields through the accessors. */
 export class RuleTable {
@@ -50,14 +48,6 @@ export class RuleTable {
     /** Decided the moment it is complete (emergency, blocked/premium prefixes). */
     immediate(i: number): boolean {
         return (this.buf[i * RULE + 3] & F_IMMEDIATE) !== 0
-    }
-
-    /**
-     * An international rule: once the calling code is dialled, its min..max
-     * become the called country's (Matcher).
-     */
-    country(i: number): boolean {
-        return (this.buf[i * RULE + 3] & F_COUNTRY) !== 0
     }
 
     /** Why the number is refused whatever the handset ("siteBlocked"), else "". */
@@ -108,8 +98,7 @@ export class RuleTableBuilder {
         max: number,
         pat: string[],
         immediate: boolean,
-        code: string,
-        country?: boolean
+        code: string
     ): number {
         const patKey = pat.join(",")
         const key =
@@ -123,8 +112,7 @@ export class RuleTableBuilder {
             "|" +
             immediate +
             "|" +
-            code +
-            (country ? "|country" : "")
+            code
         const known = this.index[key]
         if (known !== undefined) return known
         let p = this.patStart[patKey]
@@ -152,10 +140,7 @@ export class RuleTableBuilder {
         this.buf[at] = CATEGORY_PRECEDENCE.indexOf(cat)
         this.buf[at + 1] = min
         this.buf[at + 2] = max
-        this.buf[at + 3] =
-            (immediate ? F_IMMEDIATE : 0) |
-            (country ? F_COUNTRY : 0) |
-            (c << CODE_SHIFT)
+        this.buf[at + 3] = (immediate ? F_IMMEDIATE : 0) | (c << CODE_SHIFT)
         this.buf[at + 4] = p & 0xff
         this.buf[at + 5] = p >> 8
         this.buf[at + 6] = pat.length
