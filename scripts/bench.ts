@@ -2,23 +2,32 @@
 //   - engine cost per key press in Node, for a 10- and a 1000-handset policy
 //   - the same in the DeviceScript VM (normal run: no --test GC stress)
 //   - bytecode image size of the firmware (devs build --stats)
-//   - share of a realistic number corpus decided on its last digit (no timer)
+//   - share of a realistic number corpus decided on its last digit (no timer),
+//     and of valid international numbers (every country, libphonenumber-js)
+//   - policy validation for 2,000 handsets in 200 departments and 10 times as many
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
-// Timings are reported, never asserted.
+// Timings are reported, never asserted. `-- --host` gives the Node figures
+// only (no build, VM, simulator or broker: seconds instead of minutes).
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { compileDialPlan } from "../devs/engine/dialPlan"
 import { decideDigits, DialSession } from "../devs/engine/dialSession"
 import { validatePolicy } from "../devs/policy/validate"
 import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
+import {
+    fixedLengthCodes,
+    validInternationalNumbers,
+} from "../test/fixtures/internationalNumbers"
+import { Rng } from "../test/helpers"
 import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
 import { simFigures } from "./simBench"
 import { runVmProgram } from "./vmRun"
 
 const json = process.argv.includes("--json")
+const hostOnly = process.argv.includes("--host")
 const devs = (args: string[]) =>
     execFileSync("npx", ["devs", ...args], {
         encoding: "utf8",
@@ -50,6 +59,7 @@ function nodeEngine(handsets: number) {
         compileMs: Math.round(compileMs * 10) / 10,
         trieNodes: plan.trie.count,
         trieBytes: plan.trie.bytes(),
+        ruleBytes: plan.rules.bytes() + plan.lists.bytes(),
         keys,
         nsPerKey: Math.round(ns),
     }
@@ -77,6 +87,83 @@ function decidedOnLastDigit() {
         share: Math.round((onDigit / corpus.length) * 1000) / 10,
         byCategory,
     }
+}
+
+/**
+ * Valid international numbers (every country and length libphonenumber-js
+ * knows, China's own +86 left out) dialled by an international handset:
+ * how many go out at their last key, among all and among those of calling
+ * codes whose numbers have one fixed length.
+ */
+function internationalOnLastDigit() {
+    const plan = compileDialPlan(validatePolicy(makePolicy(10)).policy!)
+    const fixed = fixedLengthCodes()
+    const all = { numbers: 0, onDigit: 0 }
+    const fixedLength = { numbers: 0, onDigit: 0 }
+    const session = new DialSession(plan, plan.handsets[3])
+    for (const n of validInternationalNumbers(new Rng(5))) {
+        if (n.cc === "86") continue
+        const keys = "00" + n.cc + n.nn
+        session.start()
+        let at = 0
+        for (let k = 0; k < keys.length && !at; ++k)
+            if (session.press(keys.charAt(k)).decision) at = k + 1
+        const onDigit = at === keys.length ? 1 : 0
+        all.numbers++
+        all.onDigit += onDigit
+        if (fixed.has(n.cc)) {
+            fixedLength.numbers++
+            fixedLength.onDigit += onDigit
+        }
+    }
+    const pct = (c: { numbers: number; onDigit: number }) =>
+        Math.round((c.onDigit / c.numbers) * 1000) / 10
+    return {
+        all: { ...all, share: pct(all) },
+        fixedLength: { ...fixedLength, share: pct(fixedLength) },
+    }
+}
+
+/**
+ * validatePolicy on 2,000 handsets in 200 departments and on ten times as
+ * many (median of 5 runs): linear cost makes the second ~10 times the first.
+ */
+function validation() {
+    return [
+        [2000, 200],
+        [20000, 2000],
+    ].map(([h, d]) => {
+        const departments = []
+        for (let i = 0; i < d; ++i)
+            departments.push({
+                id: "d" + i,
+                name: "",
+                floor: i % 30,
+                x: i,
+                y: 0,
+            })
+        const handsets = []
+        for (let i = 0; i < h; ++i)
+            handsets.push({
+                extension: "" + (200000 + i),
+                department: "d" + (i % d),
+            })
+        const raw = {
+            version: 1,
+            site: { name: "Bench", areaCode: "025" },
+            departments,
+            handsets,
+        }
+        const ms: number[] = []
+        for (let run = 0; run < 5; ++run) {
+            const t0 = performance.now()
+            const v = validatePolicy(raw)
+            ms.push(performance.now() - t0)
+            if (!v.policy) throw new Error(v.errors.slice(0, 3).join("\n"))
+        }
+        ms.sort((a, b) => a - b)
+        return { handsets: h, departments: d, ms: Math.round(ms[2] * 10) / 10 }
+    })
 }
 
 function bytecode() {
@@ -115,12 +202,9 @@ function printFleet(f: any) {
     )
 }
 
-async function main() {
-    const result: any = {
-        node: [nodeEngine(10), nodeEngine(1000)],
-        corpus: decidedOnLastDigit(),
-        bytecode: bytecode(),
-    }
+/** Bytecode, VM, simulator and fleet figures (into `result`). */
+async function boardFigures(result: any) {
+    result.bytecode = bytecode()
     try {
         const line = await runVmProgram(
             "test/bench/vmBench.ts",
@@ -156,14 +240,28 @@ async function main() {
     } catch (e) {
         result.fleet.sim = { error: (e as Error).message }
     }
+}
+
+async function main() {
+    const result: any = {
+        node: [nodeEngine(10), nodeEngine(1000)],
+        corpus: decidedOnLastDigit(),
+        international: internationalOnLastDigit(),
+        validation: validation(),
+    }
+    if (!hostOnly) await boardFigures(result)
     if (json) {
         console.log(JSON.stringify(result, null, 2))
         return
     }
     for (const r of result.node)
         console.log(
-            `node  ${r.handsets} handsets: ${r.nsPerKey} ns/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
+            `node  ${r.handsets} handsets: ${r.nsPerKey} ns/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B (+ ${r.ruleBytes} B rules and lists), compile ${r.compileMs} ms`
         )
+    if (!result.vm) {
+        printHost(result)
+        return
+    }
     if (result.vm.error) console.log("vm    " + result.vm.error)
     else
         for (const r of [result.vm.small, result.vm.large])
@@ -187,6 +285,11 @@ async function main() {
     }
     printFleet(result.fleet)
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
+    printHost(result)
+}
+
+/** The figures `--host` measures too. */
+function printHost(result: any) {
     const c = result.corpus
     console.log(
         `corpus ${c.share}% of ${c.numbers} numbers decided on their last digit (no timer)`
@@ -195,6 +298,14 @@ async function main() {
         const b = c.byCategory[cat]
         console.log(`       ${cat.padEnd(14)} ${b.onDigit}/${b.n} on digit`)
     }
+    const i = result.international
+    console.log(
+        `intl  ${i.fixedLength.share}% of ${i.fixedLength.numbers} valid numbers of fixed-length countries decided on their last digit; ${i.all.share}% of all ${i.all.numbers} (every country and length)`
+    )
+    for (const v of result.validation)
+        console.log(
+            `valid policy validation, ${v.handsets} handsets in ${v.departments} departments: ${v.ms} ms`
+        )
 }
 
 main().catch(e => {

@@ -27,7 +27,7 @@ const HELP = `Commands (extensions are the simulated ports, e.g. 8001):
   lift 8001                 take the handset off the hook
   hang 8001                 put it back
   press 8001 0101234#       press keys (0-9 * #) on the keypad
-  dial 8001 01012345678     lift, then press the keys
+  dial 8001 01062345678     lift, then press the keys
   call 8001 from 138...     a call from outside rings 8001
   answer 8001               lift a ringing handset
   outside hangup            the party outside hangs up

@@ -65,7 +65,7 @@ lines with errors); 2 usage error; 70 internal error (a dialguard bug).
 
 Examples:
   dialguard policy check sim/policies/hq.policy.json
-  dialguard decide --policy sim/policies/hq.policy.json --handset 8001 01012345678
+  dialguard decide --policy sim/policies/hq.policy.json --handset 8001 01062345678
   dialguard decide --policy sim/policies/hq.policy.json --batch < calls.jsonl
 `
 

@@ -2,7 +2,8 @@
 // "hq.policy.json:3:17: expected ',' or '}' after a property value".
 // JSON.parse reports a position for some errors only, and its wording
 // changes between Node versions, so the text is scanned here instead.
-// Only called once JSON.parse has failed.
+// The scan also finds what JSON.parse lets through: a key twice in one
+// object ({"version":3,"version":4} would silently be version 4).
 
 export interface JsonProblem {
     /** 1-based line and column (column counted in characters). */
@@ -73,12 +74,24 @@ class Scanner {
         this.pos++
         this.ws()
         if (this.text[this.pos] === "}") return void this.pos++
+        const keys = new Map<string, number>()
         for (;;) {
             this.ws()
             const c = this.text[this.pos]
             if (c === "}") this.fail("trailing comma before '}'")
             if (c !== '"') this.expected("a property name in double quotes")
+            const start = this.pos
             this.string()
+            const key: string = JSON.parse(this.text.slice(start, this.pos))
+            const first = keys.get(key)
+            if (first !== undefined) {
+                const at = lineColumn(this.text, first)
+                this.fail(
+                    `duplicate key ${JSON.stringify(key)} (also at line ${at.line}, column ${at.column})`,
+                    start
+                )
+            }
+            keys.set(key, start)
             this.ws()
             if (this.text[this.pos] !== ":")
                 this.expected("':' after a property name")
@@ -194,7 +207,18 @@ function excerpt(lineText: string, column: number): string[] {
     return ["    " + text, "    " + " ".repeat(width(pre)) + "^"]
 }
 
-/** Locates the first syntax error in `text`; undefined if the scanner finds none. */
+/** 1-based line and column (in characters) of offset `pos`. */
+function lineColumn(text: string, pos: number) {
+    const before = text.slice(0, pos)
+    const lineStart = before.lastIndexOf("\n") + 1
+    return {
+        lineStart,
+        line: before.split("\n").length,
+        column: Array.from(text.slice(lineStart, pos)).length + 1,
+    }
+}
+
+/** Locates the first syntax error or duplicate key in `text`; undefined if the scanner finds none. */
 export function locateJsonError(text: string): JsonProblem | undefined {
     try {
         new Scanner(text).document()
@@ -204,13 +228,10 @@ export function locateJsonError(text: string): JsonProblem | undefined {
         if (!(e instanceof Fail)) throw e
         // At the end of the text, point just after its last token.
         const pos = e.pos >= text.length ? text.trimEnd().length : e.pos
-        const before = text.slice(0, pos)
-        const lineStart = before.lastIndexOf("\n") + 1
-        const line = before.split("\n").length
+        const { lineStart, line, column } = lineColumn(text, pos)
         let lineEnd = text.indexOf("\n", lineStart)
         if (lineEnd < 0) lineEnd = text.length
         const lineText = text.slice(lineStart, lineEnd).replace(/\r$/, "")
-        const column = Array.from(text.slice(lineStart, pos)).length + 1
         return {
             line,
             column,
@@ -220,17 +241,24 @@ export function locateJsonError(text: string): JsonProblem | undefined {
     }
 }
 
-/** JSON.parse; on failure, where and why (or JSON.parse's own message if the scanner disagrees). */
+/**
+ * JSON.parse, refusing a key given twice in one object; on failure, where
+ * and why (or JSON.parse's own message if the scanner disagrees).
+ */
 export function parseJson(text: string): {
     value?: any
     problem?: JsonProblem
     fallback?: string
 } {
+    let value: any
     try {
-        return { value: JSON.parse(text) }
+        value = JSON.parse(text)
     } catch (e) {
         const problem = locateJsonError(text)
         if (problem) return { problem }
         return { fallback: (e as Error).message }
     }
+    // Valid JSON: the scan can only find a duplicate key.
+    const problem = locateJsonError(text)
+    return problem ? { problem } : { value }
 }

@@ -40,6 +40,21 @@ function readText(file: string): string {
     }
 }
 
+/** The key of the mapping entry whose key starts at `offset`, if it is a plain value. */
+function keyAt(doc: YAML.Document, offset: number): string | undefined {
+    let key: string | undefined
+    YAML.visit(doc, {
+        Pair(_, pair) {
+            const k = pair.key
+            if (YAML.isScalar(k) && k.range?.[0] === offset) {
+                key = String(k.value)
+                return YAML.visit.BREAK
+            }
+        },
+    })
+    return key
+}
+
 function parseYaml(file: string, text: string): unknown {
     const doc = YAML.parseDocument(text)
     const err = doc.errors[0]
@@ -48,7 +63,9 @@ function parseYaml(file: string, text: string): unknown {
         const [first, ...snippet] = err.message.split("\n")
         const pos = err.linePos?.[0]
         const where = pos ? `${file}:${pos.line}:${pos.col}` : file
-        const msg = first.replace(/ at line \d+, column \d+:?$/, "")
+        let msg = first.replace(/ at line \d+, column \d+:?$/, "")
+        const key = err.code === "DUPLICATE_KEY" && keyAt(doc, err.pos[0])
+        if (key) msg = `duplicate key ${JSON.stringify(key)} (${msg})`
         throw new CliError(
             `${where}: invalid YAML: ${msg}`,
             snippet.filter(l => l.trim() !== "").map(l => "    " + l)

@@ -3,7 +3,7 @@
 // Spawns run concurrently; each costs a Node + tsx start-up.
 
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -59,13 +59,41 @@ describe.concurrent("decide", () => {
             HQ,
             "--handset",
             "8001",
-            "010-1234 5678",
+            "010-6234 5678",
         ])
         expect(r.stderr).toBe("")
         expect(r.code).toBe(0)
         expect(r.stdout).toBe(
-            "8001 dials 01012345678 -> DIAL 1790901012345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)\n"
+            "8001 dials 01062345678 -> DIAL 1790901062345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)\n"
         )
+    })
+
+    test("a leading + is the international prefix: +86 is China itself, +44 abroad", async () => {
+        const [china, premium, uk, bad] = await Promise.all([
+            decideJson("8001", "+86 10 6234 5678"),
+            decideJson("8101", "+86 168 12345"),
+            decideJson("8101", "+44 20 7946 0018"),
+            decideJson("8101", "44+20"),
+        ])
+        expect(JSON.parse(china.stdout)).toMatchObject({
+            action: "dial",
+            category: "domestic",
+            dial: "1790901062345678",
+            decidedOn: "digit",
+        })
+        expect(JSON.parse(premium.stdout)).toMatchObject({
+            action: "block",
+            category: "premium",
+            code: "premium",
+        })
+        expect(JSON.parse(uk.stdout)).toMatchObject({
+            action: "dial",
+            category: "international",
+            dial: "1790900442079460018",
+            decidedOn: "digit",
+        })
+        expect(bad.code).toBe(2)
+        expect(bad.stderr).toContain('contains "+"')
     })
 
     test("readable block line gives the refusal reason", async () => {
@@ -84,13 +112,13 @@ describe.concurrent("decide", () => {
     })
 
     test("--json: long distance gets the IP prefix", async () => {
-        const r = await decideJson("8001", "01012345678")
+        const r = await decideJson("8001", "01062345678")
         expect(r.code).toBe(0)
         expect(r.stdout.endsWith("\n")).toBe(true)
         expect(JSON.parse(r.stdout)).toStrictEqual({
             action: "dial",
             category: "domestic",
-            dial: "1790901012345678",
+            dial: "1790901062345678",
             reason: "domestic long distance via IP prefix 17909",
             decidedOn: "digit",
         })
@@ -209,13 +237,13 @@ describe.concurrent("decide", () => {
 describe.concurrent("decide --batch", () => {
     test("one JSON decision per line; bad lines give errors and exit 1", async () => {
         const input = [
-            '{"handset":"8001","digits":"01012345678"}',
+            '{"handset":"8001","digits":"01062345678"}',
             "",
             '{"handset":"8000","digits":"110","id":"a7"}',
             "this is not json",
             '{"digits":"110"}',
             '{"handset":"7777","digits":"110"}',
-            '{"handset":"8001","digits":"0101234567x"}',
+            '{"handset":"8001","digits":"0106234567x"}',
             '{"handset":"8101","digits":"16812345"}',
         ].join("\n")
         const r = await dialguard(
@@ -233,11 +261,11 @@ describe.concurrent("decide --batch", () => {
         expect(out[0]).toStrictEqual({
             action: "dial",
             category: "domestic",
-            dial: "1790901012345678",
+            dial: "1790901062345678",
             reason: "domestic long distance via IP prefix 17909",
             decidedOn: "digit",
             handset: "8001",
-            digits: "01012345678",
+            digits: "01062345678",
         })
         expect(out[1]).toMatchObject({
             action: "dial",
@@ -281,7 +309,7 @@ describe.concurrent("decide --batch", () => {
         const handsets = ["8001", "8000", "8101"]
         const lines: string[] = []
         for (let i = 0; i < N; i++) {
-            const digits = "010" + String(10000000 + i)
+            const digits = "010" + String(60000000 + i)
             lines.push(
                 JSON.stringify({ handset: handsets[i % 3], digits, n: i })
             )
@@ -297,7 +325,7 @@ describe.concurrent("decide --batch", () => {
         expect(out).toHaveLength(N)
         for (let i = 0; i < N; i++) {
             const d = JSON.parse(out[i])
-            const digits = "010" + String(10000000 + i)
+            const digits = "010" + String(60000000 + i)
             if (
                 d.n !== i ||
                 d.digits !== digits ||
@@ -403,6 +431,49 @@ describe.concurrent("policy check", () => {
         expect(r.code).toBe(1)
         expect(r.stderr).toContain(
             file + ":1:37: invalid JSON: numbers must not start with 0"
+        )
+    })
+
+    test("a key given twice is refused, naming it (JSON would keep the last silently)", async () => {
+        const hq = readFileSync(join(ROOT, HQ), "utf8")
+        const twice = tempFile(
+            "twice.json",
+            hq.replace('"version": 3,', '"version": 3,\n    "version": 4,')
+        )
+        const inner = tempFile(
+            "inner.json",
+            '{"version":3,"site":{"name":"a","areaCode":"025","ipPrefix":"17909","ipPrefix":"00"},"departments":[],"handsets":[]}'
+        )
+        const yaml = tempFile(
+            "twice.yaml",
+            "version: 3\nsite: { name: HQ, areaCode: '025' }\nversion: 4\n"
+        )
+        const [r, i, y] = await Promise.all([
+            dialguard(["policy", "check", twice]),
+            dialguard([
+                "decide",
+                "--policy",
+                inner,
+                "--handset",
+                "8001",
+                "110",
+            ]),
+            dialguard(["policy", "check", yaml]),
+        ])
+        expect(r.code).toBe(1)
+        noStackTrace(r)
+        expect(r.stderr.split("\n")[0]).toBe(
+            "dialguard: " +
+                twice +
+                ':3:5: invalid JSON: duplicate key "version" (also at line 2, column 5)'
+        )
+        expect(i.code).toBe(1)
+        expect(i.stderr).toContain('invalid JSON: duplicate key "ipPrefix"')
+        expect(y.code).toBe(1)
+        expect(y.stderr.split("\n")[0]).toBe(
+            "dialguard: " +
+                yaml +
+                ':3:1: invalid YAML: duplicate key "version" (Map keys must be unique)'
         )
     })
 

@@ -10,7 +10,8 @@ import {
 } from "../devs/engine/dialSession"
 import { Matcher } from "../devs/engine/matcher"
 import { DialPlan } from "../devs/engine/types"
-import { subscriberLengths } from "../devs/numbering/digits"
+import { countryLengths, subscriberLengths } from "../devs/numbering/digits"
+import { COUNTRY_KEY_MAX } from "../devs/numbering/countryLengths"
 import { IP_PREFIXES, MOBILE_BLOCKS } from "../devs/numbering/chinaPlan"
 import {
     AREA_CODES_7,
@@ -106,21 +107,29 @@ describe("premium lines (声讯台)", () => {
             outcome(
                 nanjing.decide(
                     EXT.domestic,
-                    "125930101234567 8".replace(" ", "")
+                    "125930106234567 8".replace(" ", "")
                 )
             )
-        ).toBe("dial domestic 1790901012345678")
+        ).toBe("dial domestic 1790901062345678")
     })
 
-    test("a custom premium list replaces the default", () => {
+    test("a site premium list adds to the built-in one, never removes it", () => {
         const s = makeSite({ premiumPrefixes: ["9009xxxx"] })
         expect(outcome(s.decide(EXT.international, "90091234"))).toBe(
             "block premium premium"
         )
-        // 168 is no longer premium there: a local-looking 168xxxxx is not a number at all.
-        expect(outcome(s.decide(EXT.international, "16812345"))).toBe(
-            "block invalid invalid"
-        )
+        for (const site of [s, makeSite({ premiumPrefixes: ["12590"] })]) {
+            // Counted as premium attempts (rule (一)5), bare and after an area code.
+            for (const n of [
+                "16812345",
+                "16012345",
+                "02516812345",
+                "01016812345",
+            ])
+                expect(outcome(site.decide(EXT.international, n)), n).toBe(
+                    "block premium premium"
+                )
+        }
     })
 })
 
@@ -176,10 +185,15 @@ describe("emergency numbers", () => {
         )
     })
 
-    test("12110 (SMS only) is not dialled", () => {
-        expect(outcome(nanjing.decide(EXT.international, "12110"))).toBe(
-            "block invalid invalid"
-        )
+    test("12110 (SMS police reports) and 12122 (highway rescue) are service numbers, not emergency ones", () => {
+        for (const n of ["12110", "12122"]) {
+            expect(outcome(nanjing.decide(EXT.local, n))).toBe(
+                "dial service " + n
+            )
+            expect(outcome(nanjing.decide(EXT.suspended, n))).toBe(
+                "block service suspended"
+            )
+        }
     })
 
     test("typed after an IP prefix, the bare number is sent", () => {
@@ -227,16 +241,123 @@ describe("emergency numbers", () => {
     })
 })
 
+describe("00 86 is China itself: the national number, decided as dialled without it", () => {
+    test("008616812345 is a premium line, refused on every handset at its last key", () => {
+        for (const n of ["008616812345", "008616012345", "008612590"]) {
+            for (const ext of ALL) {
+                const t = nanjing.dial(ext, n)
+                expect(outcome(t.decision), n + " " + ext).toBe(
+                    "block premium premium"
+                )
+                expect(t.decidedAfter, n).toBe(n.length)
+            }
+        }
+    })
+
+    test("a mobile: sent as the 11-digit number, a local-class call", () => {
+        const t = nanjing.dial(EXT.local, "008613812345678")
+        expect(outcome(t.decision)).toBe("dial mobile 13812345678")
+        expect(t.decision.number).toBe("13812345678")
+        expect(t.decidedAfter).toBe(15)
+    })
+
+    test("the own area code: a local call, sent with the trunk prefix 0", () => {
+        const t = nanjing.dial(EXT.local, "00862584001234")
+        expect(outcome(t.decision)).toBe("dial local 02584001234")
+        expect(t.decision.number).toBe("02584001234")
+        expect(t.decidedAfter).toBe(14)
+    })
+
+    test("another area code: domestic long distance with the IP prefix, never international", () => {
+        const t = nanjing.dial(EXT.domestic, "00861062345678")
+        expect(outcome(t.decision)).toBe("dial domestic 1790901062345678")
+        expect(t.decision.number).toBe("01062345678")
+        expect(t.decidedAfter).toBe(14)
+        // A domestic call needs the domestic class, not the international one.
+        expect(outcome(nanjing.decide(EXT.local, "00861062345678"))).toBe(
+            "block domestic class"
+        )
+        expect(outcome(nanjing.decide(EXT.domestic, "008675562345678"))).toBe(
+            "dial domestic 17909075562345678"
+        )
+        expect(outcome(nanjing.decide(EXT.domestic, "00869316234567"))).toBe(
+            "dial domestic 1790909316234567"
+        )
+    })
+
+    test("emergency, service and toll-free numbers keep their category", () => {
+        expect(outcome(nanjing.decide(EXT.suspended, "0086110"))).toBe(
+            "dial emergency 110"
+        )
+        expect(outcome(nanjing.decide(EXT.local, "008612345"))).toBe(
+            "dial service 12345"
+        )
+        expect(outcome(nanjing.decide(EXT.local, "00864001234567"))).toBe(
+            "dial tollfree 4001234567"
+        )
+        expect(outcome(nanjing.decide(EXT.local, "0086108001234567"))).toBe(
+            "dial tollfree 108001234567"
+        )
+        expect(outcome(nanjing.decide(EXT.local, "0086218001234567"))).toBe(
+            "dial tollfree 218001234567"
+        )
+    })
+
+    test("a national number never starts with 0, nor is China's code followed by nothing", () => {
+        const t = nanjing.dial(EXT.international, "0086025840012")
+        expect(outcome(t.decision)).toBe("block invalid invalid")
+        expect(t.decidedAfter).toBe(5)
+        expect(nanjing.decide(EXT.international, "0086").reason).toBe(
+            "0086 is incomplete"
+        )
+        expect(nanjing.decide(EXT.international, "00861").reason).toBe(
+            "00861 is incomplete"
+        )
+    })
+
+    test("after an IP prefix or the outside-line prefix too", () => {
+        expect(
+            outcome(nanjing.decide(EXT.domestic, "1790900861062345678"))
+        ).toBe("dial domestic 1790901062345678")
+        const s = makeSite({ outsideLinePrefix: "9" })
+        expect(outcome(s.decide(EXT.local, "900862584001234"))).toBe(
+            "dial local 02584001234"
+        )
+        expect(outcome(s.decide(EXT.international, "9008616812345"))).toBe(
+            "block premium premium"
+        )
+    })
+
+    test("the site's blocked and allowed prefixes apply to the national number", () => {
+        const s = makeSite({ blocked: ["0755"], allowed: ["0571"] })
+        expect(outcome(s.decide(EXT.international, "008675562345678"))).toBe(
+            "block domestic siteBlocked"
+        )
+        expect(outcome(s.decide(EXT.local, "008657162345678"))).toBe(
+            "dial domestic 17909057162345678"
+        )
+    })
+
+    test("00 85x and 00 88x are not China: Hong Kong, Macau, Taiwan stay international", () => {
+        expect(outcome(nanjing.decide(EXT.domestic, "0085221234567"))).toBe(
+            "block international class"
+        )
+        expect(outcome(nanjing.decide(EXT.domestic, "0088622123456"))).toBe(
+            "block international class"
+        )
+    })
+})
+
 describe("IP long-distance prefix", () => {
     test("domestic and international calls get site.ipPrefix", () => {
-        expect(outcome(nanjing.decide(EXT.domestic, "01012345678"))).toBe(
-            "dial domestic 1790901012345678"
+        expect(outcome(nanjing.decide(EXT.domestic, "01062345678"))).toBe(
+            "dial domestic 1790901062345678"
         )
-        expect(outcome(nanjing.decide(EXT.domestic, "075512345678"))).toBe(
-            "dial domestic 17909075512345678"
+        expect(outcome(nanjing.decide(EXT.domestic, "075562345678"))).toBe(
+            "dial domestic 17909075562345678"
         )
-        expect(outcome(nanjing.decide(EXT.domestic, "07101234567"))).toBe(
-            "dial domestic 1790907101234567"
+        expect(outcome(nanjing.decide(EXT.domestic, "07106234567"))).toBe(
+            "dial domestic 1790907106234567"
         )
         expect(outcome(nanjing.decide(EXT.domestic, "013812345678"))).toBe(
             "dial domestic 17909013812345678"
@@ -252,8 +373,8 @@ describe("IP long-distance prefix", () => {
     test.each(IP_PREFIXES)(
         "a number the user already prefixed with %s is normalised, not doubled",
         p => {
-            const t = nanjing.dial(EXT.domestic, p + "01012345678")
-            expect(outcome(t.decision)).toBe("dial domestic 1790901012345678")
+            const t = nanjing.dial(EXT.domestic, p + "01062345678")
+            expect(outcome(t.decision)).toBe("dial domestic 1790901062345678")
             expect(t.decidedAfter).toBe(p.length + 11)
             expect(
                 outcome(nanjing.decide(EXT.international, p + "0012125551234"))
@@ -263,8 +384,8 @@ describe("IP long-distance prefix", () => {
 
     test("the site's own prefix typed twice is still sent once", () => {
         expect(
-            outcome(nanjing.decide(EXT.domestic, "179091790901012345678"))
-        ).toBe("dial domestic 1790901012345678")
+            outcome(nanjing.decide(EXT.domestic, "179091790901062345678"))
+        ).toBe("dial domestic 1790901062345678")
     })
 
     test("a local or mobile number typed with an IP prefix goes out without it", () => {
@@ -284,12 +405,12 @@ describe("IP long-distance prefix", () => {
 
     test("another site prefix is used when configured, and none when empty", () => {
         const cm = makeSite({ ipPrefix: "17951" })
-        expect(outcome(cm.decide(EXT.domestic, "1790901012345678"))).toBe(
-            "dial domestic 1795101012345678"
+        expect(outcome(cm.decide(EXT.domestic, "1790901062345678"))).toBe(
+            "dial domestic 1795101062345678"
         )
         const none = makeSite({ ipPrefix: "" })
-        expect(outcome(none.decide(EXT.domestic, "1790901012345678"))).toBe(
-            "dial domestic 01012345678"
+        expect(outcome(none.decide(EXT.domestic, "1790901062345678"))).toBe(
+            "dial domestic 01062345678"
         )
         expect(outcome(none.decide(EXT.international, "0012125551234"))).toBe(
             "dial international 0012125551234"
@@ -327,7 +448,7 @@ describe("classes of service", () => {
         ["8001234567", "tollfree", "8001234567"],
         ["4001234567", "tollfree", "4001234567"],
         ["10086", "service", "10086"],
-        ["01012345678", "domestic", "1790901012345678"],
+        ["01062345678", "domestic", "1790901062345678"],
         ["0012125551234", "international", "179090012125551234"],
     ]
     const MAY_CALL: Record<string, string[]> = {
@@ -376,7 +497,7 @@ describe("classes of service", () => {
         })
 
     test("refusals say why, naming the handset", () => {
-        expect(nanjing.decide(EXT.local, "01012345678").reason).toBe(
+        expect(nanjing.decide(EXT.local, "01062345678").reason).toBe(
             "domestic calls need class domestic or higher; handset 8001 has class local"
         )
         expect(nanjing.decide(EXT.internal, "84001234").reason).toBe(
@@ -428,9 +549,9 @@ describe("key by key: when the call is decided", () => {
     })
 
     test.each([
-        ["01012345678", 11, "2-digit area code + 8"],
-        ["075512345678", 12, "3-digit area code with 8-digit numbers"],
-        ["09311234567", 11, "3-digit area code with 7-digit numbers"],
+        ["01062345678", 11, "2-digit area code + 8"],
+        ["075562345678", 12, "3-digit area code with 8-digit numbers"],
+        ["09316234567", 11, "3-digit area code with 7-digit numbers"],
         ["13812345678", 11, "mobile"],
         ["10086", 5, "carrier service"],
         ["114", 3, "directory"],
@@ -466,8 +587,8 @@ describe("key by key: when the call is decided", () => {
         expect(outcome(s.decide(EXT.international, "984001234"))).toBe(
             "dial local 84001234"
         )
-        expect(outcome(s.decide(EXT.domestic, "901012345678"))).toBe(
-            "dial domestic 1790901012345678"
+        expect(outcome(s.decide(EXT.domestic, "901062345678"))).toBe(
+            "dial domestic 1790901062345678"
         )
         expect(outcome(s.decide(EXT.international, "84001234"))).toBe(
             "block invalid invalid"
@@ -537,9 +658,9 @@ describe("key by key: when the call is decided", () => {
         expect(t.decidedAfter).toBe(5)
         expect(outcome(t.decision)).toBe("dial internal 8001")
         expect(t.decision.decidedOn).toBe("digit")
-        t = nanjing.dial(EXT.domestic, "04331234567#")
+        t = nanjing.dial(EXT.domestic, "04336234567#")
         expect(t.decidedAfter).toBe(12)
-        expect(outcome(t.decision)).toBe("dial domestic 1790904331234567")
+        expect(outcome(t.decision)).toBe("dial domestic 1790904336234567")
         t = nanjing.dial(EXT.international, "0755123#")
         expect(outcome(t.decision)).toBe("block invalid invalid")
         expect(t.decision.reason).toBe("0755123 is incomplete")
@@ -558,8 +679,8 @@ describe("key by key: when the call is decided", () => {
         const s = new DialSession(nanjing.plan, nanjing.handset(EXT.domestic))
         s.start()
         let last
-        for (const k of "0101234567899") last = s.press(k)
-        expect(outcome(last!.decision!)).toBe("dial domestic 1790901012345678")
+        for (const k of "0106234567899") last = s.press(k)
+        expect(outcome(last!.decision!)).toBe("dial domestic 1790901062345678")
         expect(s.expire()).toBe(s.decision)
     })
 
@@ -608,7 +729,7 @@ describe("site blocked and allowed lists", () => {
     const a = makeSite({ allowed: ["0571", "00852", "1"] })
 
     test("a blocked prefix is refused the moment it is dialled, whatever the handset's class", () => {
-        const t = s.dial(EXT.international, "075512345678")
+        const t = s.dial(EXT.international, "075562345678")
         expect(t.decidedAfter).toBe(4)
         expect(outcome(t.decision)).toBe("block domestic siteBlocked")
         expect(t.decision.reason).toBe("0755 is on the site's blocked list")
@@ -627,11 +748,11 @@ describe("site blocked and allowed lists", () => {
     })
 
     test("a blocked prefix still applies after an IP prefix or the outside-line prefix", () => {
-        expect(outcome(s.decide(EXT.international, "17951075512345678"))).toBe(
+        expect(outcome(s.decide(EXT.international, "17951075562345678"))).toBe(
             "block domestic siteBlocked"
         )
         const o = makeSite({ outsideLinePrefix: "9", blocked: ["0755"] })
-        expect(outcome(o.decide(EXT.international, "9075512345678"))).toBe(
+        expect(outcome(o.decide(EXT.international, "9075562345678"))).toBe(
             "block domestic siteBlocked"
         )
     })
@@ -643,13 +764,13 @@ describe("site blocked and allowed lists", () => {
     })
 
     test("an allowed prefix lifts the class, IP prefix included", () => {
-        expect(outcome(a.decide(EXT.local, "057112345678"))).toBe(
-            "dial domestic 17909057112345678"
+        expect(outcome(a.decide(EXT.local, "057162345678"))).toBe(
+            "dial domestic 17909057162345678"
         )
-        expect(a.decide(EXT.local, "057112345678").reason).toBe(
+        expect(a.decide(EXT.local, "057162345678").reason).toBe(
             "domestic long distance via IP prefix 17909"
         )
-        expect(outcome(a.decide(EXT.local, "051212345678"))).toBe(
+        expect(outcome(a.decide(EXT.local, "051262345678"))).toBe(
             "block domestic class"
         )
         expect(outcome(a.decide(EXT.internal, "0085221234567"))).toBe(
@@ -661,10 +782,10 @@ describe("site blocked and allowed lists", () => {
     })
 
     test("an allowed prefix does not help receive-only or suspended handsets", () => {
-        expect(outcome(a.decide(EXT.receiveOnly, "057112345678"))).toBe(
+        expect(outcome(a.decide(EXT.receiveOnly, "057162345678"))).toBe(
             "block domestic receiveOnly"
         )
-        expect(outcome(a.decide(EXT.suspended, "057112345678"))).toBe(
+        expect(outcome(a.decide(EXT.suspended, "057162345678"))).toBe(
             "block domestic suspended"
         )
     })
@@ -677,8 +798,8 @@ describe("site blocked and allowed lists", () => {
         expect(outcome(p.decide(EXT.international, "01016812345"))).toBe(
             "block premium premium"
         )
-        expect(outcome(p.decide(EXT.internal, "01012345678"))).toBe(
-            "dial domestic 1790901012345678"
+        expect(outcome(p.decide(EXT.internal, "01062345678"))).toBe(
+            "dial domestic 1790901062345678"
         )
     })
 
@@ -741,6 +862,16 @@ interface Valid {
     dial: string
     /** A longer number starts with this one, so it completes by the short timer. */
     ambiguous: boolean
+}
+
+/** Digits after 00 of numbers starting 00 + `start`: the longest key of the country table that starts it wins. */
+function intlRange(start: string): [number, number] {
+    let lens = 715 // an unknown calling code: E.164's 7-15
+    for (let k = 1; k <= COUNTRY_KEY_MAX && k <= start.length; ++k) {
+        const l = countryLengths(start.slice(0, k))
+        if (l >= 0) lens = l
+    }
+    return [Math.floor(lens / 100), lens % 100]
 }
 
 /** Generates valid numbers of every kind for the Nanjing site, dialled by an international handset. */
@@ -820,39 +951,33 @@ function validNumbers(count: number, seed: number): Valid[] {
                 })
                 break
             }
-            case 6: {
-                // Country code and the first digits, digits to come, and
-                // whether a longer number is possible (Taiwan: 8 or 9).
-                const known: [string, number, boolean][] = [
-                    ["1", 10, false],
-                    ["852" + r.from("23567"), 7, false],
-                    ["852800", 6, false],
-                    ["853" + r.from("268"), 7, false],
-                    ["8530800", 3, false],
-                    ["886" + r.from("345689"), 7, true],
-                    ["886" + r.from("345689"), 8, false],
-                    ["88670", 9, false],
-                ]
-                const [cc, len, ambiguous] = r.pick(known)
-                const n = "00" + cc + r.digits(len)
-                out.push({
-                    num: n,
-                    cat: "international",
-                    dial: "17909" + n,
-                    ambiguous,
-                })
-                break
-            }
+            case 6:
             case 7: {
-                const n =
-                    "00" +
-                    r.pick(["44", "49", "33", "81", "7", "61"]) +
-                    r.digits(9)
+                // A calling code, two national digits, then as many more as
+                // the called country's range allows (countryLengths.ts);
+                // shorter than its longest, a longer number may follow.
+                const start =
+                    r.pick(
+                        ["1", "7", "33", "44", "49", "61", "81", "82"].concat([
+                            "852",
+                            "853",
+                            "886",
+                            "65",
+                            "234",
+                            "971",
+                        ])
+                    ) +
+                    r.from("23456789") +
+                    r.digits(1)
+                const [min, max] = intlRange(start)
+                const len = min + r.int(max - min + 1)
+                if (len < start.length) break
+                const n = "00" + start + r.digits(len - start.length)
                 out.push({
                     num: n,
                     cat: "international",
                     dial: "17909" + n,
-                    ambiguous: true,
+                    ambiguous: len < max,
                 })
                 break
             }

@@ -178,10 +178,11 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         const hq = JSON.parse(readFileSync(HQ_FILE, "utf8"))
         hq.handsets[1].department = "nowhere"
         writeFileSync(badPolicy, JSON.stringify(hq))
-        const [key, policy, ports, bus] = await Promise.all([
+        const [key, policy, ports, trunk, bus] = await Promise.all([
             dialguard(args().map(a => (a === KEY_FILE ? badKey : a))),
             dialguard(args().map(a => (a === HQ_FILE ? badPolicy : a))),
             dialguard(args().map(a => (a === "8001,8101" ? "8001,81x1" : a))),
+            dialguard(args().map(a => (a === "8001,8101" ? "0801,8101" : a))),
             freePort().then(p =>
                 dialguard([...args(), "--bus", `tcp://127.0.0.1:${p}`])
             ),
@@ -202,7 +203,13 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         refused(
             ports,
             2,
-            /^dialguard flash: bad --ports item 2 "81x1": must be an extension of 2-6 digits$/
+            /^dialguard flash: bad --ports item 2 "81x1": an extension must be 2-6 digits 0-9$/
+        )
+        // The policy's own extension check: 0801 could never be dialled.
+        refused(
+            trunk,
+            2,
+            /^dialguard flash: bad --ports item 1 "0801": an extension must not start with 0 \(trunk prefix\) or 1 \(emergency, mobile and service numbers\)$/
         )
         refused(
             bus,
@@ -301,9 +308,9 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         await hangUp("8001")
         // 8001 is domestic: long distance goes out with the IP prefix
         s.exchange.outside = { answerAfterMs: 300 }
-        await dial("8001", "01012345678")
+        await dial("8001", "01062345678")
         await expectStep({
-            expectDialled: { port: "8001", number: "1790901012345678" },
+            expectDialled: { port: "8001", number: "1790901062345678" },
         })
         await hangUp("8001")
     }, 60000)
@@ -385,7 +392,7 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
             if (boardLog(since).includes("port 1 ready: extension 8101")) break
             await sleep(100)
         }
-        await dial("8101", "01012345678")
+        await dial("8101", "01062345678")
         await expectStep({ expectRefused: { port: "8101" } })
         await hangUp("8101")
         await dial("8101", "110")

@@ -235,8 +235,8 @@ const dial = (at: number, n: string): Ev => ({ at, what: "dial", arg: n })
 const ev = (at: number, what: string, arg?: any): Ev =>
     arg === undefined ? { at, what } : { at, what, arg }
 
-const BEIJING = "01012345678"
-const BEIJING_VIA_IP = "1790901012345678"
+const BEIJING = "01062345678"
+const BEIJING_VIA_IP = "1790901062345678"
 
 /** 8001 lifts at 0, dials Beijing from 1000 (11 keys, 200 ms apart: last at 3000). */
 function callBeijing(c: Compiled = HQ): Rig {
@@ -321,7 +321,7 @@ describe("dialling", () => {
         ])
         expect(r.state).toBe("calling")
         expect(r.logs()).toContain(
-            "8001 dial 1790901012345678 (domestic: domestic long distance via IP prefix 17909)"
+            "8001 dial 1790901062345678 (domestic: domestic long distance via IP prefix 17909)"
         )
         // no timer is left running: nothing more happens while it rings out
         r.runTo(40000, 500)
@@ -405,7 +405,7 @@ describe("dialling", () => {
             expect.stringContaining("8001 refused 16812345 [premium]")
         )
         // more keys, and the timers, do nothing now
-        r.keys("0101234567890", 3000)
+        r.keys("0106234567890", 3000)
         r.runTo(60000, 500)
         expect(r.since(2401)).toEqual([])
         expect(r.of("dial")).toEqual([])
@@ -1146,7 +1146,7 @@ describe("setPolicy", () => {
     test("mid-dial: the number being dialled is finished under the old policy", () => {
         const r = new Rig("8001", portPolicy(HQ, "8001"))
         r.offHook(0)
-        r.keys("010123", 1000) // last at 2000
+        r.keys("010623", 1000) // last at 2000
         const other = hq(
             { ipPrefix: "17951" },
             { "8001": { allow: "internal" } }
@@ -1200,7 +1200,7 @@ describe("setPolicy", () => {
         r.keys(BEIJING, 6000)
         expect(r.of("dial").map(e => e.arg)).toEqual([
             BEIJING_VIA_IP,
-            "1795101012345678",
+            "1795101062345678",
         ])
     })
 

@@ -118,8 +118,8 @@ interface CallKind {
 const KINDS: Record<string, CallKind> = {
     local: { digits: "52345678", dialled: "52345678", category: "local" },
     domestic: {
-        digits: "01012345678",
-        dialled: "1790901012345678",
+        digits: "01062345678",
+        dialled: "1790901062345678",
         category: "domestic",
     },
     international: {
@@ -129,7 +129,7 @@ const KINDS: Record<string, CallKind> = {
     },
     internal: { digits: "8000#", dialled: "8000", category: "internal" },
     premium: { digits: "16812345", blocked: "premium" },
-    domesticRefused: { digits: "01012345678", blocked: "class" },
+    domesticRefused: { digits: "01062345678", blocked: "class" },
     internationalRefused: { digits: "0085212345678", blocked: "class" },
 }
 

@@ -3,6 +3,8 @@
 // toll-free numbers, international lengths, and the boundary lengths (one
 // digit short, one digit long).
 
+import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import {
     AREA_CODES_7,
@@ -21,8 +23,14 @@ import {
     DEFAULT_PREMIUM,
     IP_PREFIXES,
     MOBILE_BLOCKS,
+    SERVICE_NUMBERS,
 } from "../devs/numbering/chinaPlan"
 import {
+    COUNTRY_KEY_MAX,
+    COUNTRY_LENGTHS,
+} from "../devs/numbering/countryLengths"
+import {
+    countryLengths,
     eachWord,
     hasWord,
     splitPattern,
@@ -34,7 +42,7 @@ import { EXT, makeSite, Rng, words } from "./helpers"
 
 const nanjing = makeSite()
 
-/** "dial domestic 1790901012345678" / "block invalid invalid" and how many keys it took (0 = the timer). */
+/** "dial domestic 1790901062345678" / "block invalid invalid" and how many keys it took (0 = the timer). */
 function dialled(site: ReturnType<typeof makeSite>, num: string): string {
     const t = site.dial(EXT.international, num)
     const d = t.decision
@@ -228,21 +236,52 @@ describe("dialling 0 + area code + subscriber: boundary lengths", () => {
         }
     })
 
-    test("after an area code the subscriber may start with 1 (in-area service numbers exist), never with 0", () => {
-        expect(dialled(nanjing, "01012345678")).toBe(
-            "dial domestic 1790901012345678 @11"
+    test("a subscriber number never starts with 0 or 1: 0 + area code + 1... is refused once no service number fits", () => {
+        expect(dialled(nanjing, "01062345678")).toBe(
+            "dial domestic 1790901062345678 @11"
         )
         expect(dialled(nanjing, "01002345678")).toBe("block invalid invalid @4")
+        // 025 + "19876543": no subscriber number, no Nanjing service number.
+        expect(dialled(nanjing, "02519876543")).toBe("block invalid invalid @5")
+        expect(dialled(nanjing, "01019876543")).toBe("block invalid invalid @5")
+        expect(dialled(nanjing, "093119876543")).toBe(
+            "block invalid invalid @6"
+        )
+        // 010 1234 5678 is Beijing's 12345 hotline and three more keys.
+        expect(dialled(nanjing, "01012345678")).toBe(
+            "dial domestic 1790901012345 @8"
+        )
     })
 
-    test("in-area service numbers after an area code", () => {
-        expect(dialled(nanjing, "01012345")).toBe(
-            "dial domestic 1790901012345 @0"
-        )
-        expect(dialled(nanjing, "075595588")).toBe(
-            "dial domestic 17909075595588 @0"
-        )
-        expect(dialled(nanjing, "02510086")).toBe("dial service 02510086 @0")
+    test("another city's service numbers after its area code: long distance, at their own length", () => {
+        // [typed, what it is, expected]
+        const cases = [
+            ["010114", "Beijing directory", "dial domestic 17909010114 @6"],
+            ["01012345", "Beijing 12345", "dial domestic 1790901012345 @8"],
+            ["02110086", "Shanghai 10086", "dial domestic 1790902110086 @8"],
+            [
+                "075512121",
+                "Shenzhen weather",
+                "dial domestic 17909075512121 @9",
+            ],
+            ["093112345", "Lanzhou 12345", "dial domestic 17909093112345 @9"],
+            ["085112315", "Guiyang 12315", "dial domestic 17909085112315 @9"],
+            ["075595588", "95xxx waits", "dial domestic 17909075595588 @0"],
+            [
+                "0755955888",
+                "95xxxx, or an 8-digit number",
+                "dial domestic 179090755955888 @0",
+            ],
+            // The own area code: a local service call, sent as dialled.
+            ["025114", "own directory", "dial service 025114 @6"],
+            ["02510086", "own 10086", "dial service 02510086 @8"],
+            ["02512345", "own 12345", "dial service 02512345 @8"],
+        ]
+        for (const [n, what, want] of cases)
+            expect(dialled(nanjing, n), what).toBe(want)
+        // An internal-only handset may not: it is a call out.
+        expect(nanjing.decide(EXT.internal, "010114").code).toBe("class")
+        expect(nanjing.decide(EXT.local, "010114").code).toBe("class")
     })
 })
 
@@ -335,7 +374,104 @@ describe("mobile numbers", () => {
     })
 })
 
+/**
+ * The service numbers in use, each with what it is and where that comes
+ * from: [LPN] libphonenumber ShortNumberMetadata.xml (CN: 100xx, 114, 117,
+ * 121xx, 95xxx(x), 96xxx(x)), [MIIT] the MIIT's public service numbers
+ * 12xxx (as listed on zh.wikipedia.org 中国大陆服务电话号码列表), [OP] the
+ * carrier's own service. Each is a service call, complete at its last key.
+ */
+const SERVICE_NUMBERS_IN_USE: [string, string][] = [
+    ["10000", "China Telecom customer service [LPN, OP]"],
+    ["10010", "China Unicom customer service [LPN, OP]"],
+    ["10086", "China Mobile customer service [LPN, OP]"],
+    ["114", "directory enquiries [LPN]"],
+    ["116114", "China Unicom directory and information [OP]"],
+    ["117", "speaking clock [LPN]"],
+    ["118114", "China Telecom 号码百事通 directory [OP]"],
+    ["12110", "SMS police reports [LPN, MIIT]"],
+    ["12117", "time [LPN, MIIT]"],
+    ["12119", "forest fire reports [LPN, MIIT]"],
+    ["12121", "weather forecast [LPN, MIIT]"],
+    ["12122", "highway rescue [LPN, MIIT]"],
+    ["12123", "traffic administration services [LPN, MIIT]"],
+    ["12300", "MIIT telecom user complaints [MIIT]"],
+    ["12301", "tourism service [MIIT]"],
+    ["12305", "postal complaints [MIIT]"],
+    ["12306", "railway customer service [MIIT]"],
+    ["12308", "consular protection [MIIT]"],
+    ["12309", "procuratorate service [MIIT]"],
+    ["12312", "commerce complaints [MIIT]"],
+    ["12315", "consumer complaints [MIIT]"],
+    ["12316", "agriculture service [MIIT]"],
+    ["12318", "culture market reports [MIIT]"],
+    ["12319", "urban construction service [MIIT]"],
+    ["12320", "public health [MIIT]"],
+    ["12321", "spam and bad-content reports [MIIT]"],
+    ["12322", "earthquake service [MIIT]"],
+    ["12328", "transport service supervision [MIIT]"],
+    ["12329", "housing provident fund [MIIT]"],
+    ["12330", "intellectual property [MIIT]"],
+    ["12331", "food and drug complaints [MIIT]"],
+    ["12333", "labour and social security [MIIT]"],
+    ["12336", "land resources reports [MIIT]"],
+    ["12338", "women's rights [MIIT]"],
+    ["12339", "state security reports [MIIT]"],
+    ["12345", "government service hotline [MIIT]"],
+    ["12348", "legal services [MIIT]"],
+    ["12350", "work safety reports [MIIT]"],
+    ["12351", "trade union workers' rights [MIIT]"],
+    ["12355", "youth service [MIIT]"],
+    ["12358", "price reports [MIIT]"],
+    ["12360", "customs [MIIT]"],
+    ["12365", "quality supervision [MIIT]"],
+    ["12366", "tax service [MIIT]"],
+    ["12368", "court litigation service [MIIT]"],
+    ["12369", "environmental reports [MIIT]"],
+    ["12380", "organisation work reports [MIIT]"],
+    ["12388", "discipline inspection reports [MIIT]"],
+    ["12389", "police conduct reports [MIIT]"],
+    ["12393", "medical insurance [MIIT]"],
+    ["12398", "energy regulation [MIIT]"],
+    ["12580", "China Mobile information service [OP]"],
+    ["95588", "enterprise service (ICBC), 95xxx [LPN]"],
+    ["955888", "enterprise service, 95xxxx [LPN]"],
+    ["96123", "local service, 96xxx [LPN]"],
+    ["9501234567", "shared cost 950 + 7 [PhoneNumberMetadata]"],
+    ["95012345678", "shared cost 950 + 8 [PhoneNumberMetadata]"],
+]
+
 describe("short, service and toll-free numbers", () => {
+    test.each(SERVICE_NUMBERS_IN_USE)("%s (%s) is a service call", n => {
+        const t = nanjing.dial(EXT.local, n)
+        expect(t.decision.action + " " + t.decision.category, n).toBe(
+            "dial service"
+        )
+        expect(t.decision.dial).toBe(n)
+        // At its last key, unless a longer number starts with it (95xxx,
+        // 96xxx, a 950 number of 7: the short timer).
+        expect(t.decidedAfter === n.length || t.timers.pop() === "short").toBe(
+            true
+        )
+    })
+
+    test("every entry of the service table (chinaPlan.SERVICE_NUMBERS) has numbers in use above", () => {
+        for (const spec of SERVICE_NUMBERS) {
+            const prefix = spec.split(" ")[0]
+            expect(
+                SERVICE_NUMBERS_IN_USE.some(([n]) => n.indexOf(prefix) === 0),
+                spec
+            ).toBe(true)
+        }
+    })
+
+    test("one digit short or long: refused or cut", () => {
+        expect(dialled(nanjing, "11811")).toBe("block invalid invalid @0")
+        expect(dialled(nanjing, "1161145")).toBe("dial service 116114 @6")
+        expect(dialled(nanjing, "1258")).toBe("block invalid invalid @0")
+        expect(dialled(nanjing, "1211")).toBe("block invalid invalid @0")
+    })
+
     test.each([
         ["10000", "@5"],
         ["10010", "@5"],
@@ -376,10 +512,28 @@ describe("international lengths", () => {
         ["008530800123", "@12", "Macau 0800 toll free: 7 digits"],
         ["00886912345678", "@14", "Taiwan mobile: 9 digits"],
         ["0088622123456", "@0", "Taiwan: 8 digits, or 9 may follow"],
-        ["008862021234", "@12", "Taiwan 202 premium: 7 digits"],
+        [
+            "008862021234",
+            "@0",
+            "Taiwan 202 premium: 7 digits, or a 9-digit 20 number",
+        ],
         ["0088670123456789", "@16", "Taiwan 70: 10 or 11 digits"],
-        ["00442079460018", "@0", "elsewhere: 7-15 digits, by the timer"],
-        ["00491234567890123", "@17", "elsewhere: at most 15 digits"],
+        ["00442079460018", "@14", "UK: 10 digits"],
+        ["00447911123456", "@14", "UK mobile: 10 digits"],
+        ["0033142685300", "@13", "France: 9 digits"],
+        ["0081312345678", "@13", "Japan, Tokyo: 9 digits"],
+        ["00819012345678", "@14", "Japan mobile: 10 digits"],
+        ["00821012345678", "@14", "Korea mobile: 10 digits"],
+        ["008221234567", "@0", "Korea, Seoul: 9 or 10 digits"],
+        ["0065 91234567".replace(" ", ""), "@12", "Singapore: 8 digits"],
+        ["0061412345678", "@13", "Australia mobile: 9 digits"],
+        ["0074951234567", "@13", "Russia: 10 digits"],
+        ["0049301234567", "@0", "Germany: 5 to 15 digits, by the timer"],
+        [
+            "00491234567890123",
+            "@0",
+            "Germany: libphonenumber knows numbers up to 15 national digits",
+        ],
     ])("%s completes %s (%s)", (n, at) => {
         expect(dialled(nanjing, n)).toBe(`dial international 17909${n} ${at}`)
     })
@@ -388,8 +542,18 @@ describe("international lengths", () => {
         expect(dialled(nanjing, "00121255512345")).toBe(
             "dial international 179090012125551234 @13"
         )
-        expect(dialled(nanjing, "004912345678901234")).toBe(
-            "dial international 1790900491234567890123 @17"
+        expect(dialled(nanjing, "003314268530012")).toBe(
+            "dial international 179090033142685300 @13"
+        )
+    })
+
+    test("a calling code nobody has: 7 to 15 digits (E.164), by the timer", () => {
+        // +28x is spare in the ITU list.
+        expect(dialled(nanjing, "002812345")).toBe(
+            "dial international 17909002812345 @0"
+        )
+        expect(dialled(nanjing, "0028123456789012345")).toBe(
+            "dial international 1790900281234567890123 @17"
         )
     })
 
@@ -397,6 +561,53 @@ describe("international lengths", () => {
         expect(dialled(nanjing, "0044123")).toBe("block invalid invalid @0")
         expect(dialled(nanjing, "00012345678")).toBe("block invalid invalid @3")
         expect(dialled(nanjing, "00852800123")).toBe("block invalid invalid @0")
+        expect(dialled(nanjing, "0033142")).toBe("block invalid invalid @0")
+    })
+
+    test("the table: every key starts with a calling code, ranges within what a number can be", () => {
+        let entries = 0
+        for (let zone = 0; zone <= 9; ++zone) {
+            for (const w of words(COUNTRY_LENGTHS[zone])) {
+                const [key, range] = w.split(":")
+                expect(key.charAt(0), w).toBe("" + zone)
+                expect(key.replace("*", "").length, w).toBeLessThanOrEqual(
+                    COUNTRY_KEY_MAX
+                )
+                const [min, max] = range.split("-").map(Number)
+                expect(min, w).toBeLessThanOrEqual(max ?? min)
+                expect(min, w).toBeGreaterThanOrEqual(3)
+                expect(max ?? min, w).toBeLessThanOrEqual(19)
+                entries++
+            }
+        }
+        expect(entries).toBeGreaterThan(200)
+        // China's own code is not international.
+        expect(countryLengths("86")).toBe(-1)
+        expect(countryLengths("1")).toBe(811)
+        expect(countryLengths("12")).toBe(1111) // "1*": NANP, 10 digits
+        expect(countryLengths("852")).toBe(814)
+        expect(countryLengths("8522")).toBe(1111) // "852*"
+        expect(countryLengths("28")).toBe(-1)
+    })
+
+    test("the committed table is what scripts/gen-country-lengths.mjs makes from libphonenumber-js", () => {
+        const out = execFileSync(
+            process.execPath,
+            ["scripts/gen-country-lengths.mjs"],
+            { encoding: "utf8" }
+        )
+        expect(out).toBe(
+            readFileSync("devs/numbering/countryLengths.ts", "utf8")
+        )
+    })
+
+    test("the committed area codes are what scripts/gen-area-codes.mjs makes", () => {
+        const out = execFileSync(
+            process.execPath,
+            ["scripts/gen-area-codes.mjs"],
+            { encoding: "utf8" }
+        )
+        expect(out).toBe(readFileSync("devs/numbering/areaCodes.ts", "utf8"))
     })
 })
 

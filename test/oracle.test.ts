@@ -7,7 +7,6 @@
 import { describe, expect, test } from "vitest"
 import { parsePhoneNumberFromString } from "libphonenumber-js/max"
 import metadata from "libphonenumber-js/metadata.max.json"
-import examples from "libphonenumber-js/examples.mobile.json"
 import {
     AREA_CODES_7,
     AREA_CODES_7_OR_8,
@@ -17,6 +16,7 @@ import { IP_PREFIXES, MOBILE_BLOCKS } from "../devs/numbering/chinaPlan"
 import { subscriberLengths } from "../devs/numbering/digits"
 import { Category } from "../devs/numbering/categories"
 import { EXT, makeSite, Rng, Site, subscriber, words } from "./helpers"
+import { validInternationalNumbers } from "./fixtures/internationalNumbers"
 
 interface Sample {
     /** Which generator made it. */
@@ -60,7 +60,8 @@ const MOBILE = ["MOBILE", "FIXED_LINE_OR_MOBILE"]
 /** The libphonenumber types each of our categories corresponds to. */
 const AGREES: Record<string, string[]> = {
     local: FIXED,
-    domestic: [...FIXED, "MOBILE"],
+    // 0 + mobile; another city's 96xxx(x) after its area code is shared cost.
+    domestic: [...FIXED, "MOBILE", "SHARED_COST"],
     mobile: MOBILE,
     premium: ["PREMIUM_RATE"],
     tollfree: ["TOLL_FREE", "SHARED_COST"],
@@ -96,6 +97,23 @@ const EXCEPTIONS: {
             o.cat === "invalid" &&
             FIXED.indexOf(o.lpnType) >= 0 &&
             subscriberFirst(o) === "0",
+    },
+    {
+        id: "subscriber-starts-with-1",
+        why: "A subscriber number never starts with 1 (1 starts the short numbers), so 0 + area code + 1... is refused unless it is that city's service number. libphonenumber's fixed-line patterns accept most of them (e.g. 010 1783 5791).",
+        match: o =>
+            o.cat === "invalid" &&
+            FIXED.indexOf(o.lpnType) >= 0 &&
+            subscriberFirst(o) === "1",
+    },
+    {
+        id: "area-service-numbers",
+        why: "After an area code, 100xx, 114, 121xx and 123xx are that city's service numbers and complete there (010 114, 0731 12121, 0427 10051), the rest of the keys ignored. libphonenumber knows them after some area codes only, and takes the longer digit string for a subscriber number starting with 1.",
+        early: true,
+        match: o =>
+            (o.cat === "domestic" || o.cat === "service") &&
+            subscriberFirst(o) === "1" &&
+            FIXED.indexOf(o.lpnFullType) >= 0,
     },
     {
         id: "miit-mobile-blocks",
@@ -144,24 +162,6 @@ const EXCEPTIONS: {
             !!o.s.ipPrefix &&
             !o.lpnValid &&
             ["domestic", "international", "mobile"].indexOf(o.cat) >= 0,
-    },
-    {
-        id: "shorter-than-7",
-        why: "After 00 the engine wants at least 7 digits (country code included) before a number can be complete. libphonenumber lists a few shorter national-only numbers (e.g. Iran's 4-digit 96xx UAN numbers), which are refused as incomplete.",
-        match: o =>
-            o.cat === "invalid" &&
-            o.lpnValid &&
-            o.s.typed.indexOf("00") === 0 &&
-            o.s.typed.length - 2 < 7,
-    },
-    {
-        id: "longer-than-e164",
-        why: "E.164 numbers have at most 15 digits after the international prefix 00, so the engine decides at the 15th. libphonenumber also accepts some longer German fixed-line and Japanese (domestic-only) toll-free numbers; we cut those at 15 digits.",
-        early: true,
-        match: o =>
-            o.cat === "international" &&
-            o.s.typed.length > 17 &&
-            o.consumed === 17,
     },
 ]
 
@@ -264,28 +264,9 @@ function generate(): Sample[] {
         add("ip-prefix", p + rest, { ipPrefix: p })
     }
     // International: libphonenumber-valid numbers of every country and length.
+    for (const n of validInternationalNumbers(r))
+        add("international", "00" + n.cc + n.nn)
     const countries: any = (metadata as any).countries
-    for (const c of Object.keys(countries)) {
-        const cc = countries[c][0]
-        const ex = (examples as any)[c]
-        if (ex) add("international", "00" + cc + ex)
-        for (const len of countries[c][3] || []) {
-            let found = 0
-            for (let a = 0; a < 300 && found < 3; ++a) {
-                const nn = r.digits(len)
-                const p = parsePhoneNumberFromString("+" + cc + nn)
-                if (
-                    p &&
-                    p.isValid() &&
-                    p.countryCallingCode === cc &&
-                    p.nationalNumber === nn
-                ) {
-                    add("international", "00" + cc + nn)
-                    found++
-                }
-            }
-        }
-    }
     // Countries whose number lengths the engine knows (it decides without a
     // timer there): every leading two digits, every length.
     for (const c of ["US", "HK", "MO", "TW"]) {

@@ -381,7 +381,7 @@ const VALIDATOR_ONLY: [string, any, string][] = [
     ],
     [
         "blocked entry starting with the site's own IP prefix",
-        rawPolicy({ ipPrefix: "96688", blocked: ["966881"] }),
+        rawPolicy({ ipPrefix: "17968", blocked: ["179681"] }),
         "site.blocked[0]",
     ],
     [
@@ -489,10 +489,20 @@ describe("policy.schema.json", () => {
             a.indexOf(b) === 0 || b.indexOf(a) === 0
         const digitString = (v: any) => typeof v === "string" && /^\d+$/.test(v)
         const crossField: Record<string, (v: any) => boolean> = {
-            // ... with the handset's extension 8000 or the national emergency numbers
+            // ... with the handset's extension 8000, the national emergency
+            // numbers or the built-in premium lines
             "site.emergency": v =>
                 digitString(v) &&
-                ["8000", "110", "119", "120", "122"].some(e => clash(v, e)),
+                [
+                    "8000",
+                    "110",
+                    "119",
+                    "120",
+                    "122",
+                    "160",
+                    "168",
+                    "12590",
+                ].some(e => clash(v, e)),
             "site.outsideLinePrefix": v =>
                 digitString(v) && "8000".indexOf(v) === 0,
             "site.blocked": v =>
@@ -512,7 +522,13 @@ describe("policy.schema.json", () => {
                     (p.site.areaCode =
                         typeof v === "string" ? "0" + v.slice(0, 3) : v),
             ],
-            ["site.ipPrefix", (p, v) => (p.site.ipPrefix = v)],
+            [
+                "site.ipPrefix",
+                // Half of them shaped like the 179xx access codes.
+                (p, v) =>
+                    (p.site.ipPrefix =
+                        typeof v === "string" && r.int(2) ? "179" + v : v),
+            ],
             [
                 "site.outsideLinePrefix",
                 (p, v) =>

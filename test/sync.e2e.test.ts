@@ -212,9 +212,9 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
         measured["policyPushCliMs"] = [r.ms]
         expect(await s.admin.policyVersion()).toBe(3)
         // 8001 is domestic: long distance goes out with the IP prefix
-        await dial("8001", "01012345678")
+        await dial("8001", "01062345678")
         await expectStep({
-            expectDialled: { port: "8001", number: "1790901012345678" },
+            expectDialled: { port: "8001", number: "1790901062345678" },
         })
         await sleep(2200) // answered after 300 ms: ~2 s of talk
         const end = Date.now()
@@ -248,7 +248,7 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
         const st = await watcher.wait(STATE, t0, v => v.policyVersion === 4)
         ;(measured["pushToAppliedMs"] as number[]).push(st.t - sent.t)
         ;(measured["policyPushCliMs"] as number[]).push(r.ms)
-        await dial("8001", "01012345678")
+        await dial("8001", "01062345678")
         await expectStep({ expectRefused: { port: "8001", code: "class" } })
         await hangUp("8001")
     }, 120000)
@@ -318,7 +318,7 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
             (await refused(JSON.stringify(other), 11)).rejected.reason
         ).toMatch(/"sig"/)
         expect(await s.admin.policyVersion()).toBe(4)
-        await dial("8001", "01012345678")
+        await dial("8001", "01062345678")
         await expectStep({ expectRefused: { port: "8001", code: "class" } })
         await hangUp("8001")
     }, 120000)
@@ -408,9 +408,9 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
             await hangUp("8001")
             // unanswered domestic call from 8101: a record, no counted call
             s.exchange.outside = { busy: true }
-            await dial("8101", "02012345678")
+            await dial("8101", "02062345678")
             await expectStep({
-                expectDialled: { port: "8101", number: "1790902012345678" },
+                expectDialled: { port: "8101", number: "1790902062345678" },
             })
             await expectStep({ expectTone: { port: "8101", tone: "Busy" } })
             await hangUp("8101")
@@ -454,7 +454,7 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
             const ids = lines.map(l => l.id)
             expect(new Set(ids).size).toBe(ids.length)
             const byNumber = Object.fromEntries(lines.map(l => [l.number, l]))
-            expect(byNumber["01012345678"]).toMatchObject({
+            expect(byNumber["01062345678"]).toMatchObject({
                 board: BOARD,
                 handset: "8001",
                 category: "domestic",
@@ -464,7 +464,7 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
                 category: "international",
             })
             expect(byNumber["0085212345678"].seconds).toBeGreaterThanOrEqual(1)
-            expect(byNumber["02012345678"]).toMatchObject({
+            expect(byNumber["02062345678"]).toMatchObject({
                 handset: "8101",
                 category: "domestic",
                 seconds: 0,

@@ -854,15 +854,15 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
 
     test("answered: talk seconds; the number without outside-line or IP prefix", () => {
         const r = port("8001")
-        r.dial("91790901012345678", 1000)
+        r.dial("91790901062345678", 1000)
         expect(r.p.state).toBe("calling")
         r.p.remoteAnswered(30000)
         r.p.onHook(95500)
         expect(r.calls).toStrictEqual([
             {
                 ext: "8001",
-                number: "01012345678",
-                dial: "1790901012345678",
+                number: "01062345678",
+                dial: "1790901062345678",
                 category: "domestic",
                 placedAt: 2700,
                 seconds: 65,
@@ -876,16 +876,16 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
         r.dial("90085212345678", 0)
         r.p.callFailed(5000)
         r.p.onHook(6000)
-        r.dial("902012345678", 10000)
+        r.dial("902062345678", 10000)
         r.p.onHook(20000)
-        r.dial("901012345678", 30000)
+        r.dial("901062345678", 30000)
         r.p.remoteHungUp(60000)
         expect(
             r.calls.map(c => [c.number, c.category, c.seconds])
         ).toStrictEqual([
             ["0085212345678", "international", 0],
-            ["02012345678", "domestic", 0],
-            ["01012345678", "domestic", 0],
+            ["02062345678", "domestic", 0],
+            ["01062345678", "domestic", 0],
         ])
         expect(r.counted).toStrictEqual([])
     })

@@ -2,6 +2,7 @@
 // "path: reason" with nothing half-applied.
 
 import { describe, expect, test } from "vitest"
+import { validateConfig } from "../devs/app/boardConfig"
 import { DEFAULT_TIMERS, validatePolicy } from "../devs/policy/validate"
 import { rawPolicy } from "./helpers"
 
@@ -92,7 +93,11 @@ describe("a valid policy", () => {
             allowed: ["00852", "0571"],
             timers: { firstDigitMs: 60000, interDigitMs: 1000, shortMs: 500 },
         }
-        expect(accepted(siteWith(site)).site).toEqual(site)
+        // The site's premium lines come after the built-in ones.
+        expect(accepted(siteWith(site)).site).toEqual({
+            ...site,
+            premiumPrefixes: ["160xxxxx", "168xxxxx", "12590", "9009"],
+        })
     })
 
     test("an empty handset list is fine (a new site)", () => {
@@ -376,20 +381,80 @@ describe("site lists, prefixes and timers", () => {
             'site.allowed[1]: "12593" starts with the IP prefix 12593, which is stripped before numbers are matched: list the number without it',
         ])
         expect(
-            errors(siteWith({ ipPrefix: "96688", blocked: ["966881"] }))
+            errors(siteWith({ ipPrefix: "17968", blocked: ["179681"] }))
         ).toEqual([
-            'site.blocked[0]: "966881" starts with the IP prefix 96688, which is stripped before numbers are matched: list the number without it',
+            'site.blocked[0]: "179681" starts with the IP prefix 17968, which is stripped before numbers are matched: list the number without it',
         ])
     })
 
-    test("IP prefix", () => {
-        expect(errors(siteWith({ ipPrefix: "179O9" }))).toEqual([
-            'site.ipPrefix: "179O9" must be up to 8 digits (or "" for none)',
+    test("a blocked or allowed entry starting with 00 86 (China itself) would never match", () => {
+        expect(
+            errors(siteWith({ blocked: ["0086168"], allowed: ["008610"] }))
+        ).toEqual([
+            'site.blocked[0]: "0086168" starts with 0086, China\'s own calling code: list the national number (0 + area code, or the mobile or service number)',
+            'site.allowed[0]: "008610" starts with 0086, China\'s own calling code: list the national number (0 + area code, or the mobile or service number)',
         ])
-        expect(errors(siteWith({ ipPrefix: "123456789" }))).toEqual([
-            'site.ipPrefix: "123456789" must be up to 8 digits (or "" for none)',
+        // Other countries' codes starting 008 are fine.
+        accepted(siteWith({ blocked: ["00852"], allowed: ["0081"] }))
+    })
+
+    test("IP prefix: an IP long-distance access code, or none", () => {
+        // "00" would turn 00 44 ... into a wrong local number, "0" every
+        // domestic call into nonsense, "1790" is no carrier's code.
+        for (const bad of [
+            "0",
+            "00",
+            "1790",
+            "179O9",
+            "123456789",
+            "96688",
+            "1791",
+            "179090",
+            "12345",
+            "10086",
         ])
-        expect(accepted(siteWith({ ipPrefix: "" })).site.ipPrefix).toBe("")
+            expect(errors(siteWith({ ipPrefix: bad })), bad).toEqual([
+                `site.ipPrefix: "${bad}" is not an IP long-distance access code: one of 17909, 17900, 17901, 17911, 17951, 10193, 12593, another 179xx code, or "" for none`,
+            ])
+        for (const good of [
+            "17909",
+            "17900",
+            "17901",
+            "17911",
+            "17951",
+            "10193",
+            "12593",
+            "17968",
+            "17990",
+            "",
+        ])
+            expect(accepted(siteWith({ ipPrefix: good })).site.ipPrefix).toBe(
+                good
+            )
+    })
+
+    test("premium prefixes add to the built-in ones, never remove them", () => {
+        expect(
+            accepted(siteWith({ premiumPrefixes: ["12590"] })).site
+                .premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590"])
+        expect(
+            accepted(siteWith({ premiumPrefixes: ["9009xxxx", "168xxxxx"] }))
+                .site.premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590", "9009xxxx"])
+        expect(
+            accepted(siteWith({ premiumPrefixes: [] })).site.premiumPrefixes
+        ).toEqual(["160xxxxx", "168xxxxx", "12590"])
+        // A site emergency number inside a built-in premium range cannot be.
+        expect(
+            errors(
+                siteWith({
+                    emergency: ["110", "119", "120", "122", "16012"],
+                })
+            )
+        ).toEqual([
+            'site.emergency: "16012" overlaps the premium line 160xxxxx (built in)',
+        ])
     })
 
     test("timers", () => {
@@ -419,5 +484,62 @@ describe("site lists, prefixes and timers", () => {
         expect(errors(siteWith({ ringsBeforeForward: 21 }))).toEqual([
             "site.ringsBeforeForward: must be a whole number from 1 to 20, not 21",
         ])
+    })
+})
+
+describe("one extension check for the policy and a board's ports", () => {
+    const config = (ports: any[]) => validateConfig({ board: "desk-a", ports })
+
+    test.each(["0801", "1801", "8", "8001234", "80a1"])(
+        "%s is refused as a handset and as a port",
+        ext => {
+            const why = errors(handsetWith({ extension: ext }))[0]
+            expect(why).toMatch(/^handsets\[0\]\.extension: "[^"]+" must /)
+            const reason = why.slice(why.indexOf(" must ") + 1)
+            expect(config(["8000", ext]).errors).toEqual([
+                "ports[1]: an extension " + reason,
+            ])
+        }
+    )
+
+    test.each(["80", "8001", "200000", "999999"])(
+        "%s is fine for both",
+        ext => {
+            accepted(handsetWith({ extension: ext }))
+            expect(config([ext]).errors).toEqual([])
+        }
+    )
+})
+
+// The cost itself (linear in handsets + departments) is measured by
+// `npm run bench`, not asserted here.
+describe("many departments", () => {
+    test("2,000 departments: an unknown one is reported naming the first ten", () => {
+        const departments = []
+        for (let i = 0; i < 2000; ++i)
+            departments.push({ id: "d" + i, floor: 1, x: 0, y: 0 })
+        const raw = rawPolicy({}, [{ extension: "8001", department: "d2000" }])
+        raw.departments = departments
+        expect(errors(raw)).toEqual([
+            'handsets[0].department: unknown department "d2000" (known: d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, ... 2000 in all)',
+        ])
+    })
+
+    test("department ids are compared as text, whatever they are", () => {
+        const raw = rawPolicy({}, [
+            { extension: "8001", department: "constructor" },
+            { extension: "8002", department: "toString" },
+        ])
+        raw.departments = [
+            { id: "__proto__", floor: 1, x: 0, y: 0 },
+            { id: "constructor", floor: 1, x: 0, y: 0 },
+        ]
+        expect(errors(raw)).toEqual([
+            'handsets[1].department: unknown department "toString" (known: __proto__, constructor)',
+        ])
+        raw.departments.push({ id: "constructor", floor: 2, x: 0, y: 0 })
+        expect(errors(raw)).toContain(
+            'departments[2].id: duplicate department "constructor"'
+        )
     })
 })

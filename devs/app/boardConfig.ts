@@ -4,7 +4,7 @@
 // Provisioned through the admin service (kind Config) and kept in flash.
 // Portable: no @devicescript/* import.
 
-import { isDigits } from "../policy/validate"
+import { extensionProblem } from "../policy/validate"
 import { CHINA_RING, RingCadence } from "../phone/handsetPort"
 import { SyncConfig, validateSync } from "../sync/config"
 
@@ -54,10 +54,10 @@ export function validateConfig(raw: any): {
     else
         for (let i = 0; i < raw.ports.length; ++i) {
             const e = raw.ports[i]
-            if (!isDigits(e) || e.length < 2 || e.length > 6)
-                errors.push(
-                    "ports[" + i + "]: must be an extension of 2-6 digits"
-                )
+            // The extension check of the policy (validatePolicy).
+            const problem = extensionProblem(e)
+            if (problem)
+                errors.push("ports[" + i + "]: an extension " + problem)
             else if (ports.indexOf(e) >= 0)
                 errors.push("ports[" + i + "]: duplicate extension " + e)
             ports.push(e)

@@ -19,8 +19,8 @@ import { Category } from "../numbering/categories"
 import {
     AREA_SERVICE,
     BEIJING_EMERGENCY,
+    CHINA_CALLING_CODE,
     INTERNATIONAL_ANY,
-    INTERNATIONAL_KNOWN,
     IP_PREFIXES,
     MOBILE_BLOCKS,
     SERVICE_NUMBERS,
@@ -31,7 +31,7 @@ import { countEntries, ExtensionReader } from "../policy/extensionRanges"
 import { ListTable, RuleTableBuilder } from "./ruleTable"
 import { DialPlan } from "./types"
 import { Matcher } from "./matcher"
-import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE, PackedTrie } from "./trie"
+import { FLAG_ALLOW, FLAG_NATIONAL, FLAG_STRIP, PackedTrie } from "./trie"
 
 /** Space-separated "prefix min max" entries, as in chinaPlan.ts. */
 function eachSpec(
@@ -87,6 +87,7 @@ class PlanBuilder {
             insideRoot: plan.insideRoot,
             outsideRoot: plan.outsideRoot,
             rules: this.rules.table(),
+            countryRule: plan.countryRule,
             lists: new ListTable(this.lists),
             ipPrefix: plan.ipPrefix,
             areaCode: plan.areaCode,
@@ -150,7 +151,7 @@ export class PlanCompiler {
     ) {
         const site = policy.site
         // Sized up front so the trie is not copied while growing (on a
-        // 64 KB heap a doubling needs three times the room): ~620 nodes for
+        // 64 KB heap a doubling needs three times the room): ~570 nodes for
         // the numbering plan, ~1.12 per extension (1000 4-digit ones: 1111).
         const extCount =
             policy.handsets.length +
@@ -169,6 +170,7 @@ export class PlanCompiler {
             outsideRoot: outside,
             // packed by the last job; meanwhile see packedView()
             rules: undefined,
+            countryRule: -1,
             lists: undefined,
             ipPrefix: site.ipPrefix,
             areaCode: site.areaCode,
@@ -289,11 +291,10 @@ export class PlanCompiler {
         })
 
         // Area codes: 0 + code + subscriber; the own code is a local call.
-        // After an area code the subscriber may start with 1 too: the exchange,
-        // not the handset, knows which of those exist (in-area service numbers
-        // such as 010 12345 do), and refusing a real call is worse than dialling
-        // a vacant one.
-        const areaPat = ["123456789"]
+        // A subscriber number starts with 2-9 (0 is the trunk prefix, 1 starts
+        // the short numbers); what follows an area code with a 1 is that
+        // city's service number (AREA_SERVICE) or a premium line.
+        const areaPat = ["23456789"]
         const areaRules = (cat: Category, lens: number[]) => {
             const list = [
                 b.rules.add(cat, lens[0], lens[1], areaPat, false, ""),
@@ -336,7 +337,8 @@ export class PlanCompiler {
         addArea(AREA_CODES_7_OR_8, [7, 8])
 
         jobs.push(() => {
-            // International.
+            // International: the called country's lengths are looked up as
+            // its calling code is dialled (Matcher), not stored in the trie.
             const intl = INTERNATIONAL_ANY.split(" ")
             const anyCountry = b.rules.add(
                 "international",
@@ -346,13 +348,11 @@ export class PlanCompiler {
                 false,
                 ""
             )
+            plan.countryRule = anyCountry
             b.add(outside, "00", [anyCountry])
-            eachSpec(INTERNATIONAL_KNOWN, (cc, min, max) => {
-                b.add(outside, "00" + cc, [
-                    b.rules.add("international", min, max, none, false, ""),
-                ])
-                b.flag(outside, "00" + cc, FLAG_SUPERSEDE)
-            })
+            // 00 86 is China itself: the national number that follows is
+            // matched, sent and billed as if dialled without it.
+            b.flag(outside, "00" + CHINA_CALLING_CODE, FLAG_NATIONAL)
 
             eachSpec(SERVICE_NUMBERS, (p, min, max) =>
                 b.add(outside, p, [

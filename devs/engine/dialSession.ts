@@ -48,7 +48,7 @@ export interface Step {
     ms?: number
 }
 
-/** Longer than any number in the plan: outside line (2) + IP prefix (8) + 00 + 15-digit E.164. */
+/** Longer than any number in the plan: outside line (2) + IP prefix (5) + 00 + 19 (countryLengths' longest). */
 const MAX_DIGITS = 32
 
 /** Used when a port has no handset in the policy: a new handset is internal-only. */

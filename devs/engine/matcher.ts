@@ -5,7 +5,10 @@
 // Portable: no @devicescript/* import.
 
 import { Category } from "../numbering/categories"
-import { FLAG_ALLOW, FLAG_STRIP, FLAG_SUPERSEDE } from "./trie"
+import { nationalForm } from "../numbering/chinaPlan"
+import { countryLengths } from "../numbering/digits"
+import { COUNTRY_KEY_MAX } from "../numbering/countryLengths"
+import { FLAG_ALLOW, FLAG_NATIONAL, FLAG_STRIP } from "./trie"
 import { DialPlan } from "./types"
 
 export class Matcher {
@@ -20,10 +23,22 @@ export class Matcher {
     immediate: number
     /** Current trie node, -1 once the digits left the literal prefixes. */
     private node: number
-    /** Open rules and how many tail digits each has taken: entries 0..openCount-1. */
+    /**
+     * After 00 86 (China itself): the national number's first digits, held
+     * back until they tell its national form (see chinaPlan.nationalForm);
+     * undefined otherwise.
+     */
+    private held: string | undefined = undefined
+    /** The national form has the trunk prefix 0 the user did not dial (00 86 + area code). */
+    private trunk = false
+    /** Open rules, how many tail digits each has taken, and its min..max: entries 0..openCount-1. */
     private openRule: number[] = []
     private openUsed: number[] = []
+    private openMin: number[] = []
+    private openMax: number[] = []
     private openCount = 0
+    /** Where the digits of the open international rule start (there is at most one). */
+    private countryFrom = 0
 
     constructor(plan: DialPlan) {
         this.plan = plan
@@ -37,12 +52,19 @@ export class Matcher {
         this.allowed = false
         this.immediate = -1
         this.openCount = 0
+        this.held = undefined
+        this.trunk = false
         this.arrive(root === undefined ? this.plan.insideRoot : root)
     }
 
-    /** The number without any outside-line or IP prefix the user dialled. */
+    /**
+     * The number without any outside-line or IP prefix the user dialled, in
+     * its national form after 00 86 (0 + area code + subscriber, or the
+     * mobile or service number).
+     */
     number(): string {
-        return this.digits.slice(this.numberStart)
+        const n = this.digits.slice(this.numberStart)
+        return this.trunk ? "0" + n : n
     }
 
     push(key: string) {
@@ -52,17 +74,39 @@ export class Matcher {
             // Not a digit: nothing in the plan can match any more.
             this.node = -1
             this.openCount = 0
+            this.held = undefined
             return
         }
+        if (this.held !== undefined) this.nationalDigit(key)
+        else this.step(d)
+        this.checkImmediate()
+    }
+
+    /** Walks one digit: the open rules, then the trie. */
+    private step(d: number) {
         const rules = this.plan.rules
+        const country = this.plan.countryRule
         let kept = 0
         for (let k = 0; k < this.openCount; ++k) {
             const r = this.openRule[k]
             const pos = this.openUsed[k]
-            if (pos >= rules.max(r)) continue
+            if (pos >= this.openMax[k]) continue
             if (!rules.allows(r, pos, d)) continue
-            this.openRule[kept] = this.openRule[k]
+            if (kept !== k) {
+                this.openRule[kept] = r
+                this.openMin[kept] = this.openMin[k]
+                this.openMax[kept] = this.openMax[k]
+            }
             this.openUsed[kept] = pos + 1
+            if (r === country && pos < COUNTRY_KEY_MAX) {
+                // The longest calling code + national prefix in the table
+                // sets the length (only the first few digits are looked up).
+                const lens = countryLengths(this.digits.slice(this.countryFrom))
+                if (lens >= 0) {
+                    this.openMin[kept] = Math.floor(lens / 100)
+                    this.openMax[kept] = lens % 100
+                }
+            }
             kept++
         }
         this.openCount = kept
@@ -70,37 +114,69 @@ export class Matcher {
             this.node = this.plan.trie.child(this.node, d)
             if (this.node >= 0) this.arrive(this.node)
         }
-        this.checkImmediate()
+    }
+
+    /** A digit of the national number after 00 86. */
+    private nationalDigit(key: string) {
+        const held = (this.held ?? "") + key
+        const form = nationalForm(held)
+        if (form === "") {
+            this.held = held
+            return
+        }
+        this.held = undefined
+        if (form === undefined) {
+            this.node = -1
+            return
+        }
+        // Walk the national form from the public plan's root (not its own
+        // rules: the bare local number is never what follows 00 86).
+        this.trunk = form.length > held.length
+        this.node = this.plan.outsideRoot
+        for (let i = 0; i < form.length; ++i) this.step(form.charCodeAt(i) - 48)
     }
 
     private arrive(node: number) {
         const trie = this.plan.trie
         const flags = trie.flags(node)
-        if (flags & FLAG_STRIP) {
+        if (flags & (FLAG_STRIP | FLAG_NATIONAL)) {
             // The number proper starts afresh: an allowed-list prefix that
             // matched the stripped digits ("1" vs 17909) does not count.
             this.numberStart = this.digits.length
             this.openCount = 0
             this.allowed = false
+            this.trunk = false
+            if (flags & FLAG_NATIONAL) {
+                // 00 86: a national number follows (see nationalDigit).
+                this.held = ""
+                this.node = -1
+                return
+            }
             node = this.plan.outsideRoot
         }
-        if (flags & FLAG_SUPERSEDE) this.openCount = 0
         if (flags & FLAG_ALLOW) this.allowed = true
         this.node = node
         // The arrays only grow (to the deepest path's rule count), so no
         // allocation happens per key once a few numbers have been dialled.
+        const rules = this.plan.rules
         const lists = this.plan.lists
         const li = trie.ruleList(node)
         const end = lists.end(li)
         for (let j = lists.start(li); j < end; ++j) {
             const r = lists.entry(j)
-            if (this.openCount === this.openRule.length) {
+            const k = this.openCount
+            if (k === this.openRule.length) {
                 this.openRule.push(r)
                 this.openUsed.push(0)
-            } else {
-                this.openRule[this.openCount] = r
-                this.openUsed[this.openCount] = 0
+                this.openMin.push(0)
+                this.openMax.push(0)
             }
+            this.openRule[k] = r
+            this.openUsed[k] = 0
+            this.openMin[k] = rules.min(r)
+            this.openMax[k] = rules.max(r)
+            if (r === this.plan.countryRule)
+                this.countryFrom = this.digits.length
             this.openCount++
         }
     }
@@ -109,8 +185,8 @@ export class Matcher {
         const rules = this.plan.rules
         for (let k = 0; k < this.openCount; ++k) {
             const r = this.openRule[k]
-            if (rules.immediate(r) && this.openUsed[k] >= rules.min(r)) {
-                this.immediate = this.openRule[k]
+            if (rules.immediate(r) && this.openUsed[k] >= this.openMin[k]) {
+                this.immediate = r
                 return
             }
         }
@@ -123,7 +199,7 @@ export class Matcher {
         const rules = this.plan.rules
         for (let k = 0; k < this.openCount; ++k) {
             const r = this.openRule[k]
-            if (this.openUsed[k] < rules.min(r)) continue
+            if (this.openUsed[k] < this.openMin[k]) continue
             const rank = rules.rank(r)
             if (rank < bestRank) {
                 best = r
@@ -135,10 +211,10 @@ export class Matcher {
 
     /** Could more digits still make a (longer) number? */
     more(): boolean {
+        if (this.held !== undefined) return true
         if (this.node >= 0 && this.plan.trie.hasChildren(this.node)) return true
         for (let k = 0; k < this.openCount; ++k)
-            if (this.openUsed[k] < this.plan.rules.max(this.openRule[k]))
-                return true
+            if (this.openUsed[k] < this.openMax[k]) return true
         return false
     }
 
@@ -154,10 +230,9 @@ export class Matcher {
         let best: Category = "invalid"
         let widest = -1
         for (let k = 0; k < this.openCount; ++k) {
-            const r = this.openRule[k]
-            const left = rules.max(r) - this.openUsed[k]
+            const left = this.openMax[k] - this.openUsed[k]
             if (left > widest || (left === widest && best === "premium")) {
-                best = rules.cat(r)
+                best = rules.cat(this.openRule[k])
                 widest = left
             }
         }

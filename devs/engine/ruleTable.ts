@@ -55,6 +55,11 @@ export class RuleTable {
         return this.codes[this.buf[i * RULE + 3] >> CODE_SHIFT]
     }
 
+    /** Bytes of the two Buffers (the heap figure in `npm run bench`). */
+    bytes(): number {
+        return this.buf.length + this.masks.length
+    }
+
     /** May tail digit `pos` of rule i be digit `d` (0-9)? */
     allows(i: number, pos: number, d: number): boolean {
         const at = i * RULE
@@ -203,6 +208,10 @@ export class ListTable {
 
     end(li: number): number {
         return this.start(li + 1)
+    }
+
+    bytes(): number {
+        return this.entries.length + this.starts.length
     }
 
     /** The rule index at position j of the entries. */

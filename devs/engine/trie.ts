@@ -15,8 +15,8 @@ const NODE = 6
 export const FLAG_ALLOW = 1
 /** A dialled prefix to strip (outside line, IP prefix); matching restarts at the outside root. */
 export const FLAG_STRIP = 2
-/** Rules still open from shorter prefixes are dropped here (a more specific plan). */
-export const FLAG_SUPERSEDE = 4
+/** 00 86, China's own calling code: a national number follows (Matcher); flag 8 is free. */
+export const FLAG_NATIONAL = 4
 
 export class PackedTrie {
     buf: Buffer

@@ -13,6 +13,11 @@ export interface DialPlan {
     outsideRoot: number
     /** The rules (packed; built from Rule objects). */
     rules: RuleTable
+    /**
+     * The international rule (00 + 7-15 digits): once the calling code is
+     * dialled its min..max become the called country's (Matcher).
+     */
+    countryRule: number
     /** Rule list i: the rules that start at the trie nodes pointing to it; list 0 is "no rules". */
     lists: ListTable
     ipPrefix: string

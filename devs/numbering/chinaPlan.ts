@@ -1,6 +1,8 @@
 // Facts of the Chinese numbering plan that do not depend on the site.
-// Sources: ../shared/reference/telephony-cn.md (libphonenumber CN metadata,
-// MIIT mobile allocation table, operator pages).
+// Sources: libphonenumber's PhoneNumberMetadata.xml and ShortNumberMetadata.xml
+// (CN), the MIIT mobile allocation table and 12xxx public service numbers,
+// operator pages (summarised in the team's telephony-cn.md reference).
+// Portable: no @devicescript/* import, no RegExp.
 
 /** Emergency numbers everywhere in mainland China. 112 is not one. */
 export const DEFAULT_EMERGENCY = ["110", "119", "120", "122", "12395"]
@@ -10,7 +12,11 @@ export const BEIJING_EMERGENCY = "999"
 /** 声讯台: 160/168 + 5 digits, and China Mobile's 12590 voice SP lines. */
 export const DEFAULT_PREMIUM = ["160xxxxx", "168xxxxx", "12590"]
 
-/** Carrier IP long-distance prefixes a user may dial in front of a number. */
+/**
+ * Carrier IP long-distance prefixes a user may dial in front of a number:
+ * 17909 (billed to the line), 17900, 17901 China Telecom; 17911, 10193
+ * China Unicom; 17951, 12593 China Mobile.
+ */
 export const IP_PREFIXES = [
     "17909",
     "17900",
@@ -22,6 +28,21 @@ export const IP_PREFIXES = [
 ]
 
 /**
+ * May `p` be a site's IP prefix? One of IP_PREFIXES, or another 179xx
+ * code: the block the MIIT gives the carriers for IP long-distance access
+ * (libphonenumber's CN carrier codes include 179xx too).
+ */
+export function isIpPrefix(p: string): boolean {
+    if (IP_PREFIXES.indexOf(p) >= 0) return true
+    if (p.length !== 5 || p.indexOf("179") !== 0) return false
+    for (let i = 3; i < 5; ++i) {
+        const c = p.charCodeAt(i)
+        if (c < 48 || c > 57) return false
+    }
+    return true
+}
+
+/**
  * Mobile number blocks (first three digits); every mobile number has 11
  * digits. MIIT allocation: 13x, 145-149, 150-153, 155-159, 162, 165-167,
  * 170-173, 175-178, 18x, 190-193, 195-199. 160/168 are not mobile (premium).
@@ -31,20 +52,54 @@ export const MOBILE_BLOCKS =
 
 /**
  * Short and service numbers: literal prefix, then how many more digits
- * (min-max). 100xx carrier service (10000, 10010, 10086), 114 directory,
- * 117 clock, 12121 weather, 123xx government hotlines (12315, 12345,
- * 12306), 95xxx(x) national enterprise, 96xxx(x) local service, 950 + 7-8
- * shared cost.
+ * (min-max). Sources: libphonenumber ShortNumberMetadata.xml (CN) and
+ * PhoneNumberMetadata.xml (CN), the MIIT 12xxx public service numbers,
+ * the carriers' own pages; every entry has a test (test/numbering.test.ts).
+ * - 100xx carrier service (10000 China Telecom, 10010 China Unicom,
+ *   10086 China Mobile)
+ * - 114 directory; 116114 China Unicom and 118114 China Telecom (号码百事通)
+ *   directory and information services
+ * - 117 speaking clock
+ * - 121xx public information services (ShortNumberMetadata: 121\d\d):
+ *   12110 SMS police report, 12117 time, 12119 forest fire, 12121
+ *   weather, 12122 highway rescue, 12123 traffic administration
+ * - 123xx government hotlines (12300 MIIT telecom complaints, 12306
+ *   railway, 12315 consumer, 12345 government service, ...; 12395 is an
+ *   emergency number and wins by precedence)
+ * - 12580 China Mobile information service (12590 next to it is premium,
+ *   12593 an IP prefix)
+ * - 95xxx(x) national enterprise, 96xxx(x) local service, 950 + 7-8 shared
+ *   cost
  */
 export const SERVICE_NUMBERS = [
     "100 2 2",
     "114 0 0",
+    "116114 0 0",
     "117 0 0",
-    "12121 0 0",
+    "118114 0 0",
+    "121 2 2",
     "123 2 2",
+    "12580 0 0",
     "95 3 4",
     "96 3 4",
     "950 7 8",
+]
+
+/**
+ * What may follow an area code instead of a subscriber number (those never
+ * start with 0 or 1): that city's service numbers, a long-distance call
+ * when it is not the own area. PhoneNumberMetadata.xml (CN) lists 100xx,
+ * 123xx and 95xxx(x) after area codes as fixed-line numbers and 96xxx(x) as
+ * shared cost; 114 (010 114: Beijing's directory) and 121xx (0 + area code
+ * + 12121: that city's weather) are dialled so too.
+ */
+export const AREA_SERVICE = [
+    "100 2 2",
+    "114 0 0",
+    "121 2 2",
+    "123 2 2",
+    "95 3 4",
+    "96 3 4",
 ]
 
 /**
@@ -55,25 +110,37 @@ export const SERVICE_NUMBERS = [
 export const TOLLFREE_NUMBERS = ["800 7 7", "400 7 7", "10800 7 7", "21800 7 7"]
 
 /**
- * International: after 00 a country code and number, 7 to 15 digits (E.164
- * allows 15). Where the length is known the call completes without a timer:
- * NANP +1 (10), Hong Kong +852 (8; 800 toll free 9, 900 premium 5-11),
- * Macau +853 (8; 0800 toll free 7), Taiwan +886 (8-9; 202 premium 7, 70
- * VoIP 10-11). Lengths from libphonenumber's metadata; a longer prefix
- * overrides a shorter one.
+ * International: after 00 a calling code and number, 7 to 15 digits
+ * (E.164) where the calling code is unknown; the lengths of every known
+ * one, by its first national digits, are in countryLengths.ts (generated
+ * from libphonenumber's metadata), so that a number is complete at its
+ * last digit where its length is fixed.
  */
 export const INTERNATIONAL_ANY = "7 15"
-export const INTERNATIONAL_KNOWN = [
-    "1 10 10",
-    "852 8 8",
-    "852800 6 6",
-    "852900 2 8",
-    "853 8 8",
-    "8530 6 6",
-    "886 8 9",
-    "886202 4 4",
-    "88670 8 9",
-]
 
-/** Service numbers also reachable in another city after its area code. */
-export const AREA_SERVICE = ["100 2 2", "123 2 2", "95 3 4"]
+/** China's own calling code: 00 86 + a national number is a call inside China. */
+export const CHINA_CALLING_CODE = "86"
+
+/**
+ * National numbers (the start of them) that are dialled without the trunk
+ * prefix 0: mobiles and short numbers (1x; 10 is Beijing's area code),
+ * toll free 10800 / 21800 / 400 / 800 and shared cost 950. Every other
+ * national number is area code + subscriber, dialled with the 0.
+ */
+export const NATIONAL_NO_TRUNK =
+    "10800 11 12 13 14 15 16 17 18 19 21800 400 800 950"
+
+/**
+ * The national form of a national number dialled after 00 86, from its
+ * first digits: "" while they could still start a number without the trunk
+ * prefix, else the digits to match ("0" + them for area code +
+ * subscriber); undefined when it starts with 0 (a national number never
+ * does).
+ */
+export function nationalForm(first: string): string | undefined {
+    if (first.charAt(0) === "0") return undefined
+    const list = " " + NATIONAL_NO_TRUNK + " "
+    if (list.indexOf(" " + first + " ") >= 0) return first
+    if (list.indexOf(" " + first) >= 0) return ""
+    return "0" + first
+}

@@ -2,6 +2,7 @@
 // Portable: no @devicescript/* import, no RegExp.
 
 import { AREA_CODES_7, AREA_CODES_7_OR_8, AREA_CODES_8 } from "./areaCodes"
+import { COUNTRY_LENGTHS } from "./countryLengths"
 
 /** Calls fn for each space-separated word (without allocating a split array). */
 export function eachWord(words: string, fn: (w: string) => void) {
@@ -62,4 +63,27 @@ export function subscriberLengths(ac: string): number[] {
     if (hasWord(AREA_CODES_7, ac)) return [7, 7]
     if (hasWord(AREA_CODES_7_OR_8, ac)) return [7, 8]
     return undefined
+}
+
+/**
+ * How many digits follow 00 in numbers that start 00 + `key` (a calling
+ * code and maybe its first national digits) when `key` has an entry of its
+ * own or its parent's "*" entry holds for it: min * 100 + max, else -1.
+ * One native indexOf in the table of the key's world zone.
+ */
+export function countryLengths(key: string): number {
+    const zone = COUNTRY_LENGTHS[key.charCodeAt(0) - 48]
+    if (!zone) return -1
+    let at = zone.indexOf(" " + key + ":")
+    if (at < 0 && key.length > 1)
+        at = zone.indexOf(" " + key.slice(0, key.length - 1) + "*:")
+    if (at < 0) return -1
+    const from = zone.indexOf(":", at) + 1
+    const end = zone.indexOf(" ", from)
+    const dash = zone.indexOf("-", from)
+    const max = parseInt(
+        zone.slice(dash >= 0 && dash < end ? dash + 1 : from, end)
+    )
+    const min = dash >= 0 && dash < end ? parseInt(zone.slice(from, dash)) : max
+    return min * 100 + max
 }

@@ -6,16 +6,13 @@
 // Portable: no @devicescript/* import, the same file runs in the VM and Node.
 
 import { WordCursor } from "../numbering/digits"
-import { isDigits } from "./validate"
+import { extensionProblem } from "./validate"
 
 /** Longest run a range may stand for (a bound on the board's work). */
 export const MAX_RANGE = 10000
 
 function isExtension(s: string): boolean {
-    const c = s.charAt(0)
-    return (
-        isDigits(s) && s.length >= 2 && s.length <= 6 && c !== "0" && c !== "1"
-    )
+    return extensionProblem(s) === ""
 }
 
 /** Host side: extensions → words, runs of 3 or more as "lo-hi". */

@@ -5,9 +5,11 @@
 import { splitPattern, subscriberLengths } from "../numbering/digits"
 import {
     BEIJING_EMERGENCY,
+    CHINA_CALLING_CODE,
     DEFAULT_EMERGENCY,
     DEFAULT_PREMIUM,
     IP_PREFIXES,
+    isIpPrefix,
 } from "../numbering/chinaPlan"
 import {
     Department,
@@ -41,6 +43,21 @@ export function isDigits(s: any): boolean {
         if (c < 48 || c > 57) return false
     }
     return true
+}
+
+/**
+ * Why `ext` cannot be an extension, or "" when it can: 2-6 digits, not
+ * starting with 0 (the trunk prefix) or 1 (emergency, mobile and service
+ * numbers). The one check of the policy, the board configuration's ports
+ * and a board policy's `extensions`.
+ */
+export function extensionProblem(ext: any): string {
+    if (!isDigits(ext) || ext.length < 2 || ext.length > 6)
+        return "must be 2-6 digits 0-9"
+    const first = ext.charAt(0)
+    if (first === "0" || first === "1")
+        return "must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)"
+    return ""
 }
 
 function isObject(v: any): boolean {
@@ -82,24 +99,6 @@ class Checker {
             this.err(path, "must be a string, not " + quote(v))
             return dflt
         }
-        return v
-    }
-
-    digits(
-        obj: any,
-        key: string,
-        path: string,
-        dflt: string,
-        minLen: number,
-        maxLen: number
-    ): string {
-        const v = this.str(obj, key, path, dflt)
-        if (v === undefined || v === dflt) return v
-        if (!isDigits(v) || v.length < minLen || v.length > maxLen)
-            this.err(
-                path,
-                quote(v) + " must be " + minLen + "-" + maxLen + " digits 0-9"
-            )
         return v
     }
 
@@ -165,6 +164,7 @@ class Checker {
             return dflt
         }
         const out: string[] = []
+        const seen: any = {}
         for (let i = 0; i < v.length; ++i) {
             const s = v[i]
             const p = path + "[" + i + "]"
@@ -180,7 +180,8 @@ class Checker {
                 )
                 continue
             }
-            if (out.indexOf(s) >= 0) this.err(p, "duplicate " + quote(s))
+            if (seen[s]) this.err(p, "duplicate " + quote(s))
+            seen[s] = true
             out.push(s)
         }
         return out
@@ -230,14 +231,13 @@ function checkSite(c: Checker, raw: any): Site {
             )
     }
     const ipPrefix = c.str(raw, "ipPrefix", "site.ipPrefix", DEFAULT_IP_PREFIX)
-    if (
-        ipPrefix !== undefined &&
-        ipPrefix !== "" &&
-        (!isDigits(ipPrefix) || ipPrefix.length > 8)
-    )
+    if (ipPrefix !== undefined && ipPrefix !== "" && !isIpPrefix(ipPrefix))
         c.err(
             "site.ipPrefix",
-            quote(ipPrefix) + ' must be up to 8 digits (or "" for none)'
+            quote(ipPrefix) +
+                " is not an IP long-distance access code: one of " +
+                IP_PREFIXES.join(", ") +
+                ', another 179xx code, or "" for none'
         )
 
     const dfltEmergency = DEFAULT_EMERGENCY.slice(0)
@@ -270,19 +270,22 @@ function checkSite(c: Checker, raw: any): Site {
                         ", which could then never be dialled"
                 )
 
-    const premiumPrefixes = c.digitList(
+    // The site's premium lines add to the built-in ones, never remove them.
+    const sitePremium = c.digitList(
         raw,
         "premiumPrefixes",
         "site.premiumPrefixes",
-        DEFAULT_PREMIUM,
+        [],
         true
     )
-    for (let i = 0; i < premiumPrefixes.length; ++i) {
-        const lit = splitPattern(premiumPrefixes[i]).literal
+    const premiumPrefixes = DEFAULT_PREMIUM.slice(0)
+    for (let i = 0; i < sitePremium.length; ++i) {
+        const p = sitePremium[i]
+        const lit = splitPattern(p).literal
         if (lit.length < 3)
             c.err(
                 "site.premiumPrefixes[" + i + "]",
-                quote(premiumPrefixes[i]) + " needs at least 3 leading digits"
+                quote(p) + " needs at least 3 leading digits"
             )
         for (const e of emergency)
             if (startsWithEither(lit, e))
@@ -290,7 +293,15 @@ function checkSite(c: Checker, raw: any): Site {
                     "site.premiumPrefixes[" + i + "]",
                     "would block emergency number " + e
                 )
+        if (premiumPrefixes.indexOf(p) < 0) premiumPrefixes.push(p)
     }
+    for (const p of DEFAULT_PREMIUM)
+        for (const e of emergency)
+            if (startsWithEither(splitPattern(p).literal, e))
+                c.err(
+                    "site.emergency",
+                    quote(e) + " overlaps the premium line " + p + " (built in)"
+                )
 
     const outsideLinePrefix = c.str(
         raw,
@@ -338,6 +349,8 @@ function checkSite(c: Checker, raw: any): Site {
     // starting with one would never match anything.
     const ipPrefixes = IP_PREFIXES.slice(0)
     ipPrefixes.push(ipPrefix)
+    // So is 00 86, China's own calling code, before a national number.
+    const china = "00" + CHINA_CALLING_CODE
     const checkIp = (list: string[], key: string) => {
         for (let i = 0; i < list.length; ++i) {
             const p = startOf(list[i], ipPrefixes)
@@ -348,6 +361,14 @@ function checkSite(c: Checker, raw: any): Site {
                         " starts with the IP prefix " +
                         p +
                         ", which is stripped before numbers are matched: list the number without it"
+                )
+            else if (list[i].indexOf(china) === 0)
+                c.err(
+                    key + "[" + i + "]",
+                    quote(list[i]) +
+                        " starts with " +
+                        china +
+                        ", China's own calling code: list the national number (0 + area code, or the mobile or service number)"
                 )
         }
     }
@@ -415,6 +436,8 @@ function checkSite(c: Checker, raw: any): Site {
 
 function checkDepartments(c: Checker, raw: any): Department[] {
     const out: Department[] = []
+    // Department ids seen, keyed "#" + id (an id may be "constructor").
+    const ids: any = {}
     if (!Array.isArray(raw)) {
         c.err("departments", "required list")
         return out
@@ -429,9 +452,11 @@ function checkDepartments(c: Checker, raw: any): Department[] {
         c.keys(d, p, ["id", "name", "floor", "x", "y"])
         const id = c.str(d, "id", p + ".id", undefined)
         if (id === "") c.err(p + ".id", "must not be empty")
-        for (const o of out)
-            if (id !== undefined && o.id === id)
+        else if (id !== undefined) {
+            if (ids["#" + id])
                 c.err(p + ".id", "duplicate department " + quote(id))
+            ids["#" + id] = true
+        }
         out.push({
             id,
             name: c.str(d, "name", p + ".name", ""),
@@ -441,6 +466,16 @@ function checkDepartments(c: Checker, raw: any): Department[] {
         })
     }
     return out
+}
+
+/** The first department ids, for a message (all of them could be thousands). */
+function someIds(departments: Department[]): string {
+    const ids: string[] = []
+    for (let i = 0; i < departments.length && i < 10; ++i)
+        ids.push(departments[i].id)
+    if (departments.length > 10)
+        ids.push("... " + departments.length + " in all")
+    return ids.join(", ") || "none"
 }
 
 function checkHandsets(
@@ -454,8 +489,10 @@ function checkHandsets(
         c.err("handsets", "required list")
         return out
     }
-    const deptIds: string[] = []
-    for (const d of departments) deptIds.push(d.id)
+    // Lookups by key, so that the cost grows with handsets + departments.
+    const deptIds: any = {}
+    for (const d of departments) deptIds["#" + d.id] = true
+    let known: string | undefined
     const seen: any = {}
     for (let i = 0; i < raw.length; ++i) {
         const p = "handsets[" + i + "]"
@@ -472,16 +509,11 @@ function checkHandsets(
             "suspended",
             "name",
         ])
-        const ext = c.digits(h, "extension", p + ".extension", undefined, 2, 6)
-        if (isDigits(ext)) {
-            const first = ext.charAt(0)
-            if (first === "0" || first === "1")
-                c.err(
-                    p + ".extension",
-                    quote(ext) +
-                        " must not start with 0 (trunk prefix) or 1 (emergency, mobile and service numbers)"
-                )
-            else if (
+        const ext = c.str(h, "extension", p + ".extension", undefined)
+        const problem = ext === undefined ? "" : extensionProblem(ext)
+        if (problem) c.err(p + ".extension", quote(ext) + " " + problem)
+        else if (ext !== undefined) {
+            if (
                 site &&
                 site.outsideLinePrefix &&
                 ext.indexOf(site.outsideLinePrefix) === 0
@@ -512,15 +544,13 @@ function checkHandsets(
             else seen[ext] = p
         }
         const dept = c.str(h, "department", p + ".department", undefined)
-        if (dept !== undefined && deptIds.indexOf(dept) < 0)
+        if (dept !== undefined && !deptIds["#" + dept]) {
+            if (known === undefined) known = someIds(departments)
             c.err(
                 p + ".department",
-                "unknown department " +
-                    quote(dept) +
-                    " (known: " +
-                    deptIds.join(", ") +
-                    ")"
+                "unknown department " + quote(dept) + " (known: " + known + ")"
             )
+        }
         const allow = c.str(
             h,
             "allow",

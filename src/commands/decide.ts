@@ -41,7 +41,9 @@ Options:
   -h, --help       show this help
 
 DIGITS are the keys pressed: 0-9, * and #. Spaces and dashes are ignored
-("010-1234 5678"). Quote DIGITS containing * or # in the shell. "decided on
+("010-6234 5678"); a + at the start is the international prefix 00 (+86 25
+8400 1234 is dialled as 0086 25 8400 1234: a call inside China, decided as
+025 8400 1234). Quote DIGITS containing * or # in the shell. "decided on
 digit" means the call was settled by a key press, "decided on timeout" that
 it needed the inter-digit timer (the number could still have gone on).
 
@@ -49,9 +51,9 @@ Exit status: 0 when the call was decided, whether dialled or blocked;
 1 for an unknown handset or an unreadable or invalid policy; 2 for usage errors.
 
 Batch mode: each input line is an object such as
-  {"handset":"8001","digits":"01012345678"}
+  {"handset":"8001","digits":"01062345678"}
 and each output line is the decision followed by the input's fields:
-  {"action":"dial","category":"domestic","dial":"1790901012345678",...,"handset":"8001","digits":"01012345678"}
+  {"action":"dial","category":"domestic","dial":"1790901062345678",...,"handset":"8001","digits":"01062345678"}
 A bad input line (invalid JSON, missing or non-string handset or digits,
 unknown handset, characters other than 0-9 * # space -) gives
   {"error":"line N: ...", ...the input's fields, if any}
@@ -60,8 +62,8 @@ Empty lines are skipped (they still count for line numbers). The policy is
 compiled once and lines are streamed, so large batches run at full speed.
 
 Examples:
-  dialguard decide --policy sim/policies/hq.policy.json --handset 8001 01012345678
-    8001 dials 01012345678 -> DIAL 1790901012345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)
+  dialguard decide --policy sim/policies/hq.policy.json --handset 8001 01062345678
+    8001 dials 01062345678 -> DIAL 1790901062345678 [domestic] domestic long distance via IP prefix 17909 (decided on digit)
   dialguard decide --policy sim/policies/hq.policy.json --handset 8001 16812345 --json
   echo '{"handset":"8101","digits":"0085212345678"}' | dialguard decide --policy sim/policies/hq.policy.json --batch
 `
@@ -73,13 +75,19 @@ const OPTIONS = {
     batch: { type: "boolean" },
 } as const
 
-/** DIGITS without spaces and dashes; `bad` is the first character other than 0-9 * #, if any. */
+/**
+ * DIGITS without spaces and dashes, a leading + as the international
+ * prefix 00 (the keypad has no +); `bad` is the first character other than
+ * 0-9 * #, if any.
+ */
 export function normalizeDigits(s: string): { digits: string; bad?: string } {
-    const digits = s.replace(/[ -]/g, "")
+    let digits = s.replace(/[ -]/g, "")
+    if (digits.startsWith("+")) digits = "00" + digits.slice(1)
     return { digits, bad: /[^0-9*#]/u.exec(digits)?.[0] }
 }
 
-const ALLOWED_KEYS = "allowed: 0-9 * #; spaces and dashes are ignored"
+const ALLOWED_KEYS =
+    "allowed: 0-9 * #, and + at the start for 00; spaces and dashes are ignored"
 
 /** Decision fields; input fields of the same name are dropped in batch output. */
 const DECISION_KEYS = [
@@ -225,7 +233,7 @@ function batchLine(
         return fail('"handset" must be a string such as "8001"')
     if (digits === undefined) return fail('missing "digits"')
     if (typeof digits !== "string")
-        return fail('"digits" must be a string such as "01012345678"')
+        return fail('"digits" must be a string such as "01062345678"')
     const h = handsets.get(handset)
     if (!h) return fail(handsets.unknown(handset))
     const n = normalizeDigits(digits)
@@ -285,7 +293,7 @@ export const decide: Command = {
         const ext = required(p, "handset", "EXT (the extension that dials)")
         if (p.positionals.length === 0)
             throw new UsageError(
-                "missing DIGITS (the keys dialled, e.g. 01012345678)"
+                "missing DIGITS (the keys dialled, e.g. 01062345678)"
             )
         if (p.positionals.length > 1)
             throw extra(1, "give DIGITS once; quote it if it has spaces")

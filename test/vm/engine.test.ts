@@ -33,8 +33,8 @@ function handset(ext: string): Handset {
 
 // extension, digits, action, category, dial (or block code), decidedOn
 const CASES = [
-    "8001 01012345678 dial domestic 1790901012345678 digit",
-    "8001 1790901012345678 dial domestic 1790901012345678 digit",
+    "8001 01062345678 dial domestic 1790901062345678 digit",
+    "8001 1790901062345678 dial domestic 1790901062345678 digit",
     "8001 16812345 block premium premium digit",
     "8101 16812345 block premium premium digit",
     "8001 16612345678 dial mobile 16612345678 digit",
@@ -51,6 +51,16 @@ const CASES = [
     "8001 0101 block invalid invalid timeout",
     "8001 8001# dial internal 8001 digit",
     "8001 17909110 dial emergency 110 digit",
+    "8101 008616812345 block premium premium digit",
+    "8001 008613812345678 dial mobile 13812345678 digit",
+    "8001 00862584001234 dial local 02584001234 digit",
+    "8001 00861062345678 dial domestic 1790901062345678 digit",
+    "8101 00442079460018 dial international 1790900442079460018 digit",
+    "8101 0085221234567 dial international 179090085221234567 digit",
+    "8001 02519876543 block invalid invalid digit",
+    "8001 010114 dial domestic 17909010114 digit",
+    "8001 12580 dial service 12580 digit",
+    "8001 118114 dial service 118114 digit",
 ]
 
 describe("engine in the VM", () => {
