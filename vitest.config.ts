@@ -6,6 +6,8 @@ export default defineConfig({
     test: {
         include: ["test/**/*.test.ts"],
         exclude: ["test/vm/**", "node_modules/**"],
+        // compiles dist/ once if a source changed (tests run the real CLI)
+        globalSetup: ["test/buildCli.setup.mjs"],
         testTimeout: 20000,
     },
 })
