@@ -3,6 +3,7 @@
 //   - the same in the DeviceScript VM (normal run: no --test GC stress)
 //   - bytecode image size of the firmware (devs build --stats)
 //   - share of a realistic number corpus decided on its last digit (no timer)
+//   - start-up: `dialguard --help` and `decide` against `node -e 0`
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
@@ -16,6 +17,7 @@ import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
 import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
 import { simFigures } from "./simBench"
+import { startupFigures } from "./startupBench"
 import { runVmProgram } from "./vmRun"
 
 const json = process.argv.includes("--json")
@@ -117,6 +119,7 @@ function printFleet(f: any) {
 
 async function main() {
     const result: any = {
+        startup: startupFigures(),
         node: [nodeEngine(10), nodeEngine(1000)],
         corpus: decidedOnLastDigit(),
         bytecode: bytecode(),
@@ -160,6 +163,10 @@ async function main() {
         console.log(JSON.stringify(result, null, 2))
         return
     }
+    const st = result.startup
+    console.log(
+        `start \`dialguard --help\` median ${st.helpMs.medianMs} ms, \`dialguard decide\` ${st.decideMs.medianMs} ms, \`node -e 0\` ${st.nodeMs.medianMs} ms: ${st.helpRatio}x / ${st.decideRatio}x a bare Node start (${st.runs} runs each)`
+    )
     for (const r of result.node)
         console.log(
             `node  ${r.handsets} handsets: ${r.nsPerKey} ns/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
