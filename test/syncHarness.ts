@@ -114,7 +114,7 @@ export async function startBroker(
     if (opts.login) ports.authPort = await freePort()
     const b =
         kind === "mosquitto"
-            ? new Broker(dir, ports, opts)
+            ? new MosquittoBroker(dir, ports, opts)
             : new AedesBroker(ports, opts)
     await b.start()
     return b
@@ -143,7 +143,7 @@ async function waitForPorts(ports: Ports, failed: () => string | undefined) {
  * mosquitto as a child process (persistent unless `forgetful`: the
  * collector's session and its queued records survive a restart).
  */
-export class Broker implements TestBroker {
+export class MosquittoBroker implements TestBroker {
     readonly kind = "mosquitto"
     proc?: ChildProcess
     log = ""
@@ -205,10 +205,13 @@ export class Broker implements TestBroker {
     }
 
     /** mosquitto on free ports (the benchmark's). */
-    static async onFreePorts(dir: string, tls = false): Promise<Broker> {
+    static async onFreePorts(
+        dir: string,
+        tls = false
+    ): Promise<MosquittoBroker> {
         const ports: Ports = { port: await freePort() }
         if (tls) ports.tlsPort = await freePort()
-        return new Broker(dir, ports)
+        return new MosquittoBroker(dir, ports)
     }
 
     get port() {
