@@ -1,11 +1,39 @@
 import { defineConfig } from "vitest/config"
+import { brokersNote, fleetBrokers } from "./test/brokerChoice.ts"
 
 // Host tests only: test/**/*.test.ts except the DeviceScript VM tests in
 // test/vm/ (those run in the DeviceScript VM through `npm run test:vm`).
+// test/fleet.test.ts runs once per broker, as the projects "aedes" and
+// "mosquitto" (test/brokerChoice.ts); every other file in project "host".
+const FLEET = "test/fleet.test.ts"
+
+// this file is loaded once per project: say it once
+const noted = globalThis as { dialguardBrokersNoted?: boolean }
+if (!noted.dialguardBrokersNoted) console.log(brokersNote())
+noted.dialguardBrokersNoted = true
+
 export default defineConfig({
     test: {
-        include: ["test/**/*.test.ts"],
-        exclude: ["test/vm/**", "node_modules/**"],
+        // compiles dist/ once if a source changed (tests run the real CLI)
+        globalSetup: ["test/buildCli.setup.mjs"],
         testTimeout: 20000,
+        projects: [
+            {
+                extends: true,
+                test: {
+                    name: "host",
+                    include: ["test/**/*.test.ts"],
+                    exclude: ["test/vm/**", "node_modules/**", FLEET],
+                },
+            },
+            ...fleetBrokers().map(kind => ({
+                extends: true as const,
+                test: {
+                    name: kind,
+                    include: [FLEET],
+                    env: { DIALGUARD_TEST_BROKER: kind },
+                },
+            })),
+        ],
     },
 })

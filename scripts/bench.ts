@@ -5,6 +5,7 @@
 //   - share of a realistic number corpus decided on its last digit (no timer),
 //     and of valid international numbers (every country, libphonenumber-js)
 //   - policy validation for 2,000 handsets in 200 departments and 10 times as many
+//   - start-up: `dialguard --help` and `decide` against `node -e 0`
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
@@ -24,6 +25,7 @@ import { Rng } from "../test/helpers"
 import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
 import { simFigures } from "./simBench"
+import { startupFigures } from "./startupBench"
 import { runVmProgram } from "./vmRun"
 
 const json = process.argv.includes("--json")
@@ -244,6 +246,7 @@ async function boardFigures(result: any) {
 
 async function main() {
     const result: any = {
+        startup: startupFigures(),
         node: [nodeEngine(10), nodeEngine(1000)],
         corpus: decidedOnLastDigit(),
         international: internationalOnLastDigit(),
@@ -254,6 +257,10 @@ async function main() {
         console.log(JSON.stringify(result, null, 2))
         return
     }
+    const st = result.startup
+    console.log(
+        `start \`dialguard --help\` median ${st.helpMs.medianMs} ms, \`dialguard decide\` ${st.decideMs.medianMs} ms, \`node -e 0\` ${st.nodeMs.medianMs} ms: ${st.helpRatio}x / ${st.decideRatio}x a bare Node start (${st.runs} runs each)`
+    )
     for (const r of result.node)
         console.log(
             `node  ${r.handsets} handsets: ${r.nsPerKey} ns/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B (+ ${r.ruleBytes} B rules and lists), compile ${r.compileMs} ms`

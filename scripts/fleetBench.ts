@@ -18,7 +18,7 @@ import mqtt from "mqtt"
 import { sampleCallRecord } from "../src/fleet/bench"
 import { SimSession } from "../sim/session"
 import {
-    Broker,
+    MosquittoBroker,
     collect,
     dialguard,
     isPolicyMessage,
@@ -65,7 +65,7 @@ function policy(version: number) {
 /** Push → applied per board, over `PUSHES` pushes. */
 async function pushLatency(
     tmp: string,
-    broker: Broker,
+    broker: MosquittoBroker,
     watcher: Watcher,
     keyFile: string
 ) {
@@ -154,7 +154,7 @@ async function countersLatency(s: SimSession, watcher: Watcher) {
 }
 
 /** Call records published by a client, all written by `dialguard collect`. */
-async function collectorRate(broker: Broker, tmp: string) {
+async function collectorRate(broker: MosquittoBroker, tmp: string) {
     const dir = join(tmp, "calls")
     const collector = collect(broker.url, SITE, dir)
     try {
@@ -216,7 +216,7 @@ export async function fleetFigures() {
     const tmp = mkdtempSync(join(tmpdir(), "dialguard-fleet-bench-"))
     const keyFile = join(tmp, "site.key")
     writeFileSync(keyFile, KEY_HEX + "\n", { mode: 0o600 })
-    const broker = await Broker.onFreePorts(tmp)
+    const broker = await MosquittoBroker.onFreePorts(tmp)
     let watcher: Watcher | undefined
     let s: SimSession | undefined
     try {

@@ -9,7 +9,8 @@
 // files that do not fit one VM heap together can get their own entry.
 // VM_TEST_TIMEOUT_MS sets each VM run's timeout (default 120000).
 // Both suites always run; the exit code is non-zero if either failed, and the
-// last line is "total: N passed, N failed".
+// last line is "total: N passed, N failed" (after the line saying which
+// brokers the fleet tests ran against).
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -54,7 +55,7 @@ function run(cmd, cmdArgs) {
 async function hostTests() {
     const dir = mkdtempSync(join(tmpdir(), "vitest-"))
     const report = join(dir, "report.json")
-    const { code } = await run(bin("vitest"), [
+    const { code, out } = await run(bin("vitest"), [
         "run",
         "--reporter=default",
         "--reporter=json",
@@ -71,6 +72,11 @@ async function hostTests() {
         if (code !== 0) failed = 1
     }
     rmSync(dir, { recursive: true, force: true })
+    // vitest.config.ts said which brokers the fleet tests ran against
+    const brokers = /^fleet tests: .*$/m.exec(
+        out.replace(/\x1b\[[0-9;]*m/g, "")
+    )
+    if (brokers) console.log(brokers[0])
     console.log(`host: ${passed} passed, ${failed} failed (exit ${code})`)
     return { ok: code === 0 && failed === 0, passed, failed }
 }

@@ -1,9 +1,17 @@
 // End-to-end tests of the dialguard CLI: every test spawns the real
 // launcher (node bin/dialguard.mjs) and checks its output and exit code.
-// Spawns run concurrently; each costs a Node + tsx start-up.
+// Spawns run concurrently; each costs a Node start and the compiled CLI's.
 
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+    cpSync,
+    existsSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -22,9 +30,13 @@ interface Run {
     stderr: string
 }
 
-function dialguard(args: string[], input?: string): Promise<Run> {
+function dialguard(
+    args: string[],
+    input?: string,
+    launcher = LAUNCHER
+): Promise<Run> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [LAUNCHER, ...args], {
+        const child = spawn(process.execPath, [launcher, ...args], {
             cwd: ROOT,
         })
         let stdout = ""
@@ -346,7 +358,8 @@ describe.concurrent("decide --batch", () => {
                     "wrong decision on line " + (i + 1) + ": " + out[i]
                 )
         }
-    })
+        // 3-4 s alone, ~8 s beside the other CLI tests at load 20
+    }, 60000)
 })
 
 describe.concurrent("policy check", () => {
@@ -588,4 +601,33 @@ describe.concurrent("help", () => {
             "dialguard policy check sim/policies/hq.policy.json"
         )
     })
+})
+
+describe("the compiled CLI (dist/)", () => {
+    test("missing or older than a source: rebuilt before it runs, never old code", async () => {
+        // a copy of the project, with no dist/ yet
+        const copy = join(TMP, "project")
+        for (const f of ["bin", "scripts", "src", "devs", "sim", "services"])
+            cpSync(join(ROOT, f), join(copy, f), { recursive: true })
+        for (const f of ["package.json", "tsconfig.json"])
+            cpSync(join(ROOT, f), join(copy, f))
+        symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"))
+        const launcher = join(copy, "bin", "dialguard.mjs")
+        const first = await dialguard(["--help"], "", launcher)
+        expect(first.stderr).toBe("")
+        expect(first.stdout).toMatch(/^ {2}key new {2,}write a new random/m)
+        expect(existsSync(join(copy, "dist", "dialguard.mjs"))).toBe(true)
+
+        const keyTs = join(copy, "src", "commands", "key.ts")
+        const text = readFileSync(keyTs, "utf8")
+        const edited = text.replace(
+            "write a new random site key file",
+            "EDITED: write a new random site key file"
+        )
+        expect(edited).not.toBe(text)
+        writeFileSync(keyTs, edited)
+        const second = await dialguard(["--help"], "", launcher)
+        expect(second.stderr).toBe("")
+        expect(second.stdout).toMatch(/^ {2}key new {2,}EDITED: write/m)
+    }, 60000)
 })

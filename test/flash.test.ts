@@ -1,8 +1,9 @@
 // `dialguard flash` end to end: the REAL CLI (bin/dialguard.mjs) provisions
 // the REAL firmware (devs/main.ts) running in the simulator, fresh from the
 // factory (no configuration), over the simulator's devs devtools bus; the
-// board then syncs with a REAL mosquitto started here on a free loopback
-// port and enforces the flashed policy when its handsets dial. Bad inputs
+// board then syncs with a REAL broker started here on a free loopback port
+// (mosquitto where it is installed, else aedes: test/brokerChoice.ts) and
+// enforces the flashed policy when its handsets dial. Bad inputs
 // are refused on the host: one clear line, the right exit code, nothing
 // sent to the board.
 //
@@ -16,17 +17,20 @@ import { join } from "node:path"
 import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
+import { testBrokerKind } from "./brokerChoice"
 import {
-    Broker,
     dialguard,
     freePort,
     handsets,
     ROOT,
     Run,
     sleep,
+    startBroker,
+    TestBroker,
 } from "./syncHarness"
 
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
+const BROKER = testBrokerKind()
 const OUT = join(ROOT, ".devicescript", "sim")
 const HQ_FILE = join(ROOT, "sim", "policies", "hq.policy.json")
 const KEY_HEX = "0123456789abcdef".repeat(4)
@@ -35,7 +39,7 @@ const PORTS = ["8001", "8101"]
 
 let TMP: string
 let KEY_FILE: string
-let broker: Broker
+let broker: TestBroker
 /** Written to .devicescript/sim/flash.measurements.json. */
 const measured: Record<string, unknown> = {}
 let s: SimSession
@@ -128,13 +132,12 @@ describe("dialguard flash, host side", () => {
     })
 })
 
-describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
+describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
     beforeAll(async () => {
         TMP = mkdtempSync(join(tmpdir(), "dialguard-flash-"))
         KEY_FILE = join(TMP, "hq.key")
         writeFileSync(KEY_FILE, KEY_HEX + "\n", { mode: 0o600 })
-        broker = await Broker.onFreePorts(TMP)
-        await broker.start()
+        broker = await startBroker(BROKER, TMP)
         s = await SimSession.start({
             ports: PORTS,
             provision: false, // as it comes from the factory

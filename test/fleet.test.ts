@@ -1,15 +1,15 @@
 // The fleet side of the dialguard CLI (policy push, status, report,
-// collect, broker, key new) end to end: a real mosquitto started for this
-// file on free loopback ports (plain, TLS and login-only listeners), the
+// collect, broker, key new) end to end: a real broker started for this
+// file on free loopback ports (plain, TLS and login-only listeners; aedes,
+// and mosquitto where it is installed: test/brokerChoice.ts), the
 // real CLI (node bin/dialguard.mjs), and boards emulated by StandInBoard,
 // a stand-in for the board firmware (written elsewhere) that follows
 // src/fleet/PROTOCOL.md.
 
-import { ChildProcess, spawn, spawnSync } from "node:child_process"
+import { ChildProcess, spawn } from "node:child_process"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import {
     chmodSync,
-    existsSync,
     mkdtempSync,
     readFileSync,
     rmSync,
@@ -26,7 +26,8 @@ import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
-import { freePort, portOpen } from "./syncHarness"
+import { testBrokerKind } from "./brokerChoice"
+import { freePort, startBroker, TestBroker } from "./syncHarness"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const LAUNCHER = join(ROOT, "bin", "dialguard.mjs")
@@ -37,10 +38,11 @@ const KEY_HEX =
 const KEY = Buffer.from(KEY_HEX, "hex")
 const OTHER_KEY = Buffer.alloc(32, 7)
 
-// ------------------------------------------------------------ mosquitto
+// ------------------------------------------------------------ the broker
 
-let mosquitto: ChildProcess | undefined
-let mosquittoLog = ""
+/** aedes or mosquitto: vitest.config.ts runs this file once for each. */
+const BROKER = testBrokerKind()
+let broker: TestBroker | undefined
 /** Plain listener, anonymous. */
 let URL_PLAIN = ""
 /** TLS listener (test CA in test/fixtures/fleet), anonymous. */
@@ -48,83 +50,18 @@ let URL_TLS = ""
 /** Plain listener that needs the login admin / s3cret. */
 let URL_AUTH = ""
 
-function findBinary(name: string): string {
-    for (const dir of [
-        "/usr/sbin",
-        "/usr/bin",
-        "/usr/local/sbin",
-        "/usr/local/bin",
-    ])
-        if (existsSync(join(dir, name))) return join(dir, name)
-    const r = spawnSync("sh", ["-c", `command -v ${name}`], {
-        encoding: "utf8",
-    })
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim()
-    throw new Error(
-        `${name} not found: install the Debian package mosquitto (.ci/run does)`
-    )
-}
-
-async function waitForPort(port: number) {
-    for (let i = 0; i < 200; i++) {
-        if (await portOpen(port)) return
-        if (mosquitto?.exitCode !== null && mosquitto?.exitCode !== undefined)
-            throw new Error(`mosquitto exited: ${mosquittoLog}`)
-        await new Promise(r => setTimeout(r, 50))
-    }
-    throw new Error(`mosquitto did not open port ${port}: ${mosquittoLog}`)
-}
-
 beforeAll(async () => {
-    const bin = findBinary("mosquitto")
-    const passwd = join(TMP, "passwd")
-    const mp = spawnSync(
-        findBinary("mosquitto_passwd"),
-        ["-b", "-c", passwd, "admin", "s3cret"],
-        {
-            encoding: "utf8",
-        }
-    )
-    if (mp.status !== 0)
-        throw new Error(`mosquitto_passwd failed: ${mp.stderr}`)
-    const [plain, tls, auth] = [
-        await freePort(),
-        await freePort(),
-        await freePort(),
-    ]
-    const conf = join(TMP, "mosquitto.conf")
-    writeFileSync(
-        conf,
-        [
-            "per_listener_settings true",
-            "persistence false",
-            "user root",
-            "log_dest stderr",
-            "log_type error",
-            `listener ${plain} 127.0.0.1`,
-            "allow_anonymous true",
-            `listener ${tls} 127.0.0.1`,
-            "allow_anonymous true",
-            `cafile ${join(FIXTURES, "ca.pem")}`,
-            `certfile ${join(FIXTURES, "server.pem")}`,
-            `keyfile ${join(FIXTURES, "server.key")}`,
-            `listener ${auth} 127.0.0.1`,
-            "allow_anonymous false",
-            `password_file ${passwd}`,
-            "",
-        ].join("\n")
-    )
-    mosquitto = spawn(bin, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] })
-    mosquitto.stdout!.on("data", d => (mosquittoLog += d))
-    mosquitto.stderr!.on("data", d => (mosquittoLog += d))
-    await Promise.all([waitForPort(plain), waitForPort(tls), waitForPort(auth)])
-    URL_PLAIN = `mqtt://127.0.0.1:${plain}`
-    URL_TLS = `mqtts://127.0.0.1:${tls}`
-    URL_AUTH = `mqtt://127.0.0.1:${auth}`
-}, 30000)
+    broker = await startBroker(BROKER, TMP, {
+        tls: true,
+        login: { username: "admin", password: "s3cret" },
+    })
+    URL_PLAIN = broker.url
+    URL_TLS = broker.tlsUrl
+    URL_AUTH = broker.authUrl
+}, 60000)
 
-afterAll(() => {
-    mosquitto?.kill("SIGTERM")
+afterAll(async () => {
+    await broker?.stop()
     rmSync(TMP, { recursive: true, force: true })
 })
 
@@ -1023,20 +960,8 @@ describe("collect and report", { timeout: 60000 }, () => {
     })
 
     test("collect: reconnects by itself after the broker restarts", async () => {
-        const port = await freePort()
-        const conf = tempFile(
-            "restart.conf",
-            `listener ${port} 127.0.0.1\nallow_anonymous true\nuser root\n`
-        )
-        const url = `mqtt://127.0.0.1:${port}`
-        const startBroker = async () => {
-            const p = spawn(findBinary("mosquitto"), ["-c", conf], {
-                stdio: "ignore",
-            })
-            await waitForPort(port)
-            return p
-        }
-        let broker = await startBroker()
+        const restarting = await startBroker(BROKER, TMP, { forgetful: true })
+        const url = restarting.url
         const d = new Daemon([
             "collect",
             "--broker",
@@ -1048,11 +973,11 @@ describe("collect and report", { timeout: 60000 }, () => {
         ])
         try {
             await d.waitFor(/collecting/)
-            broker.kill("SIGTERM")
+            await restarting.stop()
             await d.waitFor(
                 /lost the connection to mqtt:\/\/127\.0\.0\.1:\d+; reconnecting/
             )
-            broker = await startBroker()
+            await restarting.start()
             await d.waitFor(/reconnected to/)
             // the broker lost the session: the collector subscribed again
             const b = await board(url, "restart", "desk-r")
@@ -1078,7 +1003,7 @@ describe("collect and report", { timeout: 60000 }, () => {
             await b.stop()
         } finally {
             expect(await d.stop()).toBe(0)
-            broker.kill("SIGTERM")
+            await restarting.stop()
         }
     })
 

@@ -1,5 +1,6 @@
 // Load, end to end: the REAL firmware in the simulator with four handsets,
-// synced to a REAL mosquitto, driven with the REAL admin CLI:
+// synced to a REAL broker (mosquitto where it is installed, else aedes:
+// test/brokerChoice.ts), driven with the REAL admin CLI:
 // - a burst of policy pushes (back to back, then four at once): the board
 //   ends at the newest version, only ever moving forward;
 // - hundreds of calls across the four handsets (local, long distance,
@@ -31,13 +32,15 @@ import { jd } from "../sim/jd"
 import type { JDServiceServer } from "../sim/jd"
 import { SimEvent } from "../sim/record"
 import { SimSession } from "../sim/session"
+import { testBrokerKind } from "./brokerChoice"
 import {
-    Broker,
     collect,
     dialguard,
     ROOT,
     sleep,
+    startBroker,
     stopChild,
+    TestBroker,
     Watcher,
 } from "./syncHarness"
 
@@ -189,7 +192,7 @@ function count(t: Tally, ext: string, k: CallKind) {
 
 // ------------------------------------------------------------- the session
 
-let broker: Broker
+let broker: TestBroker
 let watcher: Watcher
 let collector: ChildProcess
 let s: SimSession
@@ -374,15 +377,14 @@ function registerLines(): any[] {
 }
 
 describe.skipIf(skip)(
-    "load: policy bursts and hundreds of calls, real firmware and mosquitto",
+    `load: policy bursts and hundreds of calls, real firmware and ${testBrokerKind()}`,
     () => {
         let heapBefore = -1
         let loadFrom = 0
 
         beforeAll(async () => {
             writeFileSync(KEY_FILE, KEY_HEX + "\n", { mode: 0o600 })
-            broker = await Broker.onFreePorts(TMP)
-            await broker.start()
+            broker = await startBroker(testBrokerKind(), TMP)
             watcher = new Watcher(broker.url, SITE, "load-e2e-watcher")
             await watcher.start()
             collector = collect(broker.url, SITE, CALLS_DIR)

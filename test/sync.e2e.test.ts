@@ -1,6 +1,7 @@
 // Fleet sync end to end: the REAL firmware (devs/main.ts) in the simulator,
-// configured with a broker, against a REAL mosquitto started here on free
-// loopback ports, driven with the REAL admin CLI (bin/dialguard.mjs):
+// configured with a broker, against a REAL broker started here on free
+// loopback ports (mosquitto where it is installed, else aedes:
+// test/brokerChoice.ts), driven with the REAL admin CLI (bin/dialguard.mjs):
 // signed policy pushes, refusals (forged, replayed, rollback, invalid,
 // malformed, other site, too large for the heap), counters read back with
 // `report`,
@@ -24,21 +25,23 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
+import { testBrokerKind } from "./brokerChoice"
 import {
-    Broker,
     collect,
     dialguard,
     envelope as siteEnvelope,
-    freePort,
     ROOT,
     FIXTURES,
     sleep,
     Watcher,
     handsets,
+    startBroker,
+    TestBroker,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
+const BROKER = testBrokerKind()
 const TMP = mkdtempSync(join(tmpdir(), "dialguard-sync-e2e-"))
 const SITE = "hq"
 const BOARD = "desk-a"
@@ -84,7 +87,7 @@ function envelope(
 
 // ------------------------------------------------------------- the board
 
-let broker: Broker
+let broker: TestBroker
 let watcher: Watcher
 let collector: ChildProcess
 const CALLS_DIR = join(TMP, "calls")
@@ -149,12 +152,11 @@ function handset(rep: any, ext: string) {
     return rep.handsets.find((h: any) => h.extension === ext)
 }
 
-describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
+describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
     beforeAll(async () => {
         writeFileSync(KEY_FILE, KEY_HEX + "\n", { mode: 0o600 })
         writeFileSync(OTHER_KEY_FILE, OTHER_KEY_HEX + "\n", { mode: 0o600 })
-        broker = new Broker(await freePort(), TMP, await freePort())
-        await broker.start()
+        broker = await startBroker(BROKER, TMP, { tls: true })
         watcher = new Watcher(broker.url, SITE, "sync-e2e-watcher")
         await watcher.start()
         collector = collect(broker.url, SITE, CALLS_DIR)

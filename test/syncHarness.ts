@@ -1,18 +1,22 @@
 // Shared pieces of the end-to-end fleet tests and the fleet bench: a real
-// mosquitto on free loopback ports, the real admin CLI (bin/dialguard.mjs)
+// broker on free loopback ports (mosquitto, or aedes in this process: see
+// test/brokerChoice.ts), the real admin CLI (bin/dialguard.mjs)
 // as a child process, and a watcher that records every message of a site
 // with its arrival time. No vitest here: scripts/fleetBench.ts uses it too.
 
-import { ChildProcess, spawn } from "node:child_process"
+import { ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHmac } from "node:crypto"
-import { writeFileSync } from "node:fs"
-import { createServer, Socket } from "node:net"
+import { readFileSync, writeFileSync } from "node:fs"
+import { createServer, Server, Socket } from "node:net"
+import { createServer as createTlsServer } from "node:tls"
 import { join } from "node:path"
+import type { Aedes, AuthenticateError } from "aedes"
 import mqtt, { MqttClient } from "mqtt"
 import { expect } from "vitest"
 import { check, Marks } from "../sim/expect"
 import type { Expectation } from "../sim/scenario"
 import type { SimSession } from "../sim/session"
+import { BrokerKind, mosquittoProgram } from "./brokerChoice"
 
 export const ROOT = join(import.meta.dirname, "..")
 export const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
@@ -63,72 +67,168 @@ export function envelope(
     })
 }
 
+// ------------------------------------------------------------- brokers
+
+export interface BrokerOptions {
+    /** A TLS listener too, with the test certificates of FIXTURES. */
+    tls?: boolean
+    /** A listener too that takes only this login (the others: anyone). */
+    login?: { username: string; password: string }
+    /**
+     * stop() then start() lose the sessions and the queued and retained
+     * messages (by default they are kept, as by mosquitto with persistence).
+     */
+    forgetful?: boolean
+}
+
+interface Ports {
+    port: number
+    tlsPort?: number
+    authPort?: number
+}
+
+/** An MQTT broker on loopback ports, stopped and started again at will. */
+export interface TestBroker {
+    readonly kind: BrokerKind
+    /** The plain, anonymous listener. */
+    readonly url: string
+    /** mqtts:// of the TLS listener ("" without opts.tls). */
+    readonly tlsUrl: string
+    readonly tlsPort?: number
+    /** The listener that wants the login ("" without opts.login). */
+    readonly authUrl: string
+    /** What the broker reported (errors). */
+    log: string
+    start(): Promise<void>
+    stop(): Promise<void>
+}
+
+/** A broker of that kind on free ports, started; its files go in `dir`. */
+export async function startBroker(
+    kind: BrokerKind,
+    dir: string,
+    opts: BrokerOptions = {}
+): Promise<TestBroker> {
+    const ports: Ports = { port: await freePort() }
+    if (opts.tls) ports.tlsPort = await freePort()
+    if (opts.login) ports.authPort = await freePort()
+    const b =
+        kind === "mosquitto"
+            ? new MosquittoBroker(dir, ports, opts)
+            : new AedesBroker(ports, opts)
+    await b.start()
+    return b
+}
+
+const urls = (p: Ports) => ({
+    url: `mqtt://127.0.0.1:${p.port}`,
+    tlsUrl: p.tlsPort ? `mqtts://127.0.0.1:${p.tlsPort}` : "",
+    authUrl: p.authPort ? `mqtt://127.0.0.1:${p.authPort}` : "",
+})
+
+async function waitForPorts(ports: Ports, failed: () => string | undefined) {
+    const all = [ports.port, ports.tlsPort, ports.authPort]
+    for (let i = 0; i < 600; i++) {
+        const why = failed()
+        if (why) throw new Error(why)
+        let open = true
+        for (const p of all) if (p) open = open && (await portOpen(p))
+        if (open) return
+        await sleep(50)
+    }
+    throw new Error(`no broker on ports ${all.filter(p => p)} after 30 s`)
+}
+
 /**
- * mosquitto (/usr/sbin/mosquitto) on fixed ports (plain and, with
- * `tlsPort`, TLS with the test certificates), persistent (the collector's
- * session and its queued records survive a restart), stopped and started
- * again at will. Its files live in `dir`.
+ * mosquitto as a child process (persistent unless `forgetful`: the
+ * collector's session and its queued records survive a restart).
  */
-export class Broker {
+export class MosquittoBroker implements TestBroker {
+    readonly kind = "mosquitto"
     proc?: ChildProcess
     log = ""
     readonly conf: string
+    readonly url: string
+    readonly tlsUrl: string
+    readonly authUrl: string
+    readonly tlsPort?: number
     constructor(
-        readonly port: number,
         readonly dir: string,
-        readonly tlsPort?: number
+        readonly ports: Ports,
+        opts: BrokerOptions = {}
     ) {
-        this.conf = join(dir, "mosquitto.conf")
-        const tls = tlsPort
-            ? [
-                  `listener ${tlsPort} 127.0.0.1`,
-                  `cafile ${join(FIXTURES, "ca.pem")}`,
-                  `certfile ${join(FIXTURES, "server.pem")}`,
-                  `keyfile ${join(FIXTURES, "server.key")}`,
-              ]
-            : []
-        writeFileSync(
-            this.conf,
-            [
-                "per_listener_settings false",
-                // as root, mosquitto would switch to user mosquitto, who
-                // cannot read the 0600 test key
-                "user root",
+        ;({
+            url: this.url,
+            tlsUrl: this.tlsUrl,
+            authUrl: this.authUrl,
+        } = urls(ports))
+        this.tlsPort = ports.tlsPort
+        this.conf = join(dir, `mosquitto-${ports.port}.conf`)
+        const lines = [
+            "per_listener_settings true",
+            // as root, mosquitto would switch to user mosquitto, who
+            // cannot read the 0600 test key
+            "user root",
+            opts.forgetful ? "persistence false" : "persistence true",
+            `persistence_location ${dir}/`,
+            `persistence_file mosquitto-${ports.port}.db`,
+            "log_dest stderr",
+            "log_type error",
+            `listener ${ports.port} 127.0.0.1`,
+            "allow_anonymous true",
+        ]
+        if (ports.tlsPort)
+            lines.push(
+                `listener ${ports.tlsPort} 127.0.0.1`,
                 "allow_anonymous true",
-                "persistence true",
-                `persistence_location ${dir}/`,
-                "log_dest stderr",
-                "log_type error",
-                `listener ${port} 127.0.0.1`,
-                ...tls,
-                "",
-            ].join("\n")
-        )
+                `cafile ${join(FIXTURES, "ca.pem")}`,
+                `certfile ${join(FIXTURES, "server.pem")}`,
+                `keyfile ${join(FIXTURES, "server.key")}`
+            )
+        if (ports.authPort && opts.login) {
+            const passwd = join(dir, `passwd-${ports.port}`)
+            const { username, password } = opts.login
+            const mp = spawnSync(
+                mosquittoProgram("mosquitto_passwd"),
+                ["-b", "-c", passwd, username, password],
+                { encoding: "utf8" }
+            )
+            if (mp.status !== 0)
+                throw new Error(`mosquitto_passwd failed: ${mp.stderr}`)
+            lines.push(
+                `listener ${ports.authPort} 127.0.0.1`,
+                "allow_anonymous false",
+                `password_file ${passwd}`
+            )
+        }
+        writeFileSync(this.conf, lines.join("\n") + "\n")
     }
 
-    /** A broker on free ports. */
-    static async onFreePorts(dir: string, tls = false): Promise<Broker> {
-        const port = await freePort()
-        return new Broker(port, dir, tls ? await freePort() : undefined)
+    /** mosquitto on free ports (the benchmark's). */
+    static async onFreePorts(
+        dir: string,
+        tls = false
+    ): Promise<MosquittoBroker> {
+        const ports: Ports = { port: await freePort() }
+        if (tls) ports.tlsPort = await freePort()
+        return new MosquittoBroker(dir, ports)
     }
 
-    get url() {
-        return `mqtt://127.0.0.1:${this.port}`
+    get port() {
+        return this.ports.port
     }
 
     async start() {
-        this.proc = spawn("mosquitto", ["-c", this.conf], {
+        const proc = spawn(mosquittoProgram(), ["-c", this.conf], {
             stdio: ["ignore", "ignore", "pipe"],
         })
-        this.proc.stderr!.on("data", d => (this.log += d))
-        const ports = [this.port, ...(this.tlsPort ? [this.tlsPort] : [])]
-        for (let i = 0; i < 200; i++) {
-            let open = true
-            for (const p of ports) open = open && (await portOpen(p))
-            if (open) return
-            await sleep(50)
-        }
-        throw new Error(`mosquitto did not start: ${this.log}`)
+        this.proc = proc
+        proc.stderr!.on("data", d => (this.log += d))
+        await waitForPorts(this.ports, () =>
+            proc.exitCode !== null
+                ? `mosquitto exited (${proc.exitCode}): ${this.log}`
+                : undefined
+        )
     }
 
     async stop() {
@@ -138,6 +238,93 @@ export class Broker {
         p.kill("SIGTERM")
         await exited
         this.proc = undefined
+    }
+}
+
+/**
+ * aedes (the broker of `dialguard broker`) in this process, on the same
+ * kinds of listeners; stop() closes them and every connection. Unless
+ * `forgetful`, the next start() takes over the sessions and retained
+ * messages, as mosquitto reads its persistence file back.
+ */
+export class AedesBroker implements TestBroker {
+    readonly kind = "aedes"
+    log = ""
+    readonly url: string
+    readonly tlsUrl: string
+    readonly authUrl: string
+    readonly tlsPort?: number
+    private broker?: Aedes
+    private persistence?: unknown
+    private servers: Server[] = []
+
+    constructor(
+        readonly ports: Ports,
+        readonly opts: BrokerOptions = {}
+    ) {
+        ;({
+            url: this.url,
+            tlsUrl: this.tlsUrl,
+            authUrl: this.authUrl,
+        } = urls(ports))
+        this.tlsPort = ports.tlsPort
+    }
+
+    async start() {
+        const { Aedes } = await import("aedes")
+        const { authPort } = this.ports
+        const login = this.opts.login
+        const broker = await Aedes.createBroker({
+            persistence: this.opts.forgetful ? undefined : this.persistence,
+            // only the login listener checks logins, like mosquitto's
+            // per_listener_settings
+            authenticate: (client, username, password, done) => {
+                if ((client.conn as Socket).localPort !== authPort || !login)
+                    return done(null, true)
+                if (
+                    username === login.username &&
+                    password?.toString() === login.password
+                )
+                    return done(null, true)
+                const e = new Error("login refused") as AuthenticateError
+                e.returnCode = username === undefined ? 5 : 4
+                done(e, false)
+            },
+        })
+        broker.on("clientError", (c, e) => (this.log += `${c.id}: ${e}\n`))
+        this.broker = broker
+        this.persistence = (broker as unknown as { persistence: unknown })[
+            "persistence"
+        ]
+        const { port, tlsPort } = this.ports
+        const listen = (server: Server, p: number) =>
+            new Promise<void>((resolve, reject) => {
+                this.servers.push(server)
+                server.once("error", reject)
+                server.listen(p, "127.0.0.1", () => resolve())
+            })
+        await listen(createServer(broker.handle), port)
+        if (tlsPort) {
+            const tls = createTlsServer(
+                {
+                    key: readFileSync(join(FIXTURES, "server.key")),
+                    cert: readFileSync(join(FIXTURES, "server.pem")),
+                },
+                broker.handle
+            )
+            await listen(tls, tlsPort)
+        }
+        if (authPort) await listen(createServer(broker.handle), authPort)
+    }
+
+    async stop() {
+        const servers = this.servers.splice(0)
+        const broker = this.broker
+        this.broker = undefined
+        await Promise.all([
+            ...servers.map(s => new Promise(r => s.close(r))),
+            new Promise<void>(r => (broker ? broker.close(() => r()) : r())),
+        ])
     }
 }
 

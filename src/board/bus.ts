@@ -11,44 +11,14 @@ import { jacdacConsole, jd, tcpTransport } from "../../sim/jd"
 import type { JDBus } from "../../sim/jd"
 import { Recorder } from "../../sim/record"
 import type { ServiceSpec } from "../../sim/specs"
-import { CliError, UsageError } from "../command"
-
-export const DEFAULT_BUS = "tcp://127.0.0.1:8082"
+import { CliError } from "../command"
+import type { BusAddress } from "./busAddress"
 
 const SPEC_FILE = new URL("../../services/dialguardadmin.md", import.meta.url)
 
 /** After the first board answers, how long to listen for others (announces come every 0.5 s). */
 const DISCOVERY_EXTRA_MS = 1200
 const PROBE_TIMEOUT_MS = 3000
-
-export interface BusAddress {
-    host: string
-    port: number
-    /** tcp://host:port */
-    url: string
-}
-
-/** --bus tcp://host:port; a UsageError says what is wrong. */
-export function parseBusUrl(text: string): BusAddress {
-    const bad = (why: string) =>
-        new UsageError(`bad --bus ${JSON.stringify(text)}: ${why}`)
-    let u: URL
-    try {
-        u = new URL(text)
-    } catch {
-        throw bad(`expected tcp://host:port, e.g. ${DEFAULT_BUS}`)
-    }
-    if (u.protocol !== "tcp:")
-        throw bad(
-            `only tcp:// is supported (the TCP port of devs devtools, ${DEFAULT_BUS})`
-        )
-    if (!u.hostname) throw bad("no host")
-    if ((u.pathname && u.pathname !== "/") || u.search || u.hash)
-        throw bad("nothing expected after host:port")
-    const port = u.port ? Number(u.port) : 8082
-    const host = u.hostname.replace(/^\[(.*)\]$/, "$1")
-    return { host, port, url: `tcp://${u.hostname}:${port}` }
-}
 
 const NET_ERRORS: Record<string, string> = {
     ECONNREFUSED: "connection refused",

@@ -7,7 +7,7 @@ import { Command, EXIT_OK, parseOptions, UsageError } from "../command"
 import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
 import { noPositionals, parseDuration } from "../fleet/options"
 import { keyFileTooOpen } from "../fleet/sign"
-import { DEFAULT_BUS, parseBusUrl } from "../board/bus"
+import { DEFAULT_BUS, parseBusUrl } from "../board/busAddress"
 import { Prepared, prepare } from "../board/prepare"
 import type { ProvisionOutcome, Step } from "../board/provision"
 

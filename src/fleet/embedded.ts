@@ -4,7 +4,6 @@
 // use mosquitto or another real broker for a site.
 
 import { createServer, Server } from "node:net"
-import { Aedes } from "aedes"
 
 export interface EmbeddedBroker {
     url: string
@@ -17,6 +16,7 @@ export async function startEmbeddedBroker(
     port: number,
     host: string
 ): Promise<EmbeddedBroker> {
+    const { Aedes } = await import("aedes") // loaded by `dialguard broker` only
     const aedes = await Aedes.createBroker({ drainTimeout: 30000 })
     const server: Server = createServer(aedes.handle)
     await new Promise<void>((resolve, reject) => {
