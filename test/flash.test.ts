@@ -253,10 +253,11 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
         measured["restartSummary"] = /restart \(([\d.]+ s)\)/.exec(out)?.[1]
     }, 60000)
 
-    test("the board syncs as desk-a of site hq on that broker: retained state, policy version 3", async () => {
+    test("the board syncs as desk-a of site hq on that broker: online, retained state, policy version 3", async () => {
+        await awaitMessage(`dialguard/hq/${BOARD}/online`, v => v === true)
         const st = await awaitMessage(
             `dialguard/hq/${BOARD}/state`,
-            v => v.online === true && v.policyVersion === 3
+            v => v.policyVersion === 3
         )
         expect(st).toMatchObject({
             board: BOARD,

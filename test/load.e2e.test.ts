@@ -36,6 +36,8 @@ import {
     collect,
     dialguard,
     ROOT,
+    SIM_MONTH,
+    SIM_START,
     sleep,
     stopChild,
     Watcher,
@@ -49,8 +51,9 @@ const SITE = "hq"
 const BOARD = "load-a"
 const KEY_HEX = "5a".repeat(32)
 const KEY_FILE = join(TMP, "hq.key")
-const MONTH = "2026-11" // the simulated SIP wall clock starts 2026-11-27
+const MONTH = SIM_MONTH // the simulated SIP wall clock starts at SIM_START
 const STATE = `dialguard/${SITE}/${BOARD}/state`
+const ONLINE = `dialguard/${SITE}/${BOARD}/online`
 const COUNTERS = `dialguard/${SITE}/${BOARD}/counters/${MONTH}`
 /** Calls per handset in the load (after the warm-up). */
 const CALLS_PER_PORT = 50
@@ -393,6 +396,7 @@ describe.skipIf(skip)(
                 board: BOARD,
                 logFile: join(OUT, "load-e2e.log"),
                 portWaitMs: 15 * 60000,
+                startTime: SIM_START,
                 configExtra: {
                     site: SITE,
                     broker: { url: broker.url },
@@ -436,12 +440,7 @@ describe.skipIf(skip)(
             heapBefore = await probeHeap()
             expect(heapBefore).toBeGreaterThan(4)
             measured["heapFreeBeforeKb"] = heapBefore
-            await watcher.wait(
-                STATE,
-                probed,
-                v => v.online === true && v.policyVersion === 1,
-                30000
-            )
+            await watcher.wait(STATE, probed, v => v.policyVersion === 1, 30000)
             loadFrom = s.rec.events.length
         }, 180000)
 
@@ -466,7 +465,7 @@ describe.skipIf(skip)(
                 t0,
                 v => v.policyVersion === 10
             )
-            expect(st.value.online).toBe(true)
+            expect(watcher.parsed(ONLINE).pop()?.value).toBe(true)
             expect(await s.admin.policyVersion()).toBe(10)
             // every state since: never a version that went back
             const versions = watcher
@@ -553,7 +552,9 @@ describe.skipIf(skip)(
             measured["longDistanceRecords"] = lines.length
             for (const l of lines) expect(l.board).toBe(BOARD)
 
-            const st = await watcher.wait(STATE, t0, v => v.online === true)
+            // back after the broker's restart
+            await watcher.wait(ONLINE, t0, v => v === true)
+            const st = await watcher.wait(STATE, t0, v => v.board === BOARD)
             const last = watcher.parsed(STATE).pop()!.value
             expect(last.droppedRecords ?? 0).toBe(0)
             expect(last.lastError).toBe("")
@@ -579,7 +580,7 @@ describe.skipIf(skip)(
             const st = await watcher.wait(
                 STATE,
                 probed,
-                v => v.online === true && v.policyVersion === 10,
+                v => v.policyVersion === 10,
                 30000
             )
             expect(st.value.lastError).toBe("")
