@@ -173,8 +173,8 @@ class Daemon {
     private exited: Promise<number | null>
     private waiters: (() => void)[] = []
 
-    constructor(args: string[]) {
-        this.child = spawn(process.execPath, [LAUNCHER, ...args], {
+    constructor(args: string[], command = [LAUNCHER]) {
+        this.child = spawn(process.execPath, [...command, ...args], {
             cwd: ROOT,
             env: cleanEnv(),
             stdio: ["ignore", "pipe", "pipe"],
@@ -224,6 +224,16 @@ class Daemon {
     stop(): Promise<number | null> {
         this.child.kill("SIGTERM")
         return this.exited
+    }
+
+    /** Its exit code, or "still running" (then it is stopped) after `ms`. */
+    async exitWithin(ms: number): Promise<number | null | "still running"> {
+        const timer = new Promise<"still running">(r =>
+            setTimeout(() => r("still running"), ms)
+        )
+        const code = await Promise.race([this.exited, timer])
+        if (code === "still running") await this.stop()
+        return code
     }
 }
 
@@ -1567,6 +1577,53 @@ describe.concurrent(
         })
     }
 )
+
+describe.concurrent("a port already taken", { timeout: 60000 }, () => {
+    /** A TCP port held by another listener for the test. */
+    async function takenPort() {
+        const server = createServer()
+        await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
+        const port = (server.address() as { port: number }).port
+        return { port, close: () => server.close() }
+    }
+
+    test("dialguard broker: one line saying so, exit 1 (it does not hang)", async () => {
+        const taken = await takenPort()
+        try {
+            const d = new Daemon(["broker", "--port", String(taken.port)])
+            expect(await d.exitWithin(20000)).toBe(1)
+            expect(d.stdout).toBe("")
+            expect(d.stderr).toBe(
+                `dialguard: port ${taken.port} on 127.0.0.1 is already in use (another MQTT broker running?); ` +
+                    "pick another port with --port N (0: any free one)\n"
+            )
+        } finally {
+            taken.close()
+        }
+    })
+
+    test("npm start (the simulator with its broker): one line saying so and how to pick another port", async () => {
+        // what `npm start` runs, on a port that is taken
+        const taken = await takenPort()
+        try {
+            const d = new Daemon(
+                ["--embedded-broker", String(taken.port), "--site", "hq"],
+                [
+                    join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+                    join(ROOT, "sim", "interactive.ts"),
+                ]
+            )
+            expect(await d.exitWithin(30000)).toBe(1)
+            expect(d.stderr).toBe(
+                `sim: cannot start the MQTT broker: port ${taken.port} on 127.0.0.1 is already in use (another MQTT broker running?); ` +
+                    `pick another port: npm run sim -- --embedded-broker ${taken.port + 1} --site hq\n`
+            )
+            expect(d.stdout).not.toContain("starting the simulator")
+        } finally {
+            taken.close()
+        }
+    })
+})
 
 describe("key new and the benchmark hook", { timeout: 60000 }, () => {
     test("key new: 64 hex digits, mode 0600, never overwrites", async () => {
