@@ -1422,6 +1422,28 @@ describe("collect and report", { timeout: 60000 }, () => {
             { extension: "8001", name: "", department: "", attempts: 2 },
             { extension: "8101", name: "", department: "", attempts: 1 },
         ])
+        // --csv into a folder: DIR/<site>-<month>-*.csv
+        const folder = join(TMP, "bills")
+        mkdirSync(folder)
+        for (const target of [folder + "/", folder]) {
+            const f = await dialguard([
+                ...base,
+                "--policy",
+                policy,
+                "--csv",
+                target,
+            ])
+            expect(f.code, f.stderr).toBe(0)
+            for (const kind of ["handsets", "departments"])
+                expect(f.stderr).toContain(
+                    `dialguard: wrote ${join(folder, `report-site-2026-11-${kind}.csv`)}\n`
+                )
+        }
+        expect(readdirSync(folder).sort()).toStrictEqual([
+            "report-site-2026-11-departments.csv",
+            "report-site-2026-11-handsets.csv",
+        ])
+
         const plain = await dialguard(base)
         expect(plain.stdout).toContain("Departments: give --policy FILE")
         expect(plain.stdout).toContain(
