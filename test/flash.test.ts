@@ -16,6 +16,7 @@ import { join } from "node:path"
 import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
+import { monthOf } from "../src/fleet/topics"
 import {
     Broker,
     dialguard,
@@ -59,6 +60,9 @@ function refused(r: Run, code: number, what: RegExp) {
 }
 
 const { dial, hangUp, expectStep } = handsets(() => s)
+
+/** The month of the host's clock, in Beijing time. */
+const thisMonth = () => monthOf(Math.floor(Date.now() / 1000))
 
 /** The first retained-or-live message on `topic` for which `ok` holds. */
 async function awaitMessage(
@@ -285,6 +289,7 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
     }, 60000)
 
     test("dialling obeys the flashed policy", async () => {
+        const before = Date.now()
         const ready = await s.rec.until(() => {
             const l = boardLog()
             return PORTS.every((ext, i) =>
@@ -307,6 +312,34 @@ describe.skipIf(skip)("dialguard flash, real firmware in the simulator", () => {
             expectDialled: { port: "8001", number: "1790901012345678" },
         })
         await hangUp("8001")
+        // the simulated SIP clock runs on the host's time (no startTime
+        // given): this month's report has the call and the premium attempt
+        const st = await awaitMessage(
+            `dialguard/hq/${BOARD}/counters/${thisMonth()}`,
+            v => v.handsets?.["8001"]?.blocked?.premium === 1
+        )
+        expect(st.month).toBe(thisMonth())
+        const rep = await dialguard([
+            "report",
+            "--broker",
+            broker.url,
+            "--site",
+            "hq",
+            "--month",
+            thisMonth(),
+            "--json",
+        ])
+        expect(rep.code, rep.stderr).toBe(0)
+        const h = JSON.parse(rep.stdout).handsets.find(
+            (x: any) => x.extension === "8001"
+        )
+        expect(h.premium).toBe(1)
+        const state = await awaitMessage(
+            `dialguard/hq/${BOARD}/state`,
+            v => v.ts > 0
+        )
+        expect(state.ts * 1000).toBeGreaterThan(before - 120000)
+        expect(state.ts * 1000).toBeLessThan(Date.now() + 120000)
     }, 60000)
 
     test("a large site: only the board's share is sent, and it works", async () => {
