@@ -485,6 +485,28 @@ describe.concurrent("usage errors exit 2 with a hint", () => {
     })
 })
 
+describe.concurrent("report", () => {
+    test("--calls given a file: says it needs the collector's folder (before connecting)", async () => {
+        const file = tempFile("calls-2026-11.jsonl", "")
+        const r = await dialguard([
+            "report",
+            "--broker",
+            "mqtt://127.0.0.1:1",
+            "--site",
+            "hq",
+            "--month",
+            "2026-11",
+            "--calls",
+            file,
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toBe(
+            `dialguard: --calls ${file} is a file, not a folder: give the folder 'dialguard collect --out DIR' writes (here --calls ${TMP})\n`
+        )
+    }, 60000)
+})
+
 describe.concurrent("no message echoes a secret", () => {
     const KEY =
         "e15836d4ba8f1668071d4c74c19c12aa00112233445566778899aabbccddeeff"
