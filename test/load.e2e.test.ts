@@ -452,14 +452,31 @@ describe.skipIf(skip)(
             }
             const together = await Promise.all([7, 8, 9, 10].map(push))
             measured["concurrentPushExitCodes"] = together.map(r => r.code)
-            // v10 can only be applied; an older one is applied, or not
-            // published because a newer one was already on the broker (exit 1)
+            // v10 can only be applied; an older one is applied, not
+            // published because a newer one was already on the broker (exit
+            // 1), or refused by the board that has a newer one (exit 3, and
+            // taken back)
             expect(
                 together[3].code,
                 together[3].stdout + together[3].stderr
             ).toBe(0)
-            for (const r of together.slice(0, 3))
-                expect([0, 1], r.stdout + r.stderr).toContain(r.code)
+            for (const r of together.slice(0, 3)) {
+                expect([0, 1, 3], r.stdout + r.stderr).toContain(r.code)
+                if (r.code === 3)
+                    expect(r.stdout).toMatch(/refused: older than version/)
+            }
+            // what the broker holds for the board (read afresh): the newest
+            const status = await dialguard([
+                "status",
+                "--broker",
+                broker.url,
+                "--site",
+                SITE,
+                "--json",
+            ])
+            expect(JSON.parse(status.stdout).policies).toStrictEqual({
+                [SITE]: 10,
+            })
             const st = await watcher.wait(
                 STATE,
                 t0,

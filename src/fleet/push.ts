@@ -319,15 +319,16 @@ function hintFor(reason: string, prep: PreparedPush): string | undefined {
 
 /**
  * Takes back a refused message: the board would get it again at every
- * reconnect, refuse it again, and its state would keep saying so. The
- * message the topic held before is put back (an empty retained message
- * clears the topic when there was none). Only while the topic still holds
+ * reconnect, refuse it again, and its state would keep saying so. Put back
+ * instead: the newest other policy message seen on the topic (the one it
+ * held before, or one another push put there meanwhile), or an empty
+ * retained message that clears the topic. Only while the topic still holds
  * this push's message. Says what became of it, for the detail.
  */
 async function withdraw(
     conn: FleetConnection,
     msg: BoardMessage,
-    previous: Buffer | undefined,
+    seen: string[],
     current: string | undefined
 ): Promise<{ withdrawn: boolean; detail: string }> {
     if (current !== msg.payload)
@@ -335,8 +336,15 @@ async function withdraw(
             withdrawn: false,
             detail: "its policy topic has changed since: left as it is",
         }
-    const prev = previous?.toString("utf8")
-    const back = prev !== undefined && prev !== msg.payload ? prev : ""
+    let back = ""
+    let version = 0
+    for (const p of seen) {
+        const v = (parsePayload(p).value as PolicyMessage | undefined)?.version
+        if (p !== msg.payload && typeof v === "number" && v >= version) {
+            back = p
+            version = v
+        }
+    }
     try {
         await conn.publish(msg.topic, back, true)
     } catch (e) {
@@ -345,11 +353,10 @@ async function withdraw(
             detail: `could not take the message back (${(e as Error).message}): the board gets it again at each reconnect`,
         }
     }
-    const v = (parsePayload(back).value as PolicyMessage | undefined)?.version
     return {
         withdrawn: true,
         detail: back
-            ? `taken back: the broker holds version ${v} for it again`
+            ? `taken back: the broker holds version ${version} for it again`
             : "taken back: the broker holds no policy for it again",
     }
 }
@@ -368,8 +375,8 @@ export async function push(
     const tracks = new Map<string, Track>()
     /** topic -> payload not yet delivered back by the broker */
     const unechoed = new Map<string, string>()
-    /** policy topic -> the last payload seen on it */
-    const onTopic = new Map<string, string>()
+    /** policy topic -> every payload seen on it, the retained one first */
+    const onTopic = new Map<string, string[]>()
     let live = false
     let changed: (() => void) | undefined
 
@@ -401,7 +408,7 @@ export async function push(
         if (pt?.site !== prep.site || !pt.board) return
         const text = payload.toString("utf8")
         if (pt.kind === "policy") {
-            onTopic.set(t, text)
+            onTopic.set(t, [...(onTopic.get(t) ?? []), text])
             if (live && unechoed.get(t) === text) unechoed.delete(t)
         } else onBoard(t, text)
         changed?.()
@@ -503,11 +510,12 @@ export async function push(
         )) {
             const o = outcomeOf(board, t, prep.version, true, timeoutS)!
             if (o.result === "rejected" && t.msg) {
+                const seen = onTopic.get(t.msg.topic) ?? []
                 const w = await withdraw(
                     conn,
                     t.msg,
-                    retained.get(t.msg.topic),
-                    onTopic.get(t.msg.topic)
+                    seen,
+                    seen[seen.length - 1]
                 )
                 o.detail += `; ${w.detail}`
                 o.withdrawn = w.withdrawn
