@@ -347,6 +347,11 @@ interface BoardOptions {
     policyVersion?: number
     /** Never answers a policy (a hung board). */
     silent?: boolean
+    /**
+     * Answers each policy with its state but checks none (as a board that
+     * dropped it: newer messages were waiting).
+     */
+    unread?: boolean
     firmware?: string
     lastError?: string
     /** Its port extensions (default 8001, 8101). */
@@ -445,6 +450,7 @@ class StandInBoard {
     private async onPolicy(text: string) {
         this.received.push(text)
         if (this.opts.silent) return
+        if (this.opts.unread) return this.publishState()
         if (text === "") {
             // the topic was cleared: the refusal goes with the message
             this.rejected = undefined
@@ -720,6 +726,23 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             `what to do (newer): raise "version" in ${file} to 6 or more and push again`
         )
         expect(fresh.policyVersion).toBe(2)
+        // a board past this version that leaves the message unread
+        const u = await board(URL_PLAIN, site, "unread", {
+            policyVersion: 7,
+            unread: true,
+        })
+        const r2 = await pushPolicy(file, keyFile(), "--site", site)
+        expect(r2.code).toBe(3)
+        expect(r2.stdout).toMatch(
+            /^unread\s+superseded\s+runs version 7, newer than 2: this message was not applied; taken back: the broker holds no policy for it again$/m
+        )
+        expect(r2.stdout).toContain(
+            `what to do (newer): raise "version" in ${file} to 6 or more and push again`
+        )
+        expect(r2.stdout).toContain(
+            `what to do (unread): raise "version" in ${file} to 8 or more and push again`
+        )
+        expect(u.policyVersion).toBe(7)
         // the same file again: the board that has it says so by its hash
         const again = await pushPolicy(
             file,

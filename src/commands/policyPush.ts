@@ -39,6 +39,8 @@ result, detail (e.g. the board's reason for refusing):
              back from the broker (the one before restored, or none), or it
              would come again at every reconnect only to be refused again;
              a line "what to do" follows
+  superseded it runs a newer version than this push's (another push at
+             the same time): not applied; taken back the same way
   offline    its online topic says it is away (its last state: version,
              last seen); it gets the message when it reconnects
   no answer  online, but no answer within --timeout
@@ -73,7 +75,8 @@ ${BROKER_HELP}
 While waiting, a progress line on stderr (when it is a terminal) counts the
 boards that applied, refused, are offline and are still awaited.
 
-Exit status: 0 every known board applied the policy; 3 a board rejected it;
+Exit status: 0 every known board applied the policy; 3 a board rejected it
+(or runs a newer version: superseded);
 4 none rejected but some did not confirm (offline, no answer, not sent);
 5 no boards known for the site (nothing published);
 1 nothing published (invalid policy, bad key file, message too large,
@@ -102,7 +105,14 @@ const OPTIONS = {
 function summary(o: PushOutcome): string {
     const n = o.boards.length
     const count = (r: string) => o.boards.filter(b => b.result === r).length
-    const parts = ["applied", "rejected", "offline", "no answer", "not sent"]
+    const parts = [
+        "applied",
+        "rejected",
+        "superseded",
+        "offline",
+        "no answer",
+        "not sent",
+    ]
         .map(r => [r, count(r)] as const)
         .filter(([r, c]) => c > 0 || r === "applied")
         .map(([r, c]) => `${c} ${r}`)
@@ -121,7 +131,10 @@ function hintLines(o: PushOutcome): string[] {
 
 export function exitCodeOf(o: PushOutcome): number {
     if (o.boards.length === 0) return EXIT_NO_BOARDS
-    if (o.boards.some(b => b.result === "rejected")) return EXIT_REJECTED
+    if (
+        o.boards.some(b => b.result === "rejected" || b.result === "superseded")
+    )
+        return EXIT_REJECTED
     if (o.boards.some(b => b.result !== "applied")) return EXIT_UNCONFIRMED
     return EXIT_OK
 }

@@ -141,7 +141,7 @@ export function boardMessage(
 }
 
 export type PushResult =
-    "applied" | "rejected" | "offline" | "no answer" | "not sent"
+    "applied" | "rejected" | "superseded" | "offline" | "no answer" | "not sent"
 
 export interface BoardOutcome {
     board: string
@@ -268,6 +268,15 @@ function outcomeOf(
     if (t.fresh && s.policyHash === t.msg.hash)
         return { ...base, result: "applied", detail: `version ${version}` }
     const pv = s.policyVersion
+    // It moved past this version (another push at the same time): it can
+    // only refuse this message now, if it reads it at all (a board drops
+    // all but the newest of the messages waiting to be checked).
+    if (t.fresh && pv !== undefined && pv > version)
+        return {
+            ...base,
+            result: "superseded",
+            detail: `runs version ${pv}, newer than ${version}: this message was not applied`,
+        }
     const has =
         pv === undefined
             ? ""
@@ -464,7 +473,8 @@ export async function push(
             for (const [board, t] of tracks) {
                 const o = outcomeOf(board, t, prep.version, false, timeoutS)
                 if (o?.result === "applied") p.applied++
-                else if (o?.result === "rejected") p.rejected++
+                else if (o?.result === "rejected" || o?.result === "superseded")
+                    p.rejected++
                 else if (!isOnline(t)) p.offline++
                 else if (t.msg) p.waiting++
             }
@@ -509,7 +519,17 @@ export async function push(
             a.localeCompare(b)
         )) {
             const o = outcomeOf(board, t, prep.version, true, timeoutS)!
-            if (o.result === "rejected" && t.msg) {
+            if (
+                (o.result === "rejected" || o.result === "superseded") &&
+                t.msg
+            ) {
+                // (the reason first: taking the message back clears it)
+                o.hint = hintFor(
+                    o.result === "rejected"
+                        ? (t.state?.rejected?.reason ?? "")
+                        : `older than version ${t.state?.policyVersion}`,
+                    prep
+                )
                 const seen = onTopic.get(t.msg.topic) ?? []
                 const w = await withdraw(
                     conn,
@@ -519,7 +539,6 @@ export async function push(
                 )
                 o.detail += `; ${w.detail}`
                 o.withdrawn = w.withdrawn
-                o.hint = hintFor(t.state?.rejected?.reason ?? "", prep)
             }
             boards.push(o)
         }
