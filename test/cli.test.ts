@@ -541,7 +541,9 @@ describe.concurrent("no message echoes a secret", () => {
                 ],
             ],
         ]
-        const runs = await Promise.all(cases.map(([, args]) => dialguard(args)))
+        // one at a time: the other concurrent tests spawn CLIs too
+        const runs: Run[] = []
+        for (const [, args] of cases) runs.push(await dialguard(args))
         runs.forEach((r, i) => {
             noStackTrace(r)
             expect(r.code, cases[i]![1].join(" ")).toBe(1)
@@ -601,23 +603,19 @@ describe.concurrent("no message echoes a secret", () => {
 
     test("broker logins: never shown from a URL or a password split by a space", async () => {
         const key = tempFile("push.key", KEY + "\n")
-        const runs = await Promise.all([
-            dialguard([
-                "status",
-                "--broker",
-                "http://admin:hunter2-Secret@mqtt.example",
-            ]),
-            dialguard([
+        const cases = [
+            ["status", "--broker", "http://admin:hunter2-Secret@mqtt.example"],
+            [
                 "status",
                 "--broker",
                 "mqtt://admin:hunter2-Secret@mqtt.example:99999",
-            ]),
-            dialguard([
+            ],
+            [
                 "status",
                 "--broker",
                 "mqtt://admin:hunter2-Secret@mqtt.example/x",
-            ]),
-            dialguard([
+            ],
+            [
                 "flash",
                 "--board",
                 "desk-a",
@@ -629,9 +627,9 @@ describe.concurrent("no message echoes a secret", () => {
                 key,
                 "--site",
                 "hq",
-            ]),
+            ],
             // --password hunter2 Secret (unquoted): "Secret" is its rest
-            dialguard([
+            [
                 "status",
                 "--broker",
                 "mqtt://127.0.0.1:1",
@@ -640,8 +638,11 @@ describe.concurrent("no message echoes a secret", () => {
                 "--password",
                 "hunter2-",
                 "Secret",
-            ]),
-        ])
+            ],
+        ]
+        // one at a time: the other concurrent tests spawn CLIs too
+        const runs: Run[] = []
+        for (const args of cases) runs.push(await dialguard(args))
         for (const r of runs) {
             noStackTrace(r)
             expect(r.code, r.stderr).toBe(2)
