@@ -22,6 +22,8 @@ import {
     collect,
     dialguard,
     isPolicyMessage,
+    SIM_MONTH,
+    SIM_START,
     sleep,
     stopChild,
     Watcher,
@@ -30,7 +32,7 @@ import {
 const SITE = "hq"
 const BOARD = "bench-a"
 const KEY_HEX = "3c".repeat(32)
-const MONTH = "2026-11" // the simulated SIP wall clock starts 2026-11-27
+const MONTH = SIM_MONTH // the simulated SIP wall clock starts at SIM_START
 const PUSHES = 8
 const CALLS = 8
 /** Counters go out at most every 2 s (devs/sync/outbox.ts): calls further apart. */
@@ -228,6 +230,7 @@ export async function fleetFigures() {
             board: BOARD,
             logFile: join(tmp, "sim.log"),
             portWaitMs: 5 * 60000,
+            startTime: SIM_START,
             configExtra: {
                 site: SITE,
                 broker: { url: broker.url },
@@ -238,9 +241,9 @@ export async function fleetFigures() {
         if (missing.length) throw new Error(`ports not ready: ${missing}`)
         s.exchange.outside = { answerAfterMs: 200 }
         await watcher.wait(
-            `dialguard/${SITE}/${BOARD}/state`,
+            `dialguard/${SITE}/${BOARD}/online`,
             0,
-            v => v.online === true,
+            v => v === true,
             30000
         )
         const push = await pushLatency(tmp, broker, watcher, keyFile)

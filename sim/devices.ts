@@ -8,17 +8,20 @@ import { jd } from "./jd"
 import type { JDBus, JDServerServiceProvider, Packet, PackedValues } from "./jd"
 import { SimSpecs, ServiceSpec, packet } from "./specs"
 
-/** Simulated SIP/NTP time: 2026-11-27 09:00 Beijing (01:00 UTC), advancing with real time. */
-export const DEFAULT_SIM_START = Date.UTC(2026, 10, 27, 1, 0, 0)
-
 export interface SimClock {
     /** Seconds since 1970 (UTC) the lines report as wall_clock. */
     unixSeconds(): number
 }
 
-export function startClock(startMs = DEFAULT_SIM_START): SimClock {
+/**
+ * Simulated SIP/NTP time from `startMs` (ms since 1970, UTC), advancing
+ * with real time; by default the host's own time, so that what a session
+ * counts is under this month.
+ */
+export function startClock(startMs?: number): SimClock {
     const t0 = Date.now()
-    return { unixSeconds: () => Math.floor((startMs + Date.now() - t0) / 1000) }
+    const start = startMs ?? t0
+    return { unixSeconds: () => Math.floor((start + Date.now() - t0) / 1000) }
 }
 
 export interface CommandInfo {

@@ -3,18 +3,24 @@
 // (tones, rings, dials, forwards, its log) as it happens.
 //
 //   npm run sim -- [--policy FILE] [--ports 8001,8101] [--ring ON/CYCLE]
-//                  [--firmware FILE] [--no-policy] [--quiet]
+//                  [--firmware FILE] [--no-policy] [--start-time TIME] [--quiet]
 
 import { createInterface, Interface } from "node:readline"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { EmbeddedBroker, startEmbeddedBroker } from "../src/fleet/embedded"
+import {
+    EmbeddedBroker,
+    listenError,
+    startEmbeddedBroker,
+} from "../src/fleet/embedded"
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
     INCOMING_OUTCOMES,
 } from "../devs/phone/counters"
+import { monthOf } from "../src/fleet/topics"
+import { withoutLogin } from "../src/secrets"
 import { ROOT } from "./bus"
 import { SimError } from "./errors"
 import { killAllChildren } from "./proc"
@@ -56,6 +62,8 @@ interface Options {
     keyFile?: string
     /** Start an in-process broker on this port first (npm start). */
     embeddedBroker?: number
+    /** The simulated wall clock's start (ms since 1970); default: now. */
+    startTime?: number
 }
 
 function parseArgs(argv: string[]): Options {
@@ -83,8 +91,21 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--broker") o.broker = val()
         else if (a === "--site") o.site = val()
         else if (a === "--key") o.keyFile = val()
-        else if (a === "--embedded-broker") o.embeddedBroker = +val()
-        else if (a === "--ring") {
+        else if (a === "--embedded-broker") {
+            const v = val()
+            if (!/^\d+$/.test(v) || +v > 65535)
+                throw new SimError(
+                    `bad --embedded-broker ${JSON.stringify(v)} (a port, 0-65535)`
+                )
+            o.embeddedBroker = +v
+        } else if (a === "--start-time") {
+            const v = val()
+            o.startTime = Date.parse(v)
+            if (Number.isNaN(o.startTime))
+                throw new SimError(
+                    `bad --start-time ${JSON.stringify(v)} (e.g. 2026-11-30T23:59:00+08:00)`
+                )
+        } else if (a === "--ring") {
             const m = /^(\d+)\/(\d+)$/.exec(val())
             if (!m)
                 throw new SimError(
@@ -94,7 +115,8 @@ function parseArgs(argv: string[]): Options {
         } else if (a === "-h" || a === "--help") {
             process.stdout.write(
                 "npm run sim -- [--policy FILE | --no-policy] [--ports 8001,8101] [--ring ON/CYCLE] [--firmware FILE] [--quiet]\n" +
-                    "               [--broker URL | --embedded-broker PORT] [--site ID] [--key FILE]\n\n" +
+                    "               [--broker URL | --embedded-broker PORT] [--site ID] [--key FILE]\n" +
+                    "               [--start-time TIME]   the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n\n" +
                     HELP +
                     "\n"
             )
@@ -361,7 +383,17 @@ async function fleet(opts: Options, out: (l: string) => void) {
     let broker: EmbeddedBroker | undefined
     let url = opts.broker
     if (opts.embeddedBroker !== undefined) {
-        broker = await startEmbeddedBroker(opts.embeddedBroker, "127.0.0.1")
+        const port = opts.embeddedBroker
+        try {
+            broker = await startEmbeddedBroker(port, "127.0.0.1")
+        } catch (e) {
+            const why = listenError(e, "127.0.0.1", port)
+            if (!why) throw e
+            throw new SimError(
+                `cannot start the MQTT broker: ${why}; pick another port: ` +
+                    `npm run sim -- --embedded-broker ${port < 65535 ? port + 1 : 1884} --site ${opts.site ?? "hq"}`
+            )
+        }
         url = broker.url
         out(
             `embedded MQTT broker on ${url} (in memory; use mosquitto or EMQX for a real site)`
@@ -377,11 +409,12 @@ async function fleet(opts: Options, out: (l: string) => void) {
     }
     const site = opts.site ?? "hq"
     const siteKey = readFileSync(keyFile, "utf8").trim()
+    const shown = withoutLogin(url!)
     out(
         `the board syncs with site "${site}"; try in another terminal:\n` +
-            `  npx dialguard status --broker ${url} --site ${site}\n` +
-            `  npx dialguard policy push sim/policies/hq.policy.json --broker ${url} --site ${site} --key ${keyFile}\n` +
-            `  npx dialguard report --broker ${url} --site ${site} --month <YYYY-MM>`
+            `  npx dialguard status --broker ${shown} --site ${site}\n` +
+            `  npx dialguard policy push sim/policies/hq.policy.json --broker ${shown} --site ${site} --key ${keyFile}\n` +
+            `  npx dialguard report --broker ${shown} --site ${site} --month ${monthOf(Math.floor((opts.startTime ?? Date.now()) / 1000))}`
     )
     return { extra: { site, broker: { url }, siteKey }, broker }
 }
@@ -401,6 +434,7 @@ async function main() {
         logFile: join(OUT_DIR, "interactive.log"),
         onEvent: e => prompt?.show(e),
         configExtra: sync.extra,
+        startTime: opts.startTime,
     })
     prompt = new Prompt(session, opts)
     try {

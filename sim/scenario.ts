@@ -5,7 +5,8 @@
 
 import { readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import YAML from "yaml"
+import { CliError } from "../src/command"
+import { parseDocument } from "../src/policyFile"
 import { SimError } from "./errors"
 import type { OutsideBehaviour } from "./exchange"
 import type { RingCadence } from "./session"
@@ -386,11 +387,11 @@ export function loadJsonOrYaml(file: string, what: string): unknown {
         )
     }
     try {
-        return /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text)
+        // (never quotes a file that may hold a secret, e.g. a key file)
+        return parseDocument(file, text, what)
     } catch (e) {
-        throw new SimError(
-            `${file}: not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`
-        )
+        if (!(e instanceof CliError)) throw e
+        throw new SimError(e.message, e.details)
     }
 }
 

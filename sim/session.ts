@@ -31,7 +31,7 @@ export interface SessionOptions {
     board?: string
     /** Log of devtools, the VM console and jacdac-ts chatter. */
     logFile: string
-    /** Simulated wall clock start (ms since 1970, UTC). */
+    /** Simulated wall clock start (ms since 1970, UTC); default: now. */
     startTime?: number
     /** Each recorded event, as it happens (verbose and interactive modes). */
     onEvent?: (e: SimEvent) => void
@@ -156,9 +156,17 @@ export class SimSession {
         this.admin = new AdminClient(this.jdbus, this.specs, rec)
         this.watchForeignVms()
         await this.jdbus.connect()
+        await this.freshStart()
+    }
+
+    /**
+     * The VM with an empty flash, as from the factory; configured (unless
+     * `provision` is false) and restarted into the configuration.
+     */
+    private async freshStart() {
         await this.boot(() => this.bus.startVm({ clearFlash: true }))
         this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
-        if (opts.provision === false) return
+        if (this.opts.provision === false) return
         const r = await this.admin.upload("config", this.config)
         if (!r.ok)
             throw new SimError(
@@ -279,11 +287,33 @@ export class SimSession {
 
     /** Power-cycles the board: kills the VM process and starts it again (flash kept). */
     async restart() {
+        await this.powerOff()
+        await this.powerOn()
+    }
+
+    /** Kills the VM process: the board is gone (its flash is kept). */
+    async powerOff() {
         this.rec.add("restart", { how: "power" })
         this.resetPeople()
         await this.bus.stopVm()
+    }
+
+    /** Starts the VM process again with its flash (after powerOff). */
+    async powerOn() {
         await this.boot(() => this.bus.startVm())
         this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+    }
+
+    /**
+     * The board flashed anew: the VM restarted with an empty flash (no
+     * policy, counters, queued records or boot count), then configured
+     * as at the start.
+     */
+    async freshFlash() {
+        this.rec.add("restart", { how: "fresh flash" })
+        this.resetPeople()
+        await this.bus.stopVm()
+        await this.freshStart()
     }
 
     /** The admin `restart` command: the firmware restarts itself in the same VM. */

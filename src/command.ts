@@ -50,6 +50,21 @@ export interface OptionSpec {
 export interface Parsed {
     values: Record<string, string | boolean | undefined>
     positionals: string[]
+    /**
+     * Indexes of positionals right after a --password value: possibly the
+     * rest of a password with a space in it, never quoted in messages.
+     */
+    afterSecret?: number[]
+}
+
+/** Options whose values are secrets. */
+const SECRET_OPTIONS = ["password"]
+
+/** A positional as a message may show it (not one that may be part of a password). */
+export function shownPositional(p: Parsed, i: number): string {
+    return p.afterSecret?.includes(i)
+        ? "after --password (not shown; a password with spaces needs quotes)"
+        : JSON.stringify(p.positionals[i])
 }
 
 /**
@@ -70,9 +85,16 @@ export function parseOptions(
     })
     const values: Parsed["values"] = {}
     const positionals: string[] = []
+    const afterSecret: number[] = []
+    let secretEnd = -1
     for (const t of tokens) {
-        if (t.kind === "positional") positionals.push(t.value)
+        if (t.kind === "positional") {
+            if (t.index === secretEnd + 1) afterSecret.push(positionals.length)
+            positionals.push(t.value)
+        }
         if (t.kind !== "option") continue
+        if (SECRET_OPTIONS.includes(t.name))
+            secretEnd = t.inlineValue === false ? t.index + 1 : t.index
         const s = spec[t.name]
         const opt = t.rawName
         if (!s) throw new UsageError(`unknown option ${opt}`)
@@ -90,7 +112,7 @@ export function parseOptions(
             throw new UsageError(`option ${opt} needs a value`)
         values[t.name] = v
     }
-    return { values, positionals }
+    return { values, positionals, afterSecret }
 }
 
 /** The value of a required string option, or a UsageError naming it. */

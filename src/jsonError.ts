@@ -23,7 +23,11 @@ class Fail {
 
 class Scanner {
     pos = 0
-    constructor(readonly text: string) {}
+    constructor(
+        readonly text: string,
+        /** Say what kind of character is where, not which (secrets). */
+        readonly hideText = false
+    ) {}
 
     fail(message: string, pos = this.pos): never {
         throw new Fail(pos, message)
@@ -46,7 +50,12 @@ class Scanner {
     here(): string {
         if (this.pos >= this.text.length) return "end of file"
         const c = String.fromCodePoint(this.text.codePointAt(this.pos) ?? 0)
-        return `'${c}'`
+        if (!this.hideText) return `'${c}'`
+        return /[0-9]/.test(c)
+            ? "a digit"
+            : /\p{L}/u.test(c)
+              ? "a letter"
+              : "a character"
     }
 
     value() {
@@ -218,10 +227,17 @@ function lineColumn(text: string, pos: number) {
     }
 }
 
-/** Locates the first syntax error or duplicate key in `text`; undefined if the scanner finds none. */
-export function locateJsonError(text: string): JsonProblem | undefined {
+/**
+ * Locates the first syntax error or duplicate key in `text`; undefined if
+ * the scanner finds none. `hideText`: the message names no character of
+ * the text and the excerpt is empty (a text that may hold a secret).
+ */
+export function locateJsonError(
+    text: string,
+    hideText = false
+): JsonProblem | undefined {
     try {
-        new Scanner(text).document()
+        new Scanner(text, hideText).document()
         return undefined
     } catch (e) {
         if (e instanceof RangeError) return undefined // nested too deep
@@ -236,16 +252,20 @@ export function locateJsonError(text: string): JsonProblem | undefined {
             line,
             column,
             message: e.message,
-            excerpt: excerpt(lineText, column),
+            excerpt: hideText ? [] : excerpt(lineText, column),
         }
     }
 }
 
 /**
  * JSON.parse, refusing a key given twice in one object; on failure, where
- * and why (or JSON.parse's own message if the scanner disagrees).
+ * and why (or JSON.parse's own message if the scanner disagrees, unless
+ * `hideText`: it quotes the text).
  */
-export function parseJson(text: string): {
+export function parseJson(
+    text: string,
+    hideText = false
+): {
     value?: any
     problem?: JsonProblem
     fallback?: string
@@ -254,11 +274,13 @@ export function parseJson(text: string): {
     try {
         value = JSON.parse(text)
     } catch (e) {
-        const problem = locateJsonError(text)
+        const problem = locateJsonError(text, hideText)
         if (problem) return { problem }
-        return { fallback: (e as Error).message }
+        return {
+            fallback: hideText ? "not valid JSON" : (e as Error).message,
+        }
     }
     // Valid JSON: the scan can only find a duplicate key.
-    const problem = locateJsonError(text)
+    const problem = locateJsonError(text, hideText)
     return problem ? { problem } : { value }
 }

@@ -11,6 +11,7 @@ import { Policy } from "../devs/policy/types"
 import { validatePolicy } from "../devs/policy/validate"
 import { CliError } from "./command"
 import { parseJson } from "./jsonError"
+import { isKeyFileText, mayHoldSecret } from "./secrets"
 
 export interface PolicyCheck {
     policy?: Policy
@@ -60,7 +61,11 @@ function keyAt(doc: Yaml.Document, offset: number): string | undefined {
     return key
 }
 
-function parseYaml(file: string, text: string): unknown {
+/** Said instead of an excerpt of a file that may hold a secret. */
+const NOT_SHOWN =
+    "    (the line is not shown: the file looks like it holds a key or password)"
+
+function parseYaml(file: string, text: string, secret: boolean): unknown {
     const doc = yaml().parseDocument(text)
     const err = doc.errors[0]
     if (err) {
@@ -73,7 +78,9 @@ function parseYaml(file: string, text: string): unknown {
         if (key) msg = `duplicate key ${JSON.stringify(key)} (${msg})`
         throw new CliError(
             `${where}: invalid YAML: ${msg}`,
-            snippet.filter(l => l.trim() !== "").map(l => "    " + l)
+            secret
+                ? [NOT_SHOWN]
+                : snippet.filter(l => l.trim() !== "").map(l => "    " + l)
         )
     }
     try {
@@ -84,20 +91,42 @@ function parseYaml(file: string, text: string): unknown {
     }
 }
 
-/** The parsed document in `file`, not yet validated. */
-export function readPolicyDocument(file: string): unknown {
-    const text = readText(file)
+/**
+ * The JSON (or, for .yaml/.yml, YAML) document in `text` of `file`; a
+ * CliError with file:line:column and an excerpt when it does not parse.
+ * Nothing of a text that may hold a secret (a key file given by mistake, a
+ * board configuration) is quoted.
+ */
+export function parseDocument(
+    file: string,
+    text: string,
+    what: string
+): unknown {
+    text = text.replace(/^\uFEFF/, "")
     if (text.trim() === "")
-        throw new CliError(`${file}: the file is empty (expected a policy)`)
-    if (isYamlFile(file)) return parseYaml(file, text)
-    const r = parseJson(text)
+        throw new CliError(`${file}: the file is empty (expected a ${what})`)
+    if (isKeyFileText(text))
+        throw new CliError(
+            `${file}: this is a site key file (64 hex digits), not a ${what}`
+        )
+    const secret = mayHoldSecret(text)
+    if (isYamlFile(file)) return parseYaml(file, text, secret)
+    const r = parseJson(text, secret)
     if (r.problem) {
         const { line, column, message, excerpt } = r.problem
         const where = `${file}:${line}:${column}`
-        throw new CliError(`${where}: invalid JSON: ${message}`, excerpt)
+        throw new CliError(
+            `${where}: invalid JSON: ${message}`,
+            secret ? [NOT_SHOWN] : excerpt
+        )
     }
     if (r.fallback) throw new CliError(`${file}: invalid JSON: ${r.fallback}`)
     return r.value
+}
+
+/** The parsed document in `file`, not yet validated. */
+export function readPolicyDocument(file: string): unknown {
+    return parseDocument(file, readText(file), "policy")
 }
 
 /** Validates a parsed document and, when valid, compiles its dial plan. */

@@ -4,6 +4,7 @@
 
 import { spawn } from "node:child_process"
 import {
+    chmodSync,
     cpSync,
     existsSync,
     mkdtempSync,
@@ -567,6 +568,181 @@ describe.concurrent("usage errors exit 2 with a hint", () => {
         expect(hint).toMatch(/^Run 'dialguard.*--help' for usage\.$/)
         expect(more).toStrictEqual([""])
     })
+})
+
+describe.concurrent("report", () => {
+    test("--calls given a file: says it needs the collector's folder (before connecting)", async () => {
+        const file = tempFile("calls-2026-11.jsonl", "")
+        const r = await dialguard([
+            "report",
+            "--broker",
+            "mqtt://127.0.0.1:1",
+            "--site",
+            "hq",
+            "--month",
+            "2026-11",
+            "--calls",
+            file,
+        ])
+        noStackTrace(r)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toBe(
+            `dialguard: --calls ${file} is a file, not a folder: give the folder 'dialguard collect --out DIR' writes (here --calls ${TMP})\n`
+        )
+    }, 60000)
+})
+
+describe.concurrent("no message echoes a secret", () => {
+    const KEY =
+        "e15836d4ba8f1668071d4c74c19c12aa00112233445566778899aabbccddeeff"
+    /** No 6 characters in a row of the secret appear in the output. */
+    function quotesNothingOf(r: Run, secret: string) {
+        const out = r.stdout + r.stderr
+        for (let i = 0; i + 6 <= secret.length; i++)
+            expect(out, `"${secret.slice(i, i + 6)}" in: ${out}`).not.toContain(
+                secret.slice(i, i + 6)
+            )
+    }
+
+    test("a key file where a policy is expected: named as such, none of it shown", async () => {
+        const key = tempFile("site.key", KEY + "\n")
+        chmodSync(key, 0o600)
+        const yaml = tempFile("site.key.yaml", KEY + "\n")
+        const cases: [string, string[]][] = [
+            [key, ["policy", "check", key]],
+            [yaml, ["policy", "check", yaml]],
+            [key, ["decide", "--policy", key, "--handset", "8001", "110"]],
+            // read before any connection is made
+            [
+                key,
+                [
+                    "policy",
+                    "push",
+                    key,
+                    "--broker",
+                    "mqtt://127.0.0.1:1",
+                    "--key",
+                    key,
+                ],
+            ],
+        ]
+        // one at a time: the other concurrent tests spawn CLIs too
+        const runs: Run[] = []
+        for (const [, args] of cases) runs.push(await dialguard(args))
+        runs.forEach((r, i) => {
+            noStackTrace(r)
+            expect(r.code, cases[i]![1].join(" ")).toBe(1)
+            expect(r.stderr).toBe(
+                `dialguard: ${cases[i]![0]}: this is a site key file (64 hex digits), not a policy\n`
+            )
+            quotesNothingOf(r, KEY)
+        })
+    }, 60000)
+
+    test("a board configuration with a syntax error: where, but not the line", async () => {
+        const cfg = {
+            board: "desk-a",
+            ports: ["8001"],
+            site: "hq",
+            broker: {
+                url: "mqtt://10.0.0.5",
+                username: "desk-a",
+                password: "hunter2-Secret",
+            },
+            siteKey: KEY,
+        }
+        const json = tempFile(
+            "board.json",
+            JSON.stringify(cfg, null, 2).replace('"hq",', '"hq",,')
+        )
+        const r = await dialguard(["policy", "check", json])
+        expect(r.code).toBe(1)
+        expect(r.stderr).toBe(
+            `dialguard: ${json}:6:16: invalid JSON: expected a property name in double quotes, found a character\n` +
+                "    (the line is not shown: the file looks like it holds a key or password)\n"
+        )
+        quotesNothingOf(r, KEY)
+        quotesNothingOf(r, "hunter2-Secret")
+        const yaml = tempFile(
+            "board.yaml",
+            `board: desk-a\nbroker:\n  password: hunter2-Secret "x\n  url: [\nsiteKey: ${KEY}\n`
+        )
+        const y = await dialguard(["policy", "check", yaml])
+        noStackTrace(y)
+        expect(y.code).toBe(1)
+        expect(y.stderr).toMatch(
+            /^dialguard: .*board\.yaml:\d+:\d+: invalid YAML: /
+        )
+        expect(y.stderr).toContain("(the line is not shown")
+        quotesNothingOf(y, KEY)
+        quotesNothingOf(y, "hunter2-Secret")
+        // the simulator reads policies and scenarios the same way
+        const { loadJsonOrYaml } = await import("../sim/scenario")
+        expect(() => loadJsonOrYaml(json, "policy")).toThrow(
+            /board\.json:6:16: invalid JSON: expected a property name in double quotes, found a character$/
+        )
+        expect(() => loadJsonOrYaml(tempFile("k.json", KEY), "policy")).toThrow(
+            /k\.json: this is a site key file \(64 hex digits\), not a policy$/
+        )
+    }, 60000)
+
+    test("broker logins: never shown from a URL or a password split by a space", async () => {
+        const key = tempFile("push.key", KEY + "\n")
+        const cases = [
+            ["status", "--broker", "http://admin:hunter2-Secret@mqtt.example"],
+            [
+                "status",
+                "--broker",
+                "mqtt://admin:hunter2-Secret@mqtt.example:99999",
+            ],
+            [
+                "status",
+                "--broker",
+                "mqtt://admin:hunter2-Secret@mqtt.example/x",
+            ],
+            [
+                "flash",
+                "--board",
+                "desk-a",
+                "--ports",
+                "8001",
+                "--broker",
+                "mqtt://desk-a:hunter2-Secret@mqtt.example",
+                "--key",
+                key,
+                "--site",
+                "hq",
+            ],
+            // --password hunter2 Secret (unquoted): "Secret" is its rest
+            [
+                "status",
+                "--broker",
+                "mqtt://127.0.0.1:1",
+                "--username",
+                "admin",
+                "--password",
+                "hunter2-",
+                "Secret",
+            ],
+        ]
+        // one at a time: the other concurrent tests spawn CLIs too
+        const runs: Run[] = []
+        for (const args of cases) runs.push(await dialguard(args))
+        for (const r of runs) {
+            noStackTrace(r)
+            expect(r.code, r.stderr).toBe(2)
+            quotesNothingOf(r, "hunter2-Secret")
+        }
+        expect(runs[0]!.stderr).toContain(
+            'bad broker URL "http://***@mqtt.example"'
+        )
+        expect(runs[3]!.stderr).toContain(
+            'bad --broker "mqtt://***@mqtt.example"'
+        )
+        expect(runs[4]!.stderr).toContain(
+            "unexpected argument after --password (not shown; a password with spaces needs quotes)"
+        )
+    }, 60000)
 })
 
 describe.concurrent("help", () => {

@@ -18,6 +18,7 @@ import mqtt, { MqttClient } from "mqtt"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
 import { testBrokerKind } from "./brokerChoice"
+import { monthOf } from "../src/fleet/topics"
 import {
     dialguard,
     freePort,
@@ -63,6 +64,9 @@ function refused(r: Run, code: number, what: RegExp) {
 }
 
 const { dial, hangUp, expectStep } = handsets(() => s)
+
+/** The month of the host's clock, in Beijing time. */
+const thisMonth = () => monthOf(Math.floor(Date.now() / 1000))
 
 /** The first retained-or-live message on `topic` for which `ok` holds. */
 async function awaitMessage(
@@ -263,10 +267,11 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
         measured["restartSummary"] = /restart \(([\d.]+ s)\)/.exec(out)?.[1]
     }, 60000)
 
-    test("the board syncs as desk-a of site hq on that broker: retained state, policy version 3", async () => {
+    test("the board syncs as desk-a of site hq on that broker: online, retained state, policy version 3", async () => {
+        await awaitMessage(`dialguard/hq/${BOARD}/online`, v => v === true)
         const st = await awaitMessage(
             `dialguard/hq/${BOARD}/state`,
-            v => v.online === true && v.policyVersion === 3
+            v => v.policyVersion === 3
         )
         expect(st).toMatchObject({
             board: BOARD,
@@ -294,6 +299,7 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
     }, 60000)
 
     test("dialling obeys the flashed policy", async () => {
+        const before = Date.now()
         const ready = await s.rec.until(() => {
             const l = boardLog()
             return PORTS.every((ext, i) =>
@@ -316,6 +322,34 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
             expectDialled: { port: "8001", number: "1790901062345678" },
         })
         await hangUp("8001")
+        // the simulated SIP clock runs on the host's time (no startTime
+        // given): this month's report has the call and the premium attempt
+        const st = await awaitMessage(
+            `dialguard/hq/${BOARD}/counters/${thisMonth()}`,
+            v => v.handsets?.["8001"]?.blocked?.premium === 1
+        )
+        expect(st.month).toBe(thisMonth())
+        const rep = await dialguard([
+            "report",
+            "--broker",
+            broker.url,
+            "--site",
+            "hq",
+            "--month",
+            thisMonth(),
+            "--json",
+        ])
+        expect(rep.code, rep.stderr).toBe(0)
+        const h = JSON.parse(rep.stdout).handsets.find(
+            (x: any) => x.extension === "8001"
+        )
+        expect(h.premium).toBe(1)
+        const state = await awaitMessage(
+            `dialguard/hq/${BOARD}/state`,
+            v => v.ts > 0
+        )
+        expect(state.ts * 1000).toBeGreaterThan(before - 120000)
+        expect(state.ts * 1000).toBeLessThan(Date.now() + 120000)
     }, 60000)
 
     test("a large site: only the board's share is sent, and it works", async () => {

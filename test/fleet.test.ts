@@ -6,16 +6,20 @@
 // a stand-in for the board firmware (written elsewhere) that follows
 // src/fleet/PROTOCOL.md.
 
-import { ChildProcess, spawn } from "node:child_process"
-import { createHmac, timingSafeEqual } from "node:crypto"
+import { ChildProcess, spawn, spawnSync } from "node:child_process"
+import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import {
     chmodSync,
+    existsSync,
+    mkdirSync,
     mkdtempSync,
+    readdirSync,
     readFileSync,
     rmSync,
     statSync,
     writeFileSync,
 } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -27,7 +31,13 @@ import { measureCountersParsing } from "../src/fleet/bench"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
 import { testBrokerKind } from "./brokerChoice"
-import { freePort, startBroker, TestBroker } from "./syncHarness"
+import {
+    freePort,
+    portOpen,
+    sleep,
+    startBroker,
+    TestBroker,
+} from "./syncHarness"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const LAUNCHER = join(ROOT, "bin", "dialguard.mjs")
@@ -107,8 +117,8 @@ class Daemon {
     private exited: Promise<number | null>
     private waiters: (() => void)[] = []
 
-    constructor(args: string[]) {
-        this.child = spawn(process.execPath, [LAUNCHER, ...args], {
+    constructor(args: string[], command = [LAUNCHER]) {
+        this.child = spawn(process.execPath, [...command, ...args], {
             cwd: ROOT,
             env: cleanEnv(),
             stdio: ["ignore", "pipe", "pipe"],
@@ -158,6 +168,16 @@ class Daemon {
     stop(): Promise<number | null> {
         this.child.kill("SIGTERM")
         return this.exited
+    }
+
+    /** Its exit code, or "still running" (then it is stopped) after `ms`. */
+    async exitWithin(ms: number): Promise<number | null | "still running"> {
+        const timer = new Promise<"still running">(r =>
+            setTimeout(() => r("still running"), ms)
+        )
+        const code = await Promise.race([this.exited, timer])
+        if (code === "still running") await this.stop()
+        return code
     }
 }
 
@@ -254,6 +274,16 @@ async function retained(topic: string): Promise<string> {
     return got
 }
 
+/** Publishes `payload` retained (QoS 1) on the plain listener. */
+async function publishRetained(topic: string, payload: string) {
+    const c = await mqtt.connectAsync(URL_PLAIN, {
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+    })
+    await c.publishAsync(topic, payload, { qos: 1, retain: true })
+    await c.endAsync()
+}
+
 // ------------------------------------------------------------ stand-in board
 
 interface BoardOptions {
@@ -261,6 +291,11 @@ interface BoardOptions {
     policyVersion?: number
     /** Never answers a policy (a hung board). */
     silent?: boolean
+    /**
+     * Answers each policy with its state but checks none (as a board that
+     * dropped it: newer messages were waiting).
+     */
+    unread?: boolean
     firmware?: string
     lastError?: string
     /** Its port extensions (default 8001, 8101). */
@@ -268,18 +303,25 @@ interface BoardOptions {
 }
 
 /**
- * STAND-IN for the board firmware, which is written elsewhere: just enough
- * of src/fleet/PROTOCOL.md to exercise the CLI. Connects with the offline
- * will, publishes its retained state, and answers each policy message by
- * checking the HMAC (node:crypto), the site, the version and the policy
- * itself (the engine's validatePolicy), then publishing its state: applied
- * (policyVersion) or rejected ({"version","reason"}).
+ * STAND-IN for the board firmware (devs/sync, tested end to end in
+ * test/sync.e2e.test.ts): just enough of src/fleet/PROTOCOL.md to exercise
+ * the CLI. Connects with its will (online false), says online true and
+ * publishes its retained state, and answers each policy message by
+ * checking the HMAC (node:crypto), the site, the policy itself (the
+ * engine's validatePolicy) and the version as the firmware does, then
+ * publishing its state: applied (policyVersion, and policyHash of the text
+ * it enforces) or rejected ({"version","reason"}). A board started with
+ * `policyVersion` enforces a text nobody pushed (as if flashed).
  */
 class StandInBoard {
     client!: MqttClient
     policyVersion: number
+    /** The text it enforces ("" none, or one it was flashed with). */
+    policyText = ""
     rejected?: { version: number; reason: string }
     applied: unknown[] = []
+    /** Every policy payload it received. */
+    received: string[] = []
     private seq = 0
 
     constructor(
@@ -289,6 +331,8 @@ class StandInBoard {
         readonly opts: BoardOptions = {}
     ) {
         this.policyVersion = opts.policyVersion ?? 0
+        if (this.policyVersion)
+            this.policyText = `(flashed v${this.policyVersion})`
     }
 
     get root() {
@@ -306,17 +350,15 @@ class StandInBoard {
             clientId: `standin-${this.site}-${this.id}`,
             reconnectPeriod: 0,
             will: {
-                topic: `${this.root}/state`,
-                payload: Buffer.from(
-                    JSON.stringify({
-                        online: false,
-                        board: this.id,
-                        handsets: this.ports,
-                    })
-                ),
+                topic: `${this.root}/online`,
+                payload: Buffer.from("false"),
                 qos: 1,
                 retain: true,
             },
+        })
+        await this.client.publishAsync(`${this.root}/online`, "true", {
+            qos: 1,
+            retain: true,
         })
         await this.publishState()
         this.client.on("message", (topic, payload) => {
@@ -329,15 +371,19 @@ class StandInBoard {
 
     publishState() {
         const s: Record<string, unknown> = {
-            online: true,
             board: this.id,
             handsets: this.ports,
             policyVersion: this.policyVersion,
-            firmware: this.opts.firmware ?? "0.1.0",
-            lastError: this.opts.lastError ?? "",
-            ts: Math.floor(Date.now() / 1000),
         }
+        if (this.policyText)
+            s["policyHash"] = createHash("sha256")
+                .update(this.policyText, "utf8")
+                .digest("hex")
+                .slice(0, 16)
+        s["firmware"] = this.opts.firmware ?? "0.1.0"
+        s["lastError"] = this.opts.lastError ?? ""
         if (this.rejected) s["rejected"] = this.rejected
+        s["ts"] = Math.floor(Date.now() / 1000)
         return this.client.publishAsync(
             `${this.root}/state`,
             JSON.stringify(s),
@@ -346,7 +392,14 @@ class StandInBoard {
     }
 
     private async onPolicy(text: string) {
+        this.received.push(text)
         if (this.opts.silent) return
+        if (this.opts.unread) return this.publishState()
+        if (text === "") {
+            // the topic was cleared: the refusal goes with the message
+            this.rejected = undefined
+            return this.publishState()
+        }
         let m: any
         try {
             m = JSON.parse(text)
@@ -371,10 +424,18 @@ class StandInBoard {
             return reject(`policy for board ${v.policy.board}`)
         if (v.policy.version !== m.version)
             return reject("version differs from the policy's")
+        if (m.version < this.policyVersion)
+            return reject(`older than version ${this.policyVersion}`)
+        if (m.version === this.policyVersion && m.policy !== this.policyText)
+            return reject(
+                `version ${m.version} is already enforced with other content (replayed or forged)`
+            )
         if (m.version > this.policyVersion) {
             this.policyVersion = m.version
+            this.policyText = m.policy
             this.applied.push(v.policy)
         }
+        this.rejected = undefined
         return this.publishState()
     }
 
@@ -513,9 +574,131 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(r.code).toBe(3)
         expect(r.stdout).toMatch(/^good\s+applied\s+version 4$/m)
         expect(r.stdout).toMatch(
-            /^wrongkey\s+rejected\s+version 4 refused: signature does not match the site key$/m
+            /^wrongkey\s+rejected\s+version 4 refused: signature does not match the site key; taken back: the broker holds no policy for it again$/m
         )
         expect(r.stdout).toContain("2 boards: 1 applied, 1 rejected")
+        expect(r.stdout).toMatch(
+            /^what to do \(wrongkey\): the board holds another site key: push with the key file it was provisioned with, or give it this one with 'dialguard flash --key KEYFILE'$/m
+        )
+        expect(await retained(`dialguard/${site}/wrongkey/policy`)).toBe("")
+        expect(await retained(`dialguard/${site}/good/policy`)).not.toBe("")
+    })
+
+    test("a push every board refuses (wrong key) is taken back: the message before is restored, reconnects and status are clean", async () => {
+        const site = "push-all-refuse"
+        const a = await board(URL_PLAIN, site, "desk-a")
+        const b = await board(URL_PLAIN, site, "desk-b")
+        const v2 = await pushPolicy(
+            policyFile("x", 2),
+            keyFile(),
+            "--site",
+            site
+        )
+        expect(v2.code, v2.stdout).toBe(0)
+        const before = await retained(`dialguard/${site}/desk-a/policy`)
+        const wrongKey = keyFile(OTHER_KEY.toString("hex"))
+        const r = await pushPolicy(
+            policyFile("x", 3),
+            wrongKey,
+            "--site",
+            site,
+            "--json"
+        )
+        noStackTrace(r)
+        expect(r.code).toBe(3)
+        const j = JSON.parse(r.stdout)
+        expect(
+            j.boards.map((x: any) => [x.board, x.result, x.withdrawn])
+        ).toStrictEqual([
+            ["desk-a", "rejected", true],
+            ["desk-b", "rejected", true],
+        ])
+        expect(j.boards[0].detail).toBe(
+            "version 3 refused: signature does not match the site key; taken back: the broker holds version 2 for it again"
+        )
+        expect(j.boards[0].hint).toMatch(/^the board holds another site key/)
+        // the broker holds what it held before, byte for byte
+        expect(await retained(`dialguard/${site}/desk-a/policy`)).toBe(before)
+        expect(
+            JSON.parse(await retained(`dialguard/${site}/desk-b/policy`))
+                .version
+        ).toBe(2)
+        // a reconnect brings version 2 again, which the board has: no refusal
+        await b.stop()
+        b.received = []
+        await b.start()
+        for (let i = 0; i < 100 && b.received.length === 0; i++) await sleep(50)
+        expect(JSON.parse(b.received[0]!).version).toBe(2)
+        expect(b.rejected).toBeUndefined()
+        const s = await dialguard([
+            "status",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+        ])
+        expect(s.stdout).toMatch(
+            /^site push-all-refuse: policy version 2 on the broker$/m
+        )
+        expect(s.stdout).toMatch(/^desk-a\s+online\s+2\s+0\.1\.0\s+\S+ \S+$/m)
+        expect(s.stdout).toMatch(/^desk-b\s+online\s+2\s+0\.1\.0\s+\S+ \S+$/m)
+        expect(a.policyVersion).toBe(2)
+    })
+
+    test("applied means the board enforces the very text sent, not a version as high", async () => {
+        const site = "push-very-text"
+        // flashed with version 2 (another text) and version 5
+        await board(URL_PLAIN, site, "same-v", { policyVersion: 2 })
+        await board(URL_PLAIN, site, "newer", { policyVersion: 5 })
+        const fresh = await board(URL_PLAIN, site, "fresh")
+        const file = policyFile("x", 2)
+        const r = await pushPolicy(file, keyFile(), "--site", site)
+        noStackTrace(r)
+        expect(r.code).toBe(3)
+        expect(r.stdout).toMatch(/^fresh\s+applied\s+version 2$/m)
+        expect(r.stdout).toMatch(
+            /^same-v\s+rejected\s+version 2 refused: version 2 is already enforced with other content \(replayed or forged\); taken back: the broker holds no policy for it again$/m
+        )
+        expect(r.stdout).toMatch(
+            /^newer\s+rejected\s+version 2 refused: older than version 5; taken back/m
+        )
+        expect(r.stdout).toContain("3 boards: 1 applied, 2 rejected")
+        expect(r.stdout).toContain(
+            `what to do (same-v): raise "version" in ${file} to 3 or more and push again`
+        )
+        expect(r.stdout).toContain(
+            `what to do (newer): raise "version" in ${file} to 6 or more and push again`
+        )
+        expect(fresh.policyVersion).toBe(2)
+        // a board past this version that leaves the message unread
+        const u = await board(URL_PLAIN, site, "unread", {
+            policyVersion: 7,
+            unread: true,
+        })
+        const r2 = await pushPolicy(file, keyFile(), "--site", site)
+        expect(r2.code).toBe(3)
+        expect(r2.stdout).toMatch(
+            /^unread\s+superseded\s+runs version 7, newer than 2: this message was not applied; taken back: the broker holds no policy for it again$/m
+        )
+        expect(r2.stdout).toContain(
+            `what to do (newer): raise "version" in ${file} to 6 or more and push again`
+        )
+        expect(r2.stdout).toContain(
+            `what to do (unread): raise "version" in ${file} to 8 or more and push again`
+        )
+        expect(u.policyVersion).toBe(7)
+        // the same file again: the board that has it says so by its hash
+        const again = await pushPolicy(
+            file,
+            keyFile(),
+            "--site",
+            site,
+            "--json"
+        )
+        const fr = JSON.parse(again.stdout).boards.find(
+            (x: any) => x.board === "fresh"
+        )
+        expect(fr).toMatchObject({ result: "applied", detail: "version 2" })
     })
 
     test("no boards known: nothing published, warning, exit 5", async () => {
@@ -563,9 +746,9 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         ])
         noStackTrace(r)
         expect(r.code).toBe(4)
-        // the will message replaced its state: the version it had is unknown
+        // its last state is kept: the version it had, when it was last seen
         expect(r.stdout).toMatch(
-            /^gone\s+offline\s+gets version 2 when it reconnects \(the message is retained\)$/m
+            /^gone\s+offline\s+still at version 1; last seen \d{4}-\d\d-\d\d \d\d:\d\d:\d\d; gets version 2 when it reconnects \(the message is retained\)$/m
         )
         expect(r.stdout).toMatch(
             /^hung\s+no answer\s+no answer within 1 s; still at version 1$/m
@@ -784,13 +967,13 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
 })
 
 describe.concurrent("status", { timeout: 60000 }, () => {
-    test("online, offline (will message), behind and refusing boards", async () => {
+    test("online, offline (its last state kept), behind and refusing boards", async () => {
         const site = "status-site"
         await board(URL_PLAIN, site, "desk-1", {
             policyVersion: 2,
             firmware: "0.1.0",
         })
-        await board(URL_PLAIN, site, "desk-3", {
+        const d3 = await board(URL_PLAIN, site, "desk-3", {
             key: OTHER_KEY,
             policyVersion: 2,
             lastError: "SIP registration failed",
@@ -809,6 +992,17 @@ describe.concurrent("status", { timeout: 60000 }, () => {
             keyFile(),
         ])
         expect(push.code).toBe(3)
+        // push took its refused message back; one published by other means
+        // (here: desk-1's, signed with the site key desk-3 does not have)
+        // stays, and desk-3's refusal shows
+        const forged = JSON.parse(
+            await retained(`dialguard/${site}/desk-1/policy`)
+        )
+        await publishRetained(
+            `dialguard/${site}/desk-3/policy`,
+            JSON.stringify({ ...forged, board: "desk-3" })
+        )
+        for (let i = 0; i < 100 && !d3.rejected; i++) await sleep(50)
 
         const r = await dialguard([
             "status",
@@ -829,7 +1023,10 @@ describe.concurrent("status", { timeout: 60000 }, () => {
         expect(lines[2]).toMatch(
             /^desk-1\s+online\s+3\s+0\.1\.0\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
         )
-        expect(lines[3]).toMatch(/^desk-2\s+offline\s+-\s+-\s+-$/)
+        // offline: its will said so; its last version, firmware, last seen stay
+        expect(lines[3]).toMatch(
+            /^desk-2\s+offline\s+2 \(behind 3\)\s+0\.1\.0\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
+        )
         expect(lines[4]).toMatch(
             /^desk-3\s+online\s+2 \(behind 3\)\s+0\.1\.0\s+\S+ \S+\s+SIP registration failed; refused policy version 3: signature does not match the site key$/
         )
@@ -856,13 +1053,15 @@ describe.concurrent("status", { timeout: 60000 }, () => {
             ])
         ).toStrictEqual([
             ["desk-1", true, 3],
-            ["desk-2", false, null],
+            ["desk-2", false, 2],
             ["desk-3", true, 2],
         ])
         expect(j.boards[2].rejected).toStrictEqual({
             version: 3,
             reason: "signature does not match the site key",
         })
+        expect(j.boards[1]).toMatchObject({ firmware: "0.1.0", online: false })
+        expect(j.boards[1].ts).toBeGreaterThan(0)
     })
 
     test("without --site: every site, with a site column", async () => {
@@ -1178,6 +1377,28 @@ describe("collect and report", { timeout: 60000 }, () => {
             { extension: "8001", name: "", department: "", attempts: 2 },
             { extension: "8101", name: "", department: "", attempts: 1 },
         ])
+        // --csv into a folder: DIR/<site>-<month>-*.csv
+        const folder = join(TMP, "bills")
+        mkdirSync(folder)
+        for (const target of [folder + "/", folder]) {
+            const f = await dialguard([
+                ...base,
+                "--policy",
+                policy,
+                "--csv",
+                target,
+            ])
+            expect(f.code, f.stderr).toBe(0)
+            for (const kind of ["handsets", "departments"])
+                expect(f.stderr).toContain(
+                    `dialguard: wrote ${join(folder, `report-site-2026-11-${kind}.csv`)}\n`
+                )
+        }
+        expect(readdirSync(folder).sort()).toStrictEqual([
+            "report-site-2026-11-departments.csv",
+            "report-site-2026-11-handsets.csv",
+        ])
+
         const plain = await dialguard(base)
         expect(plain.stdout).toContain("Departments: give --policy FILE")
         expect(plain.stdout).toContain(
@@ -1333,6 +1554,53 @@ describe.concurrent(
         })
     }
 )
+
+describe.concurrent("a port already taken", { timeout: 60000 }, () => {
+    /** A TCP port held by another listener for the test. */
+    async function takenPort() {
+        const server = createServer()
+        await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
+        const port = (server.address() as { port: number }).port
+        return { port, close: () => server.close() }
+    }
+
+    test("dialguard broker: one line saying so, exit 1 (it does not hang)", async () => {
+        const taken = await takenPort()
+        try {
+            const d = new Daemon(["broker", "--port", String(taken.port)])
+            expect(await d.exitWithin(20000)).toBe(1)
+            expect(d.stdout).toBe("")
+            expect(d.stderr).toBe(
+                `dialguard: port ${taken.port} on 127.0.0.1 is already in use (another MQTT broker running?); ` +
+                    "pick another port with --port N (0: any free one)\n"
+            )
+        } finally {
+            taken.close()
+        }
+    })
+
+    test("npm start (the simulator with its broker): one line saying so and how to pick another port", async () => {
+        // what `npm start` runs, on a port that is taken
+        const taken = await takenPort()
+        try {
+            const d = new Daemon(
+                ["--embedded-broker", String(taken.port), "--site", "hq"],
+                [
+                    join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+                    join(ROOT, "sim", "interactive.ts"),
+                ]
+            )
+            expect(await d.exitWithin(30000)).toBe(1)
+            expect(d.stderr).toBe(
+                `sim: cannot start the MQTT broker: port ${taken.port} on 127.0.0.1 is already in use (another MQTT broker running?); ` +
+                    `pick another port: npm run sim -- --embedded-broker ${taken.port + 1} --site hq\n`
+            )
+            expect(d.stdout).not.toContain("starting the simulator")
+        } finally {
+            taken.close()
+        }
+    })
+})
 
 describe("key new and the benchmark hook", { timeout: 60000 }, () => {
     test("key new: 64 hex digits, mode 0600, never overwrites", async () => {

@@ -37,6 +37,8 @@ import {
     collect,
     dialguard,
     ROOT,
+    SIM_MONTH,
+    SIM_START,
     sleep,
     startBroker,
     stopChild,
@@ -52,8 +54,9 @@ const SITE = "hq"
 const BOARD = "load-a"
 const KEY_HEX = "5a".repeat(32)
 const KEY_FILE = join(TMP, "hq.key")
-const MONTH = "2026-11" // the simulated SIP wall clock starts 2026-11-27
+const MONTH = SIM_MONTH // the simulated SIP wall clock starts at SIM_START
 const STATE = `dialguard/${SITE}/${BOARD}/state`
+const ONLINE = `dialguard/${SITE}/${BOARD}/online`
 const COUNTERS = `dialguard/${SITE}/${BOARD}/counters/${MONTH}`
 /** Calls per handset in the load (after the warm-up). */
 const CALLS_PER_PORT = 50
@@ -395,6 +398,7 @@ describe.skipIf(skip)(
                 board: BOARD,
                 logFile: join(OUT, "load-e2e.log"),
                 portWaitMs: 15 * 60000,
+                startTime: SIM_START,
                 configExtra: {
                     site: SITE,
                     broker: { url: broker.url },
@@ -438,12 +442,7 @@ describe.skipIf(skip)(
             heapBefore = await probeHeap()
             expect(heapBefore).toBeGreaterThan(4)
             measured["heapFreeBeforeKb"] = heapBefore
-            await watcher.wait(
-                STATE,
-                probed,
-                v => v.online === true && v.policyVersion === 1,
-                30000
-            )
+            await watcher.wait(STATE, probed, v => v.policyVersion === 1, 30000)
             loadFrom = s.rec.events.length
         }, 180000)
 
@@ -455,20 +454,39 @@ describe.skipIf(skip)(
             }
             const together = await Promise.all([7, 8, 9, 10].map(push))
             measured["concurrentPushExitCodes"] = together.map(r => r.code)
-            // v10 can only be applied; an older one is applied, or not
-            // published because a newer one was already on the broker (exit 1)
+            // v10 can only be applied; an older one is applied, not
+            // published because a newer one was already on the broker (exit
+            // 1), or refused by the board that has a newer one, or left
+            // unread as superseded (exit 3, and taken back)
             expect(
                 together[3].code,
                 together[3].stdout + together[3].stderr
             ).toBe(0)
-            for (const r of together.slice(0, 3))
-                expect([0, 1], r.stdout + r.stderr).toContain(r.code)
+            for (const r of together.slice(0, 3)) {
+                expect([0, 1, 3], r.stdout + r.stderr).toContain(r.code)
+                if (r.code === 3)
+                    expect(r.stdout).toMatch(
+                        /refused: older than version 10|superseded +runs version 10, newer than/
+                    )
+            }
+            // what the broker holds for the board (read afresh): the newest
+            const status = await dialguard([
+                "status",
+                "--broker",
+                broker.url,
+                "--site",
+                SITE,
+                "--json",
+            ])
+            expect(JSON.parse(status.stdout).policies).toStrictEqual({
+                [SITE]: 10,
+            })
             const st = await watcher.wait(
                 STATE,
                 t0,
                 v => v.policyVersion === 10
             )
-            expect(st.value.online).toBe(true)
+            expect(watcher.parsed(ONLINE).pop()?.value).toBe(true)
             expect(await s.admin.policyVersion()).toBe(10)
             // every state since: never a version that went back
             const versions = watcher
@@ -555,7 +573,9 @@ describe.skipIf(skip)(
             measured["longDistanceRecords"] = lines.length
             for (const l of lines) expect(l.board).toBe(BOARD)
 
-            const st = await watcher.wait(STATE, t0, v => v.online === true)
+            // back after the broker's restart
+            await watcher.wait(ONLINE, t0, v => v === true)
+            const st = await watcher.wait(STATE, t0, v => v.board === BOARD)
             const last = watcher.parsed(STATE).pop()!.value
             expect(last.droppedRecords ?? 0).toBe(0)
             expect(last.lastError).toBe("")
@@ -581,7 +601,7 @@ describe.skipIf(skip)(
             const st = await watcher.wait(
                 STATE,
                 probed,
-                v => v.online === true && v.policyVersion === 10,
+                v => v.policyVersion === 10,
                 30000
             )
             expect(st.value.lastError).toBe("")

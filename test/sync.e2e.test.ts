@@ -5,8 +5,9 @@
 // signed policy pushes, refusals (forged, replayed, rollback, invalid,
 // malformed, other site, too large for the heap), counters read back with
 // `report`,
-// call records with `collect`, a broker outage during calls, a power cycle
-// with the broker down, and TLS.
+// call records with `collect`, a broker outage during calls, a board
+// powered off (status keeps its last state), a power cycle with the broker
+// down, TLS, and call record ids that stay unique across a fresh flash.
 //
 // One simulator at a time (bus ports 8081-8083): the session waits for
 // them. Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
@@ -26,12 +27,15 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
 import { testBrokerKind } from "./brokerChoice"
+import { policyHash } from "../src/fleet/sign"
 import {
     collect,
     dialguard,
     envelope as siteEnvelope,
     ROOT,
     FIXTURES,
+    SIM_MONTH,
+    SIM_START,
     sleep,
     Watcher,
     handsets,
@@ -50,9 +54,10 @@ const KEY_HEX =
 const OTHER_KEY_HEX = "77".repeat(32)
 const KEY_FILE = join(TMP, "hq.key")
 const OTHER_KEY_FILE = join(TMP, "other.key")
-const MONTH = "2026-11" // the simulated SIP wall clock starts 2026-11-27
+const MONTH = SIM_MONTH // the simulated SIP wall clock starts at SIM_START
 const T = (name: string) => `dialguard/${SITE}/${name}`
 const STATE = T(`${BOARD}/state`)
+const ONLINE = T(`${BOARD}/online`)
 const POLICY = T(`${BOARD}/policy`)
 
 // ------------------------------------------------------------- policies
@@ -168,6 +173,7 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             board: BOARD,
             logFile: join(OUT, "sync-e2e.log"),
             portWaitMs: 15 * 60000,
+            startTime: SIM_START,
             configExtra: {
                 site: SITE,
                 broker: { url: broker.url },
@@ -191,10 +197,12 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         rmSync(TMP, { recursive: true, force: true })
     }, 60000)
 
-    test("the board connects: retained state online, no policy yet (fail closed)", async () => {
-        const st = await watcher.wait(STATE, 0, v => v.online === true)
+    test("the board connects: online, retained state, no policy yet (fail closed)", async () => {
+        await watcher.wait(ONLINE, 0, v => v === true)
+        const st = await watcher.wait(STATE, 0, v => v.board === BOARD)
+        expect(st.value.online).toBeUndefined() // (its own topic says it)
+        expect(st.value.policyHash).toBeUndefined() // none enforced
         expect(st.value).toMatchObject({
-            online: true,
             board: BOARD,
             policyVersion: 0,
             firmware: "0.1.0",
@@ -209,6 +217,8 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         expect(r.stdout).toMatch(/desk-a\s+applied\s+version 3/)
         const sent = await watcher.wait(POLICY, t0, v => v.version === 3)
         const st = await watcher.wait(STATE, t0, v => v.policyVersion === 3)
+        // named by the hash of the very text it was sent
+        expect(st.value.policyHash).toBe(policyHash(sent.value.policy))
         measured["pushToAppliedMs"] = [st.t - sent.t]
         expect(st.value.ts).toBeGreaterThan(1795000000) // SIP wall clock known
         measured["policyPushCliMs"] = [r.ms]
@@ -255,13 +265,25 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         await hangUp("8001")
     }, 120000)
 
-    test("a policy signed with another key is refused (push exit 3), v4 stays", async () => {
+    test("a policy signed with another key is refused (push exit 3) and taken back, v4 stays", async () => {
+        const t0 = Date.now()
         const r = await push(
             policyFile("v5.json", hq(5, "international")),
             OTHER_KEY_FILE
         )
         expect(r.code, r.stdout + r.stderr).toBe(3)
-        expect(r.stdout).toContain("signature does not match the site key")
+        expect(r.stdout).toContain(
+            "signature does not match the site key; taken back: the broker holds version 4 for it again"
+        )
+        // v4 is on the broker again: the board takes it (nothing to do)
+        // and its refusal goes; a reconnect would not bring v5 back
+        const back = await watcher.wait(POLICY, t0, v => v.version === 4)
+        const clean = await watcher.wait(
+            STATE,
+            back.t,
+            v => v.policyVersion === 4 && v.rejected === undefined
+        )
+        expect(clean.value.lastError).toBe("")
         const st = await watcher.wait(STATE, 0, v => v.rejected?.version === 5)
         expect(st.value).toMatchObject({
             policyVersion: 4,
@@ -297,6 +319,7 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         await watcher.publish(POLICY, same.text)
         const again = await watcher.wait(STATE, t0, () => true)
         expect(again.value.policyVersion).toBe(4)
+        expect(again.value.rejected).toBeUndefined() // taken: no refusal stands
         expect(await s.admin.policyVersion()).toBe(4)
     }, 60000)
 
@@ -420,12 +443,7 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             await sleep(3000)
             await broker.start()
             const up = Date.now()
-            const st = await watcher.wait(
-                STATE,
-                up,
-                v => v.online === true,
-                90000
-            )
+            const st = await watcher.wait(ONLINE, up, v => v === true, 90000)
             measured["brokerDownMs"] = up - down
             measured["reconnectAfterBrokerBackMs"] = st.t - up
             await watcher.wait(
@@ -483,6 +501,34 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         }
     }, 240000)
 
+    test("powered off: the broker marks it offline, status keeps its last version, firmware and last seen", async () => {
+        const t0 = Date.now()
+        await s.powerOff()
+        await watcher.wait(ONLINE, t0, v => v === false) // its will
+        const r = await dialguard([
+            "status",
+            "--broker",
+            broker.url,
+            "--site",
+            SITE,
+            "--json",
+        ])
+        expect(r.code, r.stderr).toBe(0)
+        const b = JSON.parse(r.stdout).boards[0]
+        expect(b).toMatchObject({
+            board: BOARD,
+            online: false,
+            policyVersion: 11,
+            firmware: "0.1.0",
+        })
+        expect(b.ts).toBeGreaterThan(1795000000)
+        expect(b.lastSeen).toMatch(/^2026-11-\d\d \d\d:\d\d:\d\d$/)
+        const up = Date.now()
+        await s.powerOn()
+        expect(await s.waitPortsReady()).toStrictEqual([])
+        await watcher.wait(ONLINE, up, v => v === true, 30000)
+    }, 120000)
+
     test("power cycle with the broker down: the last good policy (v11) is enforced", async () => {
         await broker.stop()
         await s.restart()
@@ -510,7 +556,8 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             domestic: 1,
             international: 2,
         })
-        const st = await watcher.wait(STATE, up, v => v.online === true)
+        await watcher.wait(ONLINE, up, v => v === true)
+        const st = await watcher.wait(STATE, up, v => v.board === BOARD)
         expect(st.value.policyVersion).toBe(11)
     }, 240000)
 
@@ -534,9 +581,49 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         const st = await watcher.wait(
             STATE,
             Date.now() - 1000,
-            v => v.online === true && v.policyVersion === 11,
+            v => v.policyVersion === 11,
             20000
         )
         expect(st.value.board).toBe(BOARD)
     }, 120000)
+
+    test("a fresh flash: record ids never repeat, the collector keeps every call", async () => {
+        const ids = () =>
+            readdirSync(CALLS_DIR)
+                .filter(f => f.endsWith(".jsonl"))
+                .flatMap(f =>
+                    readFileSync(join(CALLS_DIR, f), "utf8")
+                        .split("\n")
+                        .filter(Boolean)
+                        .map(l => JSON.parse(l))
+                )
+        const before = ids()
+        expect(before.length).toBeGreaterThanOrEqual(3)
+        // the same board flashed anew: no boot count, policy or records in
+        // its flash; it takes v11 from the broker again
+        const t0 = Date.now()
+        await s.freshFlash()
+        expect(await s.waitPortsReady()).toStrictEqual([])
+        await watcher.wait(STATE, t0, v => v.policyVersion === 11, 60000)
+        await dial("8001", "02087654321")
+        await expectStep({
+            expectDialled: { port: "8001", number: "1790902087654321" },
+        })
+        await sleep(1500) // answered after 300 ms
+        await hangUp("8001")
+        let got: any
+        for (let i = 0; i < 150 && !got; i++) {
+            got = ids().find(l => l.number === "02087654321")
+            if (!got) await sleep(200)
+        }
+        expect(
+            got,
+            "the call after the fresh flash is in the register"
+        ).toBeDefined()
+        const all = ids().map(l => l.id)
+        expect(new Set(all).size).toBe(all.length)
+        const boot = (id: string) => id.split("-")[2]
+        expect(before.map(l => boot(l.id))).not.toContain(boot(got.id))
+        measured["recordIds"] = [...before.map(l => l.id), got.id]
+    }, 180000)
 })

@@ -4,7 +4,7 @@
 // record queue in flash and the outbox, and the sync part of the board
 // configuration. The MQTT side runs end to end in test/sync.e2e.test.ts.
 
-import { createHmac } from "node:crypto"
+import { createHash, createHmac, randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -40,27 +40,32 @@ import {
     FIRMWARE_VERSION,
     MAX_POLICY_PAYLOAD,
     monthsHeld,
+    OFFLINE,
+    ONLINE,
     openEnvelope,
     sizeRefusal,
     stateMessage,
     topic,
-    willMessage,
 } from "../devs/sync/protocol"
 import {
     CallRecord,
     MAX_RECORDS,
+    nextBoot,
     QueuedRecord,
     RecordQueue,
 } from "../devs/sync/recordQueue"
 import { boardMessage, preparePush } from "../src/fleet/push"
+import { policyHash } from "../src/fleet/sign"
 import * as V from "./vm/syncVectors"
 import {
     MAX_POLICY_PAYLOAD as CLI_MAX_POLICY_PAYLOAD,
     callsTopic,
     checkCallRecord,
     checkCounters,
+    checkOnline,
     checkState,
     countersTopic,
+    onlineTopic,
     policyTopic,
     stateTopic,
 } from "../src/fleet/topics"
@@ -109,6 +114,7 @@ describe("protocol messages match the CLI's contract", () => {
     test("topics", () => {
         expect(topic("hq", "desk-a/policy")).toBe(policyTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/state")).toBe(stateTopic("hq", "desk-a"))
+        expect(topic("hq", "desk-a/online")).toBe(onlineTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/calls")).toBe(callsTopic("hq", "desk-a"))
         expect(topic("hq", "desk-a/counters/2026-11")).toBe(
             countersTopic("hq", "desk-a", "2026-11")
@@ -116,12 +122,13 @@ describe("protocol messages match the CLI's contract", () => {
         expect(MAX_POLICY_PAYLOAD).toBe(CLI_MAX_POLICY_PAYLOAD)
     })
 
-    test("state and will pass the CLI's checks", () => {
+    test("state, liveness and will pass the CLI's checks", () => {
         const s = JSON.parse(
             stateMessage({
                 board: "desk-a",
                 handsets: ["8001", "8002"],
                 policyVersion: 3,
+                policyHash: "ab".repeat(32),
                 lastError: "",
                 rejected: { version: 4, reason: "older than version 5" },
                 ts: 1795749600,
@@ -130,10 +137,10 @@ describe("protocol messages match the CLI's contract", () => {
         )
         expect(checkState(s).error).toBeUndefined()
         expect(s).toStrictEqual({
-            online: true,
             board: "desk-a",
             handsets: ["8001", "8002"],
             policyVersion: 3,
+            policyHash: "ab".repeat(8),
             firmware: FIRMWARE_VERSION,
             lastError: "",
             rejected: { version: 4, reason: "older than version 5" },
@@ -145,13 +152,13 @@ describe("protocol messages match the CLI's contract", () => {
                 board: "desk-a",
                 handsets: ["8001"],
                 policyVersion: 0,
+                policyHash: "",
                 lastError: "",
                 ts: 0,
                 droppedRecords: 0,
             })
         )
         expect(Object.keys(plain)).toStrictEqual([
-            "online",
             "board",
             "handsets",
             "policyVersion",
@@ -159,12 +166,29 @@ describe("protocol messages match the CLI's contract", () => {
             "lastError",
             "ts",
         ])
-        const will = checkState(JSON.parse(willMessage("desk-a", ["8001"])))
-        expect(will.value).toStrictEqual({
-            online: false,
-            board: "desk-a",
-            handsets: ["8001"],
-        })
+        expect(checkOnline(ONLINE).value).toBe(true)
+        expect(checkOnline(OFFLINE).value).toBe(false)
+    })
+
+    test("the state names the enforced policy as the CLI hashes the text it sends", () => {
+        // Board.enforce keeps the sha256 hex of the text; stateMessage
+        // publishes its start
+        const full = createHash("sha256")
+            .update(V.POLICY_TEXT, "utf8")
+            .digest("hex")
+        const s = JSON.parse(
+            stateMessage({
+                board: "desk-a",
+                handsets: ["8001"],
+                policyVersion: 4,
+                policyHash: full,
+                lastError: "",
+                ts: 0,
+                droppedRecords: 0,
+            })
+        )
+        expect(s.policyHash).toBe(policyHash(V.POLICY_TEXT))
+        expect(s.policyHash).toBe(V.POLICY_HASH)
     })
 
     test("counters: cumulative per month, zero entries left out, read back by the CLI", () => {
@@ -632,6 +656,18 @@ describe("call record queue in flash", () => {
         kv.failWrites = false
         await q.add(rec(2))
         expect(q.error).toBe("")
+    })
+
+    test("boot numbers: counted on from flash; a fresh flash starts at a random 48-bit number, not 1", () => {
+        expect(nextBoot(41, Buffer.alloc(6))).toBe(42)
+        const fresh = nextBoot(0, Buffer.from("a1b2c3d4e5f6", "hex"))
+        expect(fresh).toBe(0xa1b2c3d4e5f6 + 1)
+        expect(nextBoot(0, Buffer.alloc(6))).toBe(1)
+        expect(nextBoot(0, Buffer.alloc(6, 255))).toBe(2 ** 48)
+        // two fresh flashes of one board: their ids differ
+        const a = nextBoot(0, randomBytes(6))
+        const b = nextBoot(0, randomBytes(6))
+        expect(`desk-a-${a}-1`).not.toBe(`desk-a-${b}-1`)
     })
 })
 

@@ -23,6 +23,13 @@ export const FIXTURES = join(ROOT, "test", "fixtures", "fleet")
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
+/**
+ * The simulated SIP wall clock's start for tests that count a known month
+ * (the simulator's default is the host's time): 2026-11-27 09:00 Beijing.
+ */
+export const SIM_START = Date.UTC(2026, 10, 27, 1, 0, 0)
+export const SIM_MONTH = "2026-11"
+
 export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const s = createServer()

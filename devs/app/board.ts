@@ -84,7 +84,7 @@ export class Board implements AdminBackend, PortRecorder {
     /** sha256 of the configuration text started with ("" until booted, or none). */
     private cfgHash = ""
     /** sha256 of the enforced policy's text ("" for none). */
-    private policyHash = ""
+    private enforcedHash = ""
     private policyBusy = false
     private version = 0
     private changedMonths: string[] = []
@@ -145,7 +145,7 @@ export class Board implements AdminBackend, PortRecorder {
     private enforce(loaded: LoadedPolicy, hash: string) {
         this.loaded = loaded
         this.version = loaded.policy.version
-        this.policyHash = hash
+        this.enforcedHash = hash
         for (const p of this.ports) p.setPolicy(portPolicy(loaded, p.extension))
     }
 
@@ -164,6 +164,11 @@ export class Board implements AdminBackend, PortRecorder {
 
     policyVersion() {
         return this.version
+    }
+
+    /** sha256 hex of the enforced policy's text ("" when failing closed). */
+    policyHash() {
+        return this.enforcedHash
     }
 
     lastError() {
@@ -255,7 +260,7 @@ export class Board implements AdminBackend, PortRecorder {
         await this.lockPolicy()
         try {
             const cur = this.version
-            if (version === cur && hashOf(text) === this.policyHash) return ""
+            if (version === cur && hashOf(text) === this.enforcedHash) return ""
             if (version > cur) {
                 await this.replace(text, version)
                 this.log("policy v" + version + " applied from the broker")

@@ -1,6 +1,7 @@
 // The connection to the site's broker: clean session with a retained will,
-// the policy subscription, and reconnects with exponential backoff and
-// jitter (1 s → 60 s; devs/sync/backoff.ts).
+// the policy subscription, the retained "online" birth message once both
+// are in place, and reconnects with exponential backoff and jitter (1 s →
+// 60 s; devs/sync/backoff.ts).
 import * as ds from "@devicescript/core"
 import { backoffMs } from "./backoff"
 import { SyncConfig } from "./config"
@@ -18,7 +19,8 @@ export class MqttLink {
     constructor(
         private cfg: SyncConfig,
         private clientId: string,
-        private will: { topic: string; message: string },
+        /** Retained liveness: `online` after each connect, the will `offline`. */
+        private liveness: { topic: string; online: string; offline: string },
         private subscription: string
     ) {
         const self = this
@@ -45,10 +47,21 @@ export class MqttLink {
                 clientId: this.clientId,
                 username: c.username,
                 password: c.password,
-                will: this.will,
+                will: {
+                    topic: this.liveness.topic,
+                    message: this.liveness.offline,
+                },
                 timeoutMs: CONNECT_TIMEOUT_MS,
             })
-            if (!why && (await this.client.subscribe(this.subscription))) {
+            if (
+                !why &&
+                (await this.client.subscribe(this.subscription)) &&
+                (await this.client.publish(
+                    this.liveness.topic,
+                    this.liveness.online,
+                    true
+                ))
+            ) {
                 attempt = 0
                 this.up = true
                 console.log("sync: connected to " + c.url)
@@ -56,7 +69,12 @@ export class MqttLink {
                 while (this.up) await ds.wait(this.lost, 60000)
                 console.log("sync: connection lost")
             } else {
-                console.log("sync: cannot connect to " + c.url + ": " + why)
+                console.log(
+                    "sync: cannot connect to " +
+                        c.url +
+                        ": " +
+                        (why || "no acknowledgement of the online message")
+                )
                 await this.client.close()
             }
             await ds.sleep(backoffMs(attempt++, Math.random()))

@@ -23,11 +23,24 @@ export interface Refusal {
     reason: string
 }
 
+/**
+ * The board's liveness, retained on dialguard/<site>/<board>/online: true
+ * after each connect, false as its will (the broker publishes it when the
+ * board drops off), so the retained state keeps the last facts.
+ */
+export const ONLINE = "true"
+export const OFFLINE = "false"
+
+/** Hex digits of the SHA-256 of the enforced policy text a state names it by. */
+export const POLICY_HASH_DIGITS = 16
+
 export interface BoardStatus {
     board: string
     /** The extensions of its ports: `policy push` cuts the board's policy for them. */
     handsets: string[]
     policyVersion: number
+    /** sha256 hex of the enforced policy text ("" when none). */
+    policyHash: string
     lastError: string
     rejected?: Refusal
     /** Unix seconds, 0 before the first time fix. */
@@ -37,25 +50,19 @@ export interface BoardStatus {
 
 export function stateMessage(s: BoardStatus): string {
     const m: any = {
-        online: true,
         board: s.board,
         handsets: s.handsets,
         policyVersion: s.policyVersion,
-        firmware: FIRMWARE_VERSION,
-        lastError: s.lastError,
     }
+    // which text it enforces: `policy push` knows from it that its very
+    // message was applied (a version number alone cannot say)
+    if (s.policyHash) m.policyHash = s.policyHash.slice(0, POLICY_HASH_DIGITS)
+    m.firmware = FIRMWARE_VERSION
+    m.lastError = s.lastError
     if (s.rejected) m.rejected = s.rejected
     m.ts = s.ts
     if (s.droppedRecords) m.droppedRecords = s.droppedRecords
     return JSON.stringify(m)
-}
-
-/**
- * The will: what the broker says when the board drops off (with its ports,
- * so that a push while it is offline still cuts its policy).
- */
-export function willMessage(board: string, handsets: string[]): string {
-    return JSON.stringify({ online: false, board, handsets })
 }
 
 /** Every month any handset has counters for. */

@@ -14,6 +14,22 @@ import { KeyValueStore } from "../store/chunkedStore"
 export const MAX_RECORDS = 30
 const DROPPED_KEY = "recdrop"
 
+/**
+ * The boot number of this start, after `saved` (0: none in flash). Record
+ * ids are "<board>-<boot>-<seq>", so a boot number must never come back,
+ * also after a fresh flash (a new board image, a new simulator) wipes the
+ * count: a fresh count starts at a random number of 48 bits from `random`
+ * (6 random bytes), not at 1. Two fresh starts of one board then share ids
+ * only if their runs of boot numbers overlap: about (boots of both) / 2^48.
+ * (Whole numbers up to 2^53 are exact in the VM and in JSON.)
+ */
+export function nextBoot(saved: number, random: Buffer): number {
+    if (saved > 0 && saved < 9007199254740991) return saved + 1
+    let n = 0
+    for (let i = 0; i < 6; ++i) n = n * 256 + random[i]
+    return n + 1
+}
+
 /** A call record without the board id (its id is "<board>-<boot>-<seq>"). */
 export interface CallRecord {
     boot: number

@@ -3,7 +3,7 @@
 // long-distance call register go out. Started by main.ts only when the
 // board configuration names a broker.
 import * as ds from "@devicescript/core"
-import { hmac } from "@devicescript/crypto"
+import { hmac, randomBuffer } from "@devicescript/crypto"
 import { Board } from "../app/board"
 import { KeyValueStore } from "../store/chunkedStore"
 import { SyncConfig } from "./config"
@@ -15,14 +15,15 @@ import {
     countersMessage,
     Envelope,
     monthsHeld,
+    OFFLINE,
+    ONLINE,
     openEnvelope,
     Refusal,
     sizeRefusal,
     stateMessage,
     topic,
-    willMessage,
 } from "./protocol"
-import { CallRecord, QueuedRecord, RecordQueue } from "./recordQueue"
+import { CallRecord, nextBoot, QueuedRecord, RecordQueue } from "./recordQueue"
 
 /** Policy messages waiting to be checked; older ones beyond this are dropped. */
 const MAX_PENDING = 2
@@ -37,6 +38,10 @@ const LIMIT_KEY = "polmax"
  * large (the retained message comes again at every connect) sets the limit.
  */
 const STRIKE_KEY = "polstrike"
+
+function refusalError(r: Refusal): string {
+    return "policy v" + r.version + " refused"
+}
 
 /** A wake-up that is not lost when it comes before the wait. */
 class Signal {
@@ -97,8 +102,9 @@ export class Sync {
             cfg,
             "dg-" + site + "-" + id,
             {
-                topic: topic(site, id + "/state"),
-                message: willMessage(id, board.config.ports),
+                topic: topic(site, id + "/online"),
+                online: ONLINE,
+                offline: OFFLINE,
             },
             topic(site, id + "/policy")
         )
@@ -110,12 +116,17 @@ export class Sync {
     async start() {
         const self = this
         // Record ids "<board>-<boot>-<seq>": the boot count is in flash
-        // before any record of this boot exists.
-        const b = parseInt((await this.kv.read("boot")) || "0")
-        this.boot = (b > 0 ? b : 0) + 1
+        // before any record of this boot exists. A fresh flash starts it
+        // at a random number (randomBuffer: the hardware RNG on the ESP32,
+        // the host's crypto in the simulator; Math.random would not do: the
+        // VM seeds it with the same constant at every start).
+        const saved = parseInt((await this.kv.read("boot")) || "0")
+        this.boot = nextBoot(saved, randomBuffer(6))
         try {
             await this.kv.write("boot", "" + this.boot)
         } catch (e) {
+            // not saved: the next start would count the same again
+            this.boot = nextBoot(0, randomBuffer(6))
             this.board.error = "boot count not saved: " + (e as Error).message
         }
         // A policy message was being checked when the board went down:
@@ -193,6 +204,7 @@ export class Sync {
             board: b.config.board,
             handsets: b.config.ports,
             policyVersion: b.policyVersion(),
+            policyHash: b.policyHash(),
             lastError: b.error || this.queue.error,
             rejected: this.rejected,
             ts: b.clock.unix(ds.millis()),
@@ -246,6 +258,7 @@ export class Sync {
      * retained message would restart the board over and over.
      */
     private async admit(bytes: number): Promise<boolean> {
+        if (bytes === 0) return true // (a cleared topic: see received)
         const reason = sizeRefusal(bytes, this.crashedAt)
         if (reason) {
             this.refuse({ version: 0, reason })
@@ -262,8 +275,17 @@ export class Sync {
 
     private refuse(r: Refusal) {
         this.rejected = r
-        this.board.error = "policy v" + r.version + " refused"
+        this.board.error = refusalError(r)
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
+    }
+
+    /** The message refused is gone from its topic: the refusal with it. */
+    private withdrawn() {
+        const r = this.rejected
+        if (!r) return
+        if (this.board.error === refusalError(r)) this.board.error = ""
+        this.rejected = undefined
+        this.board.log("sync: policy v" + r.version + " withdrawn")
     }
 
     /** From the MQTT client's receive path: keep it short. */
@@ -276,31 +298,39 @@ export class Sync {
 
     /** One policy message (its own frame: nothing of it stays in the heap). */
     private async checkOne() {
-        const t0 = ds.millis()
-        const o = this.open(this.pending.shift())
-        const r = o.refusal || (await this.apply(o.env))
-        if (r) this.refuse(r)
-        else {
-            // survived and applied: whatever restarts came before, a
-            // message that large can be read (and the retained message
-            // that caused them has been replaced by this one)
-            await this.clearStrike()
-            if (this.crashedAt > 0) {
-                this.crashedAt = 0
-                await this.kv.remove(LIMIT_KEY)
-            }
-            if (this.board.policyVersion() !== this.version) this.applied()
-            this.board.log(
-                "sync: policy v" +
-                    this.version +
-                    " enforced (" +
-                    (ds.millis() - t0) +
-                    " ms)"
-            )
-        }
+        const text = this.pending.shift()
+        // An empty retained message clears the topic: policy push took
+        // back a message this board refused. Nothing to check.
+        if (text.length === 0) this.withdrawn()
+        else await this.check(text)
         if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
         // Every policy message gets an answer, also when nothing changed.
         this.changed()
+    }
+
+    private async check(text: string) {
+        const t0 = ds.millis()
+        const o = this.open(text)
+        const r = o.refusal || (await this.apply(o.env))
+        if (r) return this.refuse(r)
+        // survived and applied: whatever restarts came before, a message
+        // that large can be read (and the retained message that caused
+        // them has been replaced by this one)
+        await this.clearStrike()
+        if (this.crashedAt > 0) {
+            this.crashedAt = 0
+            await this.kv.remove(LIMIT_KEY)
+        }
+        if (this.board.policyVersion() !== this.version) this.applied()
+        // the message on its topic is one it takes: no refusal stands
+        this.rejected = undefined
+        this.board.log(
+            "sync: policy v" +
+                this.version +
+                " enforced (" +
+                (ds.millis() - t0) +
+                " ms)"
+        )
     }
 
     private async clearStrike() {

@@ -14,6 +14,7 @@ import { resolveSite } from "../fleet/push"
 import { readKeyFile } from "../fleet/sign"
 import { MAX_POLICY_PAYLOAD, POLICY_MESSAGE_VERSION } from "../fleet/topics"
 import { loadPolicy } from "../policyFile"
+import { withoutLogin } from "../secrets"
 
 /** The largest upload the board takes (MAX_UPLOAD in devs/app/adminServer.ts). */
 export const BOARD_MAX_UPLOAD = 16384
@@ -66,7 +67,7 @@ function flagProblem(error: string, doc: Record<string, any>): string {
     const opt = OPTION_OF[path] ?? path
     const value =
         path === "broker.url"
-            ? doc["broker"]?.url
+            ? withoutLogin(doc["broker"]?.url)
             : path === "board" || path === "site"
               ? doc[path]
               : undefined

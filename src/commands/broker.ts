@@ -7,7 +7,7 @@ import {
     parseOptions,
     UsageError,
 } from "../command"
-import { startEmbeddedBroker } from "../fleet/embedded"
+import { listenError, startEmbeddedBroker } from "../fleet/embedded"
 import { noPositionals } from "../fleet/options"
 
 const HELP = `Usage:
@@ -25,7 +25,8 @@ Options:
                  0.0.0.0 lets boards on the LAN connect)
   -h, --help     show this help
 
-Exit status: 0 stopped by Ctrl-C or SIGTERM; 1 the port is taken; 2 usage error.
+Exit status: 0 stopped by Ctrl-C or SIGTERM; 1 it cannot listen there (the
+port is taken, no such address); 2 usage error.
 
 Example:
   dialguard broker --port 1883 &
@@ -52,18 +53,11 @@ export const broker: Command = {
         try {
             b = await startEmbeddedBroker(port, host)
         } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code
-            if (code === "EADDRINUSE")
-                throw new CliError(
-                    `port ${port} on ${host} is already in use (another broker running? try --port)`
-                )
-            if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
-                throw new CliError(
-                    `cannot listen on ${host}: no such address here`
-                )
-            if (code === "EACCES")
-                throw new CliError(`not allowed to listen on port ${port}`)
-            throw e
+            const why = listenError(e, host, port)
+            if (!why) throw e
+            throw new CliError(
+                `${why}; pick another port with --port N (0: any free one)`
+            )
         }
         process.stdout.write(b.url + "\n")
         process.stderr.write(

@@ -30,10 +30,21 @@ the site's other extensions as internal numbers, and the forward chains of
 its ports worked out from the whole site (a board's 64 KB of memory cannot
 hold a large site's policy). Each share is signed with the site key and
 published, retained, to dialguard/<site>/<board>/policy. Then it follows
-the boards' state until each has applied it, refused it, is offline, or
---timeout passes, and prints one row per board: board, result (applied,
-rejected, offline, no answer, not sent), detail (e.g. the board's reason
-for refusing).
+the boards' state and online topics until each has applied it, refused it,
+is offline, or --timeout passes, and prints one row per board: board,
+result, detail (e.g. the board's reason for refusing):
+  applied    the board answered that it enforces this very policy text
+             (its state names it by a hash of the text, not just a version)
+  rejected   it refused the message, with its reason; the message is taken
+             back from the broker (the one before restored, or none), or it
+             would come again at every reconnect only to be refused again;
+             a line "what to do" follows
+  superseded it runs a newer version than this push's (another push at
+             the same time): not applied; taken back the same way
+  offline    its online topic says it is away (its last state: version,
+             last seen); it gets the message when it reconnects
+  no answer  online, but no answer within --timeout
+  not sent   its ports are not known (no state yet)
 
 A board that is offline gets the policy when it reconnects (the message is
 retained). A board the broker has never heard of gets nothing: provision
@@ -55,7 +66,8 @@ Options:
   --timeout T        how long to wait for the boards (default 30s; 2m, 500ms)
   --json             print {"site","version","topic","sent","bytes",
                      "unchanged","boards":[{"board","result","detail",
-                     "online","policyVersion","bytes"}],"warnings":[...]}
+                     "online","policyVersion","bytes","withdrawn","hint"}],
+                     "warnings":[...]}
                      instead of the table
 ${BROKER_HELP}
   -h, --help         show this help
@@ -63,7 +75,8 @@ ${BROKER_HELP}
 While waiting, a progress line on stderr (when it is a terminal) counts the
 boards that applied, refused, are offline and are still awaited.
 
-Exit status: 0 every known board applied the policy; 3 a board rejected it;
+Exit status: 0 every known board applied the policy; 3 a board rejected it
+(or runs a newer version: superseded);
 4 none rejected but some did not confirm (offline, no answer, not sent);
 5 no boards known for the site (nothing published);
 1 nothing published (invalid policy, bad key file, message too large,
@@ -74,8 +87,9 @@ Examples:
     site hq: policy version 3 published to mqtt://127.0.0.1:1883 for 2 boards (at most 1104 bytes, retained)
     board   result    detail
     desk-a  applied   version 3
-    desk-b  rejected  version 3 refused: signature does not match the site key
+    desk-b  rejected  version 3 refused: signature does not match the site key; taken back: the broker holds version 2 for it again
     2 boards: 1 applied, 1 rejected
+    what to do (desk-b): the board holds another site key: push with the key file it was provisioned with, or give it this one with 'dialguard flash --key KEYFILE'
   DIALGUARD_MQTT_PASSWORD=... dialguard policy push site.yaml --broker mqtts://mqtt.example.cn \\
       --ca ca.pem --username admin --key hq.key --site hq --timeout 2m --json
 `
@@ -91,16 +105,36 @@ const OPTIONS = {
 function summary(o: PushOutcome): string {
     const n = o.boards.length
     const count = (r: string) => o.boards.filter(b => b.result === r).length
-    const parts = ["applied", "rejected", "offline", "no answer", "not sent"]
+    const parts = [
+        "applied",
+        "rejected",
+        "superseded",
+        "offline",
+        "no answer",
+        "not sent",
+    ]
         .map(r => [r, count(r)] as const)
         .filter(([r, c]) => c > 0 || r === "applied")
         .map(([r, c]) => `${c} ${r}`)
     return `${n} board${n === 1 ? "" : "s"}: ${parts.join(", ")}`
 }
 
+/** "what to do (desk-a, desk-b): …", one line per distinct hint. */
+function hintLines(o: PushOutcome): string[] {
+    const boards = new Map<string, string[]>()
+    for (const b of o.boards)
+        if (b.hint) boards.set(b.hint, [...(boards.get(b.hint) ?? []), b.board])
+    return [...boards].map(
+        ([hint, who]) => `what to do (${who.join(", ")}): ${hint}`
+    )
+}
+
 export function exitCodeOf(o: PushOutcome): number {
     if (o.boards.length === 0) return EXIT_NO_BOARDS
-    if (o.boards.some(b => b.result === "rejected")) return EXIT_REJECTED
+    if (
+        o.boards.some(b => b.result === "rejected" || b.result === "superseded")
+    )
+        return EXIT_REJECTED
     if (o.boards.some(b => b.result !== "applied")) return EXIT_UNCONFIRMED
     return EXIT_OK
 }
@@ -187,7 +221,8 @@ export const policyPush: Command = {
                     ["board", "result", "detail"],
                     outcome.boards.map(b => [b.board, b.result, b.detail])
                 ).trimEnd(),
-                summary(outcome)
+                summary(outcome),
+                ...hintLines(outcome)
             )
         else out.push("no boards known for this site")
         process.stdout.write(out.join("\n") + "\n")

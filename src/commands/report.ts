@@ -23,7 +23,8 @@ import { loadPolicy } from "../policyFile"
 
 const HELP = `Usage:
   dialguard report --broker URL --site ID --month YYYY-MM [--policy FILE]
-                   [--calls DIR] [--csv FILE] [--json] [broker options]
+                   [--calls DIR] [--csv FILE | --csv DIR/] [--json]
+                   [broker options]
 
 The month of site ID, from the boards' retained counters
 (dialguard/<site>/<board>/counters/<YYYY-MM>, summed over boards):
@@ -49,13 +50,15 @@ Options:
   --month YYYY-MM    the month, e.g. 2026-11
   --policy FILE      the site's policy: handset names and departments
   --calls DIR        the folder 'dialguard collect --out DIR' writes
-                     (reads DIR/calls-YYYY-MM.jsonl)
+                     (reads DIR/calls-YYYY-MM.jsonl; a folder, not a file)
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be
-                     given, the .csv is dropped first. UTF-8 with BOM, CRLF,
-                     quoted as RFC 4180; numbers dialled are written as
-                     ="0105..." so that Excel keeps the leading 0
+                     given, the .csv is dropped first. A folder (DIR/, or an
+                     existing one) gets DIR/<site>-<month>-handsets.csv and
+                     so on. UTF-8 with BOM, CRLF, quoted as RFC 4180;
+                     numbers dialled are written as ="0105..." so that Excel
+                     keeps the leading 0
   --json             print the report as JSON instead of the tables
 ${BROKER_HELP}
   -h, --help         show this help

@@ -1,5 +1,5 @@
 // `dialguard status`: the boards of a site (or of every site) as their
-// retained state topics describe them.
+// retained state and online topics describe them.
 
 import { Command, EXIT_OK, parseOptions } from "../command"
 import {
@@ -17,11 +17,12 @@ const HELP = `Usage:
   dialguard status --broker URL [--site ID] [--json] [broker options]
 
 Lists the boards of site ID (of every site without --site) from their
-retained state topics (dialguard/<site>/<board>/state): online or offline
-(a board that drops off the network is marked offline by its MQTT will
-message), the policy version it enforces ("3 (behind 4)" when the broker
-holds a newer one), firmware, when it last reported (Beijing time) and its
-last error, including the last policy it refused and why.
+retained topics: online or offline (dialguard/<site>/<board>/online: true
+while it is connected, false from its MQTT will once it drops off) and its
+last state (dialguard/<site>/<board>/state, kept while it is offline): the
+policy version it enforces ("3 (behind 4)" when the broker holds a newer
+one), firmware, when it last reported (Beijing time) and its last error,
+including the last policy it refused and why.
 
 Options:
   --site ID          site id (a-z 0-9 -); default: every site on the broker
@@ -39,7 +40,7 @@ Examples:
     site hq: policy version 4 on the broker
     board   state    policy         firmware  last seen (Beijing)  last error
     desk-a  online   4              0.1.0     2026-11-03 14:05:09
-    desk-b  offline  -              -         -
+    desk-b  offline  4              0.1.0     2026-11-03 13:58:30
     desk-c  online   3 (behind 4)   0.1.0     2026-11-03 14:02:41  refused policy version 4: bad signature
 `
 

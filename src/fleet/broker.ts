@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs"
 import { isIP } from "node:net"
 import type { IClientOptions, MqttClient } from "mqtt"
 import { CliError, Parsed, required, UsageError } from "../command"
+import { withoutLogin } from "../secrets"
 import { syncTopic } from "./topics"
 
 export const BROKER_OPTIONS = {
@@ -51,18 +52,20 @@ export function parseBrokerUrl(text: string): {
     port: number
     url: string
 } {
+    // (a login in the URL is refused, and never shown)
+    const shownUrl = JSON.stringify(withoutLogin(text))
     let u: URL
     try {
         u = new URL(text)
     } catch {
         throw new UsageError(
-            `bad broker URL ${JSON.stringify(text)} (expected mqtt://host:port or mqtts://host:port)`
+            `bad broker URL ${shownUrl} (expected mqtt://host:port or mqtts://host:port)`
         )
     }
     const protocol = u.protocol.replace(/:$/, "")
     if (protocol !== "mqtt" && protocol !== "mqtts")
         throw new UsageError(
-            `bad broker URL ${JSON.stringify(text)}: ${u.protocol}// is not supported (use mqtt:// or mqtts://)`
+            `bad broker URL ${shownUrl}: ${u.protocol}// is not supported (use mqtt:// or mqtts://)`
         )
     if (u.username || u.password)
         throw new UsageError(
@@ -70,10 +73,9 @@ export function parseBrokerUrl(text: string): {
         )
     if ((u.pathname && u.pathname !== "/") || u.search || u.hash)
         throw new UsageError(
-            `bad broker URL ${JSON.stringify(text)}: no path expected after host:port`
+            `bad broker URL ${shownUrl}: no path expected after host:port`
         )
-    if (!u.hostname)
-        throw new UsageError(`bad broker URL ${JSON.stringify(text)}: no host`)
+    if (!u.hostname) throw new UsageError(`bad broker URL ${shownUrl}: no host`)
     const port = u.port ? Number(u.port) : protocol === "mqtts" ? 8883 : 1883
     const host = u.hostname.replace(/^\[(.*)\]$/, "$1")
     const shown = isIP(host) === 6 ? `[${host}]` : host

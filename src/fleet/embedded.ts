@@ -12,6 +12,11 @@ export interface EmbeddedBroker {
     close(): Promise<void>
 }
 
+/**
+ * Listens on `host`:`port`. A listen error (port taken, no such address)
+ * rejects after the broker is closed again: its timers would otherwise
+ * keep the process alive.
+ */
 export async function startEmbeddedBroker(
     port: number,
     host: string
@@ -19,13 +24,18 @@ export async function startEmbeddedBroker(
     const { Aedes } = await import("aedes") // loaded by `dialguard broker` only
     const aedes = await Aedes.createBroker({ drainTimeout: 30000 })
     const server: Server = createServer(aedes.handle)
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject)
-        server.listen(port, host, () => {
-            server.off("error", reject)
-            resolve()
+    try {
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject)
+            server.listen(port, host, () => {
+                server.off("error", reject)
+                resolve()
+            })
         })
-    })
+    } catch (e) {
+        await new Promise<void>(resolve => aedes.close(() => resolve()))
+        throw e
+    }
     const addr = server.address()
     const actual = typeof addr === "object" && addr ? addr.port : port
     const shown = host.includes(":") ? `[${host}]` : host
@@ -39,4 +49,22 @@ export async function startEmbeddedBroker(
                 aedes.close()
             }),
     }
+}
+
+/**
+ * One line for a listen error of startEmbeddedBroker (undefined when it
+ * is not one), e.g. "port 1883 on 127.0.0.1 is already in use".
+ */
+export function listenError(
+    e: unknown,
+    host: string,
+    port: number
+): string | undefined {
+    const code = (e as NodeJS.ErrnoException)?.code
+    if (code === "EADDRINUSE")
+        return `port ${port} on ${host} is already in use (another MQTT broker running?)`
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+        return `cannot listen on ${host}: no such address here`
+    if (code === "EACCES") return `not allowed to listen on port ${port}`
+    return undefined
 }

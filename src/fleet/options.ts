@@ -1,6 +1,6 @@
 // Option values shared by the fleet commands: durations, site ids, months.
 
-import { Parsed, UsageError } from "../command"
+import { Parsed, shownPositional, UsageError } from "../command"
 import { isMonth, isSiteId, UNKNOWN_MONTH } from "./topics"
 
 /** "30s", "2m", "1500ms", "45" (seconds) → milliseconds. */
@@ -44,7 +44,7 @@ export function onePositional(p: Parsed, what: string): string {
     if (p.positionals.length === 0) throw new UsageError(`missing ${what}`)
     if (p.positionals.length > 1)
         throw new UsageError(
-            `unexpected argument ${JSON.stringify(p.positionals[1])} (give one ${what.split(" ")[0]})`
+            `unexpected argument ${shownPositional(p, 1)} (give one ${what.split(" ")[0]})`
         )
     return p.positionals[0]
 }
@@ -52,7 +52,5 @@ export function onePositional(p: Parsed, what: string): string {
 /** No positional arguments. */
 export function noPositionals(p: Parsed) {
     if (p.positionals.length)
-        throw new UsageError(
-            `unexpected argument ${JSON.stringify(p.positionals[0])}`
-        )
+        throw new UsageError(`unexpected argument ${shownPositional(p, 0)}`)
 }

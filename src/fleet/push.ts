@@ -1,22 +1,28 @@
 // `policy push`: validate a policy, cut each known board's share of it
 // (devs/policy/boardPolicy.ts: a board's heap cannot hold a whole site),
 // sign and publish each retained to the board's policy topic, then follow
-// the boards' retained state topics until each board has applied it,
-// refused it, is offline, or the time is up.
+// the boards' state and online topics until each board has applied it,
+// refused it, is offline, or the time is up. "Applied" means the board's
+// state names the very text it was sent as the one it enforces (its
+// policyHash), not just a version as high. A message its board refused is
+// taken back from the broker (the previous one restored), or every
+// reconnect would bring it again to be refused again.
 
 import { boardPolicyDoc } from "../../devs/policy/boardPolicy"
 import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 import { FleetConnection } from "./broker"
-import { sign } from "./sign"
+import { policyHash, sign } from "./sign"
 import {
     BoardState,
     MAX_POLICY_PAYLOAD,
     POLICY_MESSAGE_VERSION,
     PolicyMessage,
-    checkState,
+    beijingTime,
+    boardNews,
     isSiteId,
+    onlineFilter,
     parsePayload,
     parseTopic,
     policyFilter,
@@ -40,6 +46,8 @@ export interface BoardMessage {
     topic: string
     /** The signed text: the board policy as compact JSON. */
     text: string
+    /** How the board's state names this text once it enforces it. */
+    hash: string
     /** The message as published. */
     payload: string
     bytes: number
@@ -122,11 +130,18 @@ export function boardMessage(
                 `${prep.policy.handsets.length - ports.length} extensions); ` +
                 `nothing was published: split the site`
         )
-    return { board, topic: policyTopic(prep.site, board), text, payload, bytes }
+    return {
+        board,
+        topic: policyTopic(prep.site, board),
+        text,
+        hash: policyHash(text),
+        payload,
+        bytes,
+    }
 }
 
 export type PushResult =
-    "applied" | "rejected" | "offline" | "no answer" | "not sent"
+    "applied" | "rejected" | "superseded" | "offline" | "no answer" | "not sent"
 
 export interface BoardOutcome {
     board: string
@@ -136,6 +151,10 @@ export interface BoardOutcome {
     bytes?: number
     online?: boolean
     policyVersion?: number
+    /** Refused: the message was taken back from the broker. */
+    withdrawn?: boolean
+    /** Refused: what the admin can do about it. */
+    hint?: string
 }
 
 export interface PushOutcome {
@@ -161,13 +180,21 @@ export interface Progress {
 }
 
 interface Track {
-    state: BoardState
-    /** Arrived after the policy was published. */
+    /** Its last state (undefined: only its online topic is known). */
+    state?: BoardState
+    /** Its online topic (undefined: none). */
+    online?: boolean
+    /** A state arrived after the policy was published. */
     fresh: boolean
     /** What it was sent (undefined: nothing, see outcomeOf). */
     msg?: BoardMessage
     /** A refusal of this version seen before the push (shown if no new answer comes). */
     earlierRefusal?: string
+}
+
+function isOnline(t: Track): boolean {
+    // (firmware before the online topic said it in its state)
+    return t.online ?? t.state?.online ?? false
 }
 
 /**
@@ -210,23 +237,14 @@ function outcomeOf(
     final: boolean,
     timeoutS: number
 ): BoardOutcome | undefined {
-    const s = t.state
+    const s: BoardState = t.state ?? { board }
+    const online = isOnline(t)
     const base = {
         board,
-        online: s.online,
+        online,
         policyVersion: s.policyVersion,
         bytes: t.msg?.bytes,
     }
-    const pv = s.policyVersion
-    if (pv !== undefined && pv >= version)
-        return {
-            ...base,
-            result: "applied",
-            detail:
-                pv === version
-                    ? `version ${pv}`
-                    : `runs version ${pv} (newer than ${version})`,
-        }
     if (!t.msg) {
         if (!final) return undefined
         return {
@@ -234,14 +252,30 @@ function outcomeOf(
             result: "not sent",
             detail: s.handsets
                 ? "appeared while the policy was being sent: push again"
-                : "its state does not list its ports (older firmware): nothing sent",
+                : t.state
+                  ? "its state does not list its ports (older firmware): nothing sent"
+                  : "it has not reported its state (its ports) yet: push again once it has",
         }
     }
+    // Only an answer to this push counts: the board reports every policy
+    // message it gets, with the hash of the text it enforces then.
     if (t.fresh && s.rejected && s.rejected.version === version)
         return {
             ...base,
             result: "rejected",
             detail: `version ${version} refused: ${s.rejected.reason || "(no reason given)"}`,
+        }
+    if (t.fresh && s.policyHash === t.msg.hash)
+        return { ...base, result: "applied", detail: `version ${version}` }
+    const pv = s.policyVersion
+    // It moved past this version (another push at the same time): it can
+    // only refuse this message now, if it reads it at all (a board drops
+    // all but the newest of the messages waiting to be checked).
+    if (t.fresh && pv !== undefined && pv > version)
+        return {
+            ...base,
+            result: "superseded",
+            detail: `runs version ${pv}, newer than ${version}: this message was not applied`,
         }
     const has =
         pv === undefined
@@ -249,20 +283,91 @@ function outcomeOf(
             : pv === 0
               ? "no policy yet"
               : `still at version ${pv}`
-    if (!s.online) {
+    if (!online) {
         if (!final) return undefined
-        const was = has ? `${has}; ` : ""
-        return {
-            ...base,
-            result: "offline",
-            detail: `${was}gets version ${version} when it reconnects (the message is retained)`,
-        }
+        const parts: string[] = []
+        if (s.policyHash === t.msg.hash)
+            parts.push("enforced this very policy when last heard of")
+        else if (has) parts.push(has)
+        if (s.ts) parts.push(`last seen ${beijingTime(s.ts)}`)
+        parts.push(
+            `gets version ${version} when it reconnects (the message is retained)`
+        )
+        return { ...base, result: "offline", detail: parts.join("; ") }
     }
     if (!final) return undefined
     const parts = [`no answer within ${timeoutS} s`]
     if (has) parts.push(has)
+    if (t.fresh && pv === version && s.policyHash === undefined)
+        parts.push(
+            "its state does not say which policy text it enforces (older firmware)"
+        )
     if (t.earlierRefusal) parts.push(`refused it earlier: ${t.earlierRefusal}`)
     return { ...base, result: "no answer", detail: parts.join("; ") }
+}
+
+/** What the admin can do about a board's refusal (its reason). */
+function hintFor(reason: string, prep: PreparedPush): string | undefined {
+    const above =
+        /older than version (\d+)|version (\d+) is already enforced/.exec(
+            reason
+        )
+    if (above) {
+        const n = Number(above[1] ?? above[2])
+        return `raise "version" in ${prep.file} to ${n + 1} or more and push again`
+    }
+    if (/signature/.test(reason))
+        return (
+            "the board holds another site key: push with the key file it was provisioned with, " +
+            "or give it this one with 'dialguard flash --key KEYFILE'"
+        )
+    if (/too large|out of memory/.test(reason))
+        return "its share of the policy is too large for it: number the other extensions in blocks, or split the site"
+    return undefined
+}
+
+/**
+ * Takes back a refused message: the board would get it again at every
+ * reconnect, refuse it again, and its state would keep saying so. Put back
+ * instead: the newest other policy message seen on the topic (the one it
+ * held before, or one another push put there meanwhile), or an empty
+ * retained message that clears the topic. Only while the topic still holds
+ * this push's message. Says what became of it, for the detail.
+ */
+async function withdraw(
+    conn: FleetConnection,
+    msg: BoardMessage,
+    seen: string[],
+    current: string | undefined
+): Promise<{ withdrawn: boolean; detail: string }> {
+    if (current !== msg.payload)
+        return {
+            withdrawn: false,
+            detail: "its policy topic has changed since: left as it is",
+        }
+    let back = ""
+    let version = 0
+    for (const p of seen) {
+        const v = (parsePayload(p).value as PolicyMessage | undefined)?.version
+        if (p !== msg.payload && typeof v === "number" && v >= version) {
+            back = p
+            version = v
+        }
+    }
+    try {
+        await conn.publish(msg.topic, back, true)
+    } catch (e) {
+        return {
+            withdrawn: false,
+            detail: `could not take the message back (${(e as Error).message}): the board gets it again at each reconnect`,
+        }
+    }
+    return {
+        withdrawn: true,
+        detail: back
+            ? `taken back: the broker holds version ${version} for it again`
+            : "taken back: the broker holds no policy for it again",
+    }
 }
 
 /**
@@ -279,54 +384,57 @@ export async function push(
     const tracks = new Map<string, Track>()
     /** topic -> payload not yet delivered back by the broker */
     const unechoed = new Map<string, string>()
+    /** policy topic -> every payload seen on it, the retained one first */
+    const onTopic = new Map<string, string[]>()
     let live = false
     let changed: (() => void) | undefined
 
-    const onState = (board: string, payload: Buffer) => {
-        if (payload.length === 0) {
-            tracks.delete(board)
+    const onBoard = (topic: string, text: string) => {
+        const news = boardNews(topic, text)
+        if (!news) return
+        if (news.error) {
+            warnings.push(`ignoring ${topic}: ${news.error}`)
             return
         }
-        const p = parsePayload(payload.toString("utf8"))
-        const c =
-            p.value !== undefined ? checkState(p.value) : { error: p.error }
-        if (!c.value) {
-            warnings.push(`ignoring the state of board ${board}: ${c.error}`)
-            return
+        const t = tracks.get(news.board) ?? { fresh: false }
+        if (news.cleared) {
+            if (parseTopic(topic)?.kind === "online") t.online = undefined
+            else t.state = undefined
         }
-        const prev = tracks.get(board)
-        const t: Track = {
-            state: c.value,
-            fresh: live,
-            msg: prev?.msg,
-            earlierRefusal: prev?.earlierRefusal,
+        if (news.online !== undefined) t.online = news.online
+        if (news.state) {
+            t.state = news.state
+            t.fresh = t.fresh || live
+            const r = news.state.rejected
+            if (!live && r && r.version === prep.version)
+                t.earlierRefusal = r.reason
         }
-        const r = c.value.rejected
-        if (!live && r && r.version === prep.version)
-            t.earlierRefusal = r.reason
-        tracks.set(board, t)
+        if (t.state || t.online !== undefined) tracks.set(news.board, t)
+        else tracks.delete(news.board)
     }
     const stop = conn.onMessage((t, payload) => {
         const pt = parseTopic(t)
         if (pt?.site !== prep.site || !pt.board) return
+        const text = payload.toString("utf8")
         if (pt.kind === "policy") {
-            if (live && unechoed.get(t) === payload.toString("utf8"))
-                unechoed.delete(t)
-            changed?.()
-        } else if (pt.kind === "state") {
-            onState(pt.board, payload)
-            changed?.()
-        }
+            onTopic.set(t, [...(onTopic.get(t) ?? []), text])
+            if (live && unechoed.get(t) === text) unechoed.delete(t)
+        } else onBoard(t, text)
+        changed?.()
     })
     try {
         const retained = await conn.readRetained(
-            [policyFilter(prep.site), stateFilter(prep.site)],
+            [
+                policyFilter(prep.site),
+                stateFilter(prep.site),
+                onlineFilter(prep.site),
+            ],
             prep.site
         )
         // Every message is cut and checked before the first is published.
         let unchanged = 0
         for (const [board, t] of tracks) {
-            if (!t.state.handsets) continue
+            if (!t.state?.handsets) continue
             const msg = boardMessage(prep, board, t.state.handsets)
             if (checkPrevious(prep, msg, retained.get(msg.topic), warnings))
                 unchanged++
@@ -348,7 +456,7 @@ export async function push(
                 if (
                     t.msg &&
                     !outcomeOf(board, t, prep.version, false, timeoutS) &&
-                    t.state.online
+                    isOnline(t)
                 )
                     return false
             return true
@@ -365,8 +473,9 @@ export async function push(
             for (const [board, t] of tracks) {
                 const o = outcomeOf(board, t, prep.version, false, timeoutS)
                 if (o?.result === "applied") p.applied++
-                else if (o?.result === "rejected") p.rejected++
-                else if (!t.state.online) p.offline++
+                else if (o?.result === "rejected" || o?.result === "superseded")
+                    p.rejected++
+                else if (!isOnline(t)) p.offline++
                 else if (t.msg) p.waiting++
             }
             p.secondsLeft = Math.max(
@@ -405,11 +514,34 @@ export async function push(
                 `broker ${conn.url} took the policy messages but never delivered ${[...unechoed.keys()].join(", ")} back: ` +
                     `is this login allowed to publish and subscribe there? (boards may not have received it)`
             )
-        const boards = [...tracks.entries()]
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([board, t]) =>
-                outcomeOf(board, t, prep.version, true, timeoutS)!
-            )
+        const boards: BoardOutcome[] = []
+        for (const [board, t] of [...tracks.entries()].sort(([a], [b]) =>
+            a.localeCompare(b)
+        )) {
+            const o = outcomeOf(board, t, prep.version, true, timeoutS)!
+            if (
+                (o.result === "rejected" || o.result === "superseded") &&
+                t.msg
+            ) {
+                // (the reason first: taking the message back clears it)
+                o.hint = hintFor(
+                    o.result === "rejected"
+                        ? (t.state?.rejected?.reason ?? "")
+                        : `older than version ${t.state?.policyVersion}`,
+                    prep
+                )
+                const seen = onTopic.get(t.msg.topic) ?? []
+                const w = await withdraw(
+                    conn,
+                    t.msg,
+                    seen,
+                    seen[seen.length - 1]
+                )
+                o.detail += `; ${w.detail}`
+                o.withdrawn = w.withdrawn
+            }
+            boards.push(o)
+        }
         return {
             site: prep.site,
             version: prep.version,

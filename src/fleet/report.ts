@@ -3,8 +3,8 @@
 // attempts, (一)8 three rings) and the long-distance register that
 // `dialguard collect` keeps (rule (一)4).
 
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
 import { Policy } from "../../devs/policy/types"
 import {
     BLOCKED_CODES,
@@ -210,6 +210,14 @@ export function readRegister(
     const file = join(dir, `calls-${month}.jsonl`)
     if (!existsSync(dir))
         throw new RegisterError(`call register folder ${dir} does not exist`)
+    if (!statSync(dir).isDirectory()) {
+        const parent = dirname(dir)
+        const inRegister = /^calls-.*\.jsonl$/.test(basename(dir))
+        throw new RegisterError(
+            `--calls ${dir} is a file, not a folder: give the folder 'dialguard collect --out DIR' writes` +
+                (inRegister ? ` (here --calls ${parent})` : "")
+        )
+    }
     if (!existsSync(file)) {
         warnings.push(
             `no call register file ${file}: no long-distance calls collected for ${month}`

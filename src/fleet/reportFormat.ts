@@ -1,7 +1,8 @@
 // The report as text tables for the terminal and as CSV files for finance
 // (FILE-handsets.csv, FILE-departments.csv, FILE-long-distance.csv).
 
-import { writeFileSync } from "node:fs"
+import { existsSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { asText, Cell, toCsv } from "./csv"
 import {
     CATEGORY_ZH,
@@ -273,8 +274,21 @@ export function registerCsv(r: Report): string {
 }
 
 /** The CSV files for `base` ("nov.csv" → nov-handsets.csv, ...): written, listed. */
-export function writeReportCsv(r: Report, base: string): string[] {
-    const stem = base.replace(/\.csv$/i, "")
+/**
+ * What the CSV files' names start with: FILE without its ".csv", or for a
+ * folder (a path ending in "/", or an existing directory) DIR/<site>-<month>.
+ */
+export function csvStem(target: string, r: Report): string {
+    const folder =
+        /[\\/]$/.test(target) ||
+        (existsSync(target) && statSync(target).isDirectory())
+    return folder
+        ? join(target, `${r.site}-${r.month}`)
+        : target.replace(/\.csv$/i, "")
+}
+
+export function writeReportCsv(r: Report, target: string): string[] {
+    const stem = csvStem(target, r)
     const files: [string, string][] = [[`${stem}-handsets.csv`, handsetsCsv(r)]]
     if (r.departments)
         files.push([`${stem}-departments.csv`, departmentsCsv(r)])

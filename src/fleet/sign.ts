@@ -2,8 +2,14 @@
 // 64 hex digits in a text file (mode 0600) that the admin and every board
 // of the site hold; a policy message carries HMAC-SHA256(key, policy text).
 
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import {
+    createHash,
+    createHmac,
+    randomBytes,
+    timingSafeEqual,
+} from "node:crypto"
 import { readFileSync, statSync, writeFileSync } from "node:fs"
+import { POLICY_HASH_DIGITS } from "../../devs/sync/protocol"
 import { CliError } from "../command"
 
 export const KEY_BYTES = 32
@@ -87,4 +93,15 @@ export function verify(key: Buffer, text: string, sig: string): boolean {
     const want = Buffer.from(sign(key, text), "hex")
     if (typeof sig !== "string" || !/^[0-9a-f]{64}$/.test(sig)) return false
     return timingSafeEqual(want, Buffer.from(sig, "hex"))
+}
+
+/**
+ * How a board's state names the policy text it enforces ("policyHash"):
+ * the first 16 lower-case hex digits of the SHA-256 of its UTF-8 bytes.
+ */
+export function policyHash(text: string): string {
+    return createHash("sha256")
+        .update(text, "utf8")
+        .digest("hex")
+        .slice(0, POLICY_HASH_DIGITS)
 }

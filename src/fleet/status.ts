@@ -1,12 +1,15 @@
 // `status`: the boards of a site (or of every site) from their retained
-// state topics, and the policy version the broker holds for each site.
+// state and online topics, and the policy version the broker holds for
+// each site. An offline board keeps its last state (version, firmware,
+// last seen): its will only sets its online topic to false.
 
 import { FleetConnection } from "./broker"
 import {
-    BoardState,
+    BoardNews,
     PolicyMessage,
     beijingTime,
-    checkState,
+    boardNews,
+    onlineFilter,
     parsePayload,
     parseTopic,
     policyFilter,
@@ -44,37 +47,48 @@ export async function readStatus(
 ): Promise<FleetStatus> {
     const s = site ?? "+"
     const retained = await conn.readRetained(
-        [stateFilter(s), policyFilter(s)],
+        [stateFilter(s), onlineFilter(s), policyFilter(s)],
         site
     )
     const policies: Record<string, number> = {}
-    const states: { site: string; board: string; state: BoardState }[] = []
+    /** "site/board" → its last state and its online topic */
+    const known = new Map<string, { news: BoardNews; online?: boolean }>()
     const warnings: string[] = []
     for (const [topic, payload] of retained) {
+        const text = payload.toString("utf8")
         const t = parseTopic(topic)
-        if (!t) continue
-        const p = parsePayload(payload.toString("utf8"))
-        if (t.kind === "policy") {
-            const m = p.value as PolicyMessage | undefined
+        if (t?.kind === "policy") {
+            const m = parsePayload(text).value as PolicyMessage | undefined
             // the site's current version: the newest any board was sent
             if (m && typeof m.version === "number")
                 policies[t.site] = Math.max(policies[t.site] ?? 0, m.version)
             else warnings.push(`${topic}: not a policy message`)
             continue
         }
-        if (t.kind !== "state" || !t.board) continue
-        const c =
-            p.value !== undefined ? checkState(p.value) : { error: p.error }
-        if (!c.value) warnings.push(`${topic}: ignored: ${c.error}`)
-        else states.push({ site: t.site, board: t.board, state: c.value })
+        const news = boardNews(topic, text)
+        if (!news) continue
+        if (news.error) {
+            warnings.push(`${topic}: ignored: ${news.error}`)
+            continue
+        }
+        const key = `${news.site}/${news.board}`
+        const k = known.get(key) ?? {
+            news: { site: news.site, board: news.board },
+        }
+        if (news.online !== undefined) k.online = news.online
+        if (news.state) k.news.state = news.state
+        known.set(key, k)
     }
-    const boards = states.map(({ site, board, state }): BoardStatus => {
+    const boards = [...known.values()].map(({ news, online }): BoardStatus => {
+        const { site, board } = news
+        const state = news.state ?? { board }
         const published = policies[site]
         const pv = state.policyVersion
         const b: BoardStatus = {
             site,
             board,
-            online: state.online,
+            // (firmware before the online topic said it in its state)
+            online: online ?? state.online ?? false,
             policyVersion: pv,
             firmware: state.firmware,
             ts: state.ts,

@@ -78,9 +78,17 @@ export function policyTopic(site: string, board: string): string {
     return siteRoot(site) + board + "/policy"
 }
 
-/** Retained, board → admin: a BoardState (or the will message). */
+/** Retained, board → admin: a BoardState, the last one it published. */
 export function stateTopic(site: string, board: string): string {
     return siteRoot(site) + board + "/state"
+}
+
+/**
+ * Retained, board → admin: `true` after each connect, `false` as the
+ * board's MQTT will (the broker publishes it when the board drops off).
+ */
+export function onlineTopic(site: string, board: string): string {
+    return siteRoot(site) + board + "/online"
 }
 
 /** Retained, cumulative, board → admin: a CountersMessage for one month. */
@@ -100,6 +108,9 @@ export function callsTopic(site: string, board: string): string {
 /** Subscription filters; `site` may be "+" (every site). */
 export function stateFilter(site: string): string {
     return stateTopic(site, "+")
+}
+export function onlineFilter(site: string): string {
+    return onlineTopic(site, "+")
 }
 export function countersFilter(site: string, month: string): string {
     return countersTopic(site, "+", month)
@@ -122,7 +133,7 @@ export function syncTopic(site: string | undefined, clientId: string): string {
     return root + "_admin/sync/" + clientId
 }
 
-export type TopicKind = "policy" | "state" | "counters" | "calls"
+export type TopicKind = "policy" | "state" | "online" | "counters" | "calls"
 
 export interface ParsedTopic {
     kind: TopicKind
@@ -143,6 +154,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
         return { kind: "policy", site, board }
     if (p.length === 4 && p[3] === "state")
         return { kind: "state", site, board }
+    if (p.length === 4 && p[3] === "online")
+        return { kind: "online", site, board }
     if (p.length === 4 && p[3] === "calls")
         return { kind: "calls", site, board }
     if (p.length === 5 && p[3] === "counters")
@@ -164,14 +177,20 @@ export interface PolicyMessage {
     sig: string
 }
 
-/** dialguard/<site>/<board>/state (and the will message: online false, board). */
+/** dialguard/<site>/<board>/state */
 export interface BoardState {
-    online: boolean
+    /**
+     * Only in states of firmware before the online topic (its will
+     * replaced the state); the online topic says it now.
+     */
+    online?: boolean
     board: string
-    /** The extensions of its ports (also in the will). */
+    /** The extensions of its ports. */
     handsets?: string[]
     /** Version of the policy the board enforces; 0 = none yet. */
     policyVersion?: number
+    /** First 16 hex digits of the SHA-256 of the policy text it enforces. */
+    policyHash?: string
     firmware?: string
     lastError?: string
     /** The last policy the board refused. */
@@ -246,12 +265,29 @@ export function parsePayload(text: string): Checked<any> {
     }
 }
 
+function isHex(s: any, digits: number): boolean {
+    if (typeof s !== "string" || s.length !== digits) return false
+    for (let i = 0; i < s.length; ++i) {
+        const c = s.charCodeAt(i)
+        if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false // 0-9 a-f
+    }
+    return true
+}
+
+/** The payload of an online topic: true or false. */
+export function checkOnline(text: string): Checked<boolean> {
+    if (text === "true") return { value: true }
+    if (text === "false") return { value: false }
+    return { error: "must be true or false" }
+}
+
 export function checkState(v: any): Checked<BoardState> {
     if (!isObj(v)) return { error: "not a JSON object" }
-    if (typeof v.online !== "boolean")
+    if (v.online !== undefined && typeof v.online !== "boolean")
         return { error: '"online" must be true or false' }
     if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
-    const s: BoardState = { online: v.online, board: v.board }
+    const s: BoardState = { board: v.board }
+    if (v.online !== undefined) s.online = v.online
     if (v.handsets !== undefined) {
         if (
             !Array.isArray(v.handsets) ||
@@ -266,6 +302,11 @@ export function checkState(v: any): Checked<BoardState> {
         if (!isCount(v.policyVersion))
             return { error: '"policyVersion" must be a whole number ≥ 0' }
         s.policyVersion = v.policyVersion
+    }
+    if (v.policyHash !== undefined) {
+        if (!isHex(v.policyHash, 16))
+            return { error: '"policyHash" must be 16 hex digits' }
+        s.policyHash = v.policyHash
     }
     if (v.firmware !== undefined) {
         if (typeof v.firmware !== "string")
@@ -288,6 +329,38 @@ export function checkState(v: any): Checked<BoardState> {
         s.ts = v.ts
     }
     return { value: s }
+}
+
+/** A message on a board's state or online topic, checked. */
+export interface BoardNews {
+    site: string
+    board: string
+    state?: BoardState
+    online?: boolean
+    /** The retained message was removed (empty payload). */
+    cleared?: boolean
+    error?: string
+}
+
+/** What `topic` says about its board; undefined for other topics. */
+export function boardNews(topic: string, text: string): BoardNews | undefined {
+    const t = parseTopic(topic)
+    if (!t || !t.board || (t.kind !== "state" && t.kind !== "online"))
+        return undefined
+    const news: BoardNews = { site: t.site, board: t.board }
+    if (text.length === 0) news.cleared = true
+    else if (t.kind === "online") {
+        const o = checkOnline(text)
+        if (o.error) news.error = o.error
+        else news.online = o.value
+    } else {
+        const p = parsePayload(text)
+        const c =
+            p.value !== undefined ? checkState(p.value) : { error: p.error }
+        if (c.error) news.error = c.error
+        else news.state = c.value
+    }
+    return news
 }
 
 function counts(

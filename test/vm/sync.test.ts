@@ -4,15 +4,16 @@
 // payload bytes → text → envelope → hmac over the policy text → constant-
 // time compare), and the call record queue over the real settings flash.
 import { describe, expect, test } from "@devicescript/test"
-import { hmac } from "@devicescript/crypto"
+import { digest, hmac, randomBuffer } from "@devicescript/crypto"
 import { SettingsStore } from "../../devs/store/settingsStore"
 import {
     constantTimeEqual,
     openEnvelope,
     stateMessage,
 } from "../../devs/sync/protocol"
-import { RecordQueue } from "../../devs/sync/recordQueue"
+import { nextBoot, RecordQueue } from "../../devs/sync/recordQueue"
 import {
+    POLICY_HASH,
     POLICY_PAYLOAD,
     POLICY_SIG,
     POLICY_TEXT,
@@ -61,18 +62,33 @@ describe("sync", () => {
         ).toBe('policy message for board "desk-a", this is desk-b')
     })
 
-    test("state message keys in protocol order", () => {
+    test("state message keys in protocol order, the policy named by the hash Node computes", () => {
         const s = stateMessage({
             board: "desk-a",
             handsets: ["8001", "8002"],
-            policyVersion: 3,
+            policyVersion: 4,
+            // as the board hashes the text it enforces (Board.enforce)
+            policyHash: digest("sha256", POLICY_TEXT).toString("hex"),
             lastError: "",
             ts: 0,
             droppedRecords: 0,
         })
         expect(s).toBe(
-            '{"online":true,"board":"desk-a","handsets":["8001","8002"],"policyVersion":3,"firmware":"0.1.0","lastError":"","ts":0}'
+            '{"board":"desk-a","handsets":["8001","8002"],"policyVersion":4,"policyHash":"' +
+                POLICY_HASH +
+                '","firmware":"0.1.0","lastError":"","ts":0}'
         )
+    })
+
+    test("a fresh boot count is a random 48-bit number, exact in JSON and back", () => {
+        const a = nextBoot(0, randomBuffer(6))
+        const b = nextBoot(0, randomBuffer(6))
+        expect(a === b).toBe(false)
+        expect(a >= 1 && a <= 281474976710656).toBe(true)
+        const id = "desk-a-" + a + "-1"
+        expect(JSON.parse(JSON.stringify({ id })).id).toBe(id)
+        expect(parseInt("" + a)).toBe(a)
+        expect(nextBoot(parseInt("" + a), randomBuffer(6))).toBe(a + 1)
     })
 
     test("call records survive in the settings flash", async () => {
