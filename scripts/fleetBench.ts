@@ -227,7 +227,6 @@ export async function fleetFigures() {
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(tmp, "sim.log"),
-            portWaitMs: 5 * 60000,
             configExtra: {
                 site: SITE,
                 broker: { url: broker.url },

@@ -5,8 +5,11 @@
 // no device. The program cannot end the VM itself, so it is stopped once the
 // answer is in.
 import { createServer, Socket } from "node:net"
-import { ROOT, stripAnsi, TCP_PORT } from "../sim/bus"
+import { ROOT, stripAnsi } from "../sim/bus"
 import { spawnChild } from "../sim/proc"
+
+/** Where `devs run --tcp` looks for its bus. */
+const TCP_PORT = 8082
 
 /**
  * Resolves with the rest of the first line containing `marker`. With

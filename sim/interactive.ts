@@ -15,6 +15,7 @@ import {
     CALL_CATEGORIES,
     INCOMING_OUTCOMES,
 } from "../devs/phone/counters"
+import { DEFAULT_BUS } from "../src/board/bus"
 import { ROOT } from "./bus"
 import { SimError } from "./errors"
 import { killAllChildren } from "./proc"
@@ -401,7 +402,13 @@ async function main() {
         logFile: join(OUT_DIR, "interactive.log"),
         onEvent: e => prompt?.show(e),
         configExtra: sync.extra,
+        busPort: Number(new URL(DEFAULT_BUS).port), // if free
     })
+    out(
+        session.busUrl === DEFAULT_BUS
+            ? `the board's bus: ${session.busUrl} (dialguard flash's default --bus)`
+            : `the board's bus: ${session.busUrl} (${DEFAULT_BUS} is taken: dialguard flash --bus ${session.busUrl})`
+    )
     prompt = new Prompt(session, opts)
     try {
         if (opts.policy) {

@@ -7,8 +7,7 @@
 // call records with `collect`, a broker outage during calls, a power cycle
 // with the broker down, and TLS.
 //
-// One simulator at a time (bus ports 8081-8083): the session waits for
-// them. Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
+// Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
 // here are written to .devicescript/sim/sync-e2e.measurements.json.
 
 import { ChildProcess } from "node:child_process"
@@ -165,7 +164,6 @@ describe.skipIf(skip)("fleet sync, real firmware and mosquitto", () => {
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(OUT, "sync-e2e.log"),
-            portWaitMs: 15 * 60000,
             configExtra: {
                 site: SITE,
                 broker: { url: broker.url },
