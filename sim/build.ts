@@ -20,9 +20,35 @@ export const DEVS_CLI = join(
     "devicescript"
 )
 
+const PRIVATE_DIR = /^dialguard-(sim|build)-(\d+)-/
+
+function alive(pid: number) {
+    try {
+        process.kill(pid, 0)
+        return true
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM"
+    }
+}
+
+/**
+ * A temp dir of this process's own, `dialguard-<kind>-<pid>-XXXXXX`: it is
+ * removed when the process exits, and if it was killed (SIGKILL) before,
+ * by the next simulator to start, which first removes those of dead pids.
+ */
+export function privateDir(kind: "sim" | "build"): string {
+    const tmp = tmpdir()
+    for (const name of readdirSync(tmp)) {
+        const m = PRIVATE_DIR.exec(name)
+        if (m && !alive(Number(m[2])))
+            rmSync(join(tmp, name), { recursive: true, force: true })
+    }
+    return mkdtempSync(join(tmp, `dialguard-${kind}-${process.pid}-`))
+}
+
 /** A temp dir that looks like the project: symlinks to each top-level entry. */
 function makeWorkDir(): string {
-    const dir = mkdtempSync(join(tmpdir(), "dialguard-build-"))
+    const dir = privateDir("build")
     for (const name of readdirSync(ROOT)) {
         if (name === ".devicescript" || name === ".git") continue
         symlinkSync(join(ROOT, name), join(dir, name))

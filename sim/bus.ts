@@ -12,11 +12,10 @@
 // The board's flash (<workDir>/.devicescript/flash/sim.bin) starts empty
 // for each session and survives restartVm(), a power cycle.
 
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { appendFileSync, mkdirSync, rmSync } from "node:fs"
 import { writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { FirmwareBuild } from "./build"
+import { FirmwareBuild, privateDir } from "./build"
 import { HubMember, JacdacHub } from "./hub"
 import { FirmwareVm } from "./vm"
 
@@ -64,7 +63,7 @@ export class SimBus {
         readonly hub: JacdacHub
     ) {
         this.opts = opts
-        this.workDir = mkdtempSync(join(tmpdir(), "dialguard-sim-"))
+        this.workDir = privateDir("sim")
         mkdirSync(dirname(this.flashFile), { recursive: true })
         const dir = this.workDir
         const keep = !!opts.keepWorkDir
