@@ -1,10 +1,14 @@
 // The firmware built for the simulator: `devs build <firmware>` in a private
 // work dir (a temp dir of symlinks to the project's top-level entries), so a
 // build never touches the project's .devicescript/bin and builds can run side
-// by side. One build serves any number of simulated boards (SimBus `build`).
+// by side; the result is kept in .devicescript/sim-builds/<hash of the
+// sources>, so the next simulator (a scenario, a test file, a board) takes
+// it as it is. One build serves any number of simulated boards.
 
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs"
-import { existsSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs"
+import { readFileSync, renameSync, rmSync, statSync } from "node:fs"
+import { symlinkSync, utimesSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -32,18 +36,25 @@ function alive(pid: number) {
 }
 
 /**
- * A temp dir of this process's own, `dialguard-<kind>-<pid>-XXXXXX`: it is
- * removed when the process exits, and if it was killed (SIGKILL) before,
- * by the next simulator to start, which first removes those of dead pids.
+ * Removes the private dirs of simulators that were killed (SIGKILL: their
+ * exit handlers never ran): `dialguard-<kind>-<pid>-*` of dead pids.
  */
-export function privateDir(kind: "sim" | "build"): string {
+function sweepStale() {
     const tmp = tmpdir()
     for (const name of readdirSync(tmp)) {
         const m = PRIVATE_DIR.exec(name)
         if (m && !alive(Number(m[2])))
             rmSync(join(tmp, name), { recursive: true, force: true })
     }
-    return mkdtempSync(join(tmp, `dialguard-${kind}-${process.pid}-`))
+}
+
+/**
+ * A temp dir of this process's own, `dialguard-<kind>-<pid>-XXXXXX`; its
+ * owner removes it (if killed before, the next simulator to start does).
+ */
+export function privateDir(kind: "sim" | "build"): string {
+    sweepStale()
+    return mkdtempSync(join(tmpdir(), `dialguard-${kind}-${process.pid}-`))
 }
 
 /** A temp dir that looks like the project: symlinks to each top-level entry. */
@@ -66,20 +77,62 @@ export function firmwarePath(fw = "devs/main.ts") {
     return rel
 }
 
-export class FirmwareBuild {
-    private removeOnExit = () => this.remove()
+/** Where built firmware is kept, by what it was built from. */
+const CACHE = join(ROOT, ".devicescript", "sim-builds")
+const CACHE_ENTRIES = 10
+const SKIP = new Set(["node_modules", ".git", ".devicescript"])
 
+/**
+ * What a build is made of: the entry, the devs version, and every file of
+ * the project (outside node_modules, .git, .devicescript; package-lock.json
+ * stands for the dependencies). Any change gives another hash, so a cached
+ * build is never stale; it costs ~10 ms against a build's ~9 s of CPU.
+ */
+function sourceHash(firmware: string): string {
+    const h = createHash("sha256")
+    h.update(
+        `${firmware}\0${readFileSync(join(dirname(DEVS_CLI), "package.json"))}\0`
+    )
+    const walk = (rel: string) => {
+        for (const e of readdirSync(join(ROOT, rel), { withFileTypes: true })
+            .filter(e => !SKIP.has(e.name))
+            .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+            const r = join(rel, e.name)
+            if (e.isDirectory()) walk(r)
+            else if (e.isFile())
+                h.update(`${r}\0`)
+                    .update(readFileSync(join(ROOT, r)))
+                    .update("\0")
+        }
+    }
+    walk("")
+    return h.digest("hex").slice(0, 32)
+}
+
+/** Keeps the CACHE_ENTRIES most recently used entries. */
+function prune() {
+    const entries = readdirSync(CACHE)
+        .filter(n => /^[0-9a-f]{32}$/.test(n))
+        .map(n => ({ n, t: statSync(join(CACHE, n)).mtimeMs }))
+        .sort((a, b) => b.t - a.t)
+    for (const { n } of entries.slice(CACHE_ENTRIES))
+        rmSync(join(CACHE, n), { recursive: true, force: true })
+}
+
+/** Builds in flight in this process, by hash: boards starting together build once. */
+const building = new Map<string, Promise<FirmwareBuild>>()
+
+export class FirmwareBuild {
     private constructor(
-        /** The work dir holding .devicescript/bin and services.json. */
+        /** The dir holding .devicescript/bin and .devicescript/services.json (shared: read only). */
         readonly dir: string,
         /** The entry, relative to the project root. */
         readonly firmware: string,
-        /** How long `devs build` took, ms. */
+        /** How long getting it took, ms (`devs build`, or ~0 when cached). */
         readonly ms: number,
-        private readonly keep: boolean
-    ) {
-        process.on("exit", this.removeOnExit)
-    }
+        /** It came from the cache. */
+        readonly cached: boolean
+    ) {}
 
     /** The program and its debug info, for the VM (sim/vm.ts). */
     get dbgFile() {
@@ -92,49 +145,85 @@ export class FirmwareBuild {
     }
 
     /**
-     * Builds `firmware` (default devs/main.ts); every output line goes to
-     * `log`. A firmware that does not build is a SimError with the
-     * compiler's messages. `keep`: leave the work dir behind.
+     * `firmware` (default devs/main.ts) built: from the cache
+     * (.devicescript/sim-builds) if the project has not changed since it
+     * was built, else by `devs build` (every output line goes to `log`). A
+     * firmware that does not build is a SimError with the compiler's
+     * messages (and is not cached).
      */
-    static async make(opts: {
+    static make(opts: {
         firmware?: string
         log: (line: string) => void
-        keep?: boolean
     }): Promise<FirmwareBuild> {
         const firmware = firmwarePath(opts.firmware)
+        sweepStale()
+        const t0 = Date.now()
+        const hash = sourceHash(firmware)
+        const entry = join(CACHE, hash)
+        if (existsSync(join(entry, ".devicescript", "services.json"))) {
+            const now = new Date()
+            utimesSync(entry, now, now)
+            opts.log(`cached ${relative(ROOT, entry)}`)
+            return Promise.resolve(
+                new FirmwareBuild(entry, firmware, Date.now() - t0, true)
+            )
+        }
+        let b = building.get(hash)
+        if (!b) {
+            b = FirmwareBuild.build(firmware, entry, opts.log).finally(() =>
+                building.delete(hash)
+            )
+            building.set(hash, b)
+        }
+        return b
+    }
+
+    /** `devs build` in a private work dir, the result moved into the cache as `entry`. */
+    private static async build(
+        firmware: string,
+        entry: string,
+        log: (line: string) => void
+    ): Promise<FirmwareBuild> {
         const dir = makeWorkDir()
         const t0 = Date.now()
         const out: string[] = []
-        const child = spawnChild(
-            "build",
-            DEVS_CLI,
-            ["build", firmware, "--no-colors", "--quiet"],
-            dir,
-            l => {
-                out.push(l)
-                opts.log(l)
-            }
-        )
-        const code = await child.exited
-        const build = new FirmwareBuild(
-            dir,
-            firmware,
-            Date.now() - t0,
-            !!opts.keep
-        )
-        if (code !== 0) {
-            build.remove()
-            throw new SimError(
-                `the firmware ${firmware} does not build (devs build exit ${code})`,
-                out.filter(l => !/^using devs:/.test(l))
+        try {
+            const child = spawnChild(
+                "build",
+                DEVS_CLI,
+                ["build", firmware, "--no-colors", "--quiet"],
+                dir,
+                l => {
+                    out.push(l)
+                    log(l)
+                }
             )
+            const code = await child.exited
+            if (code !== 0)
+                throw new SimError(
+                    `the firmware ${firmware} does not build (devs build exit ${code})`,
+                    out.filter(l => !/^using devs:/.test(l))
+                )
+            // into the cache: a whole entry appears at once (rename), or another
+            // process was first with the very same build
+            const part = join(dir, "entry")
+            mkdirSync(join(part, ".devicescript"), { recursive: true })
+            for (const f of ["bin", "services.json"])
+                renameSync(
+                    join(dir, ".devicescript", f),
+                    join(part, ".devicescript", f)
+                )
+            mkdirSync(CACHE, { recursive: true })
+            try {
+                renameSync(part, entry)
+            } catch (e) {
+                if (!existsSync(join(entry, ".devicescript", "services.json")))
+                    throw e
+            }
+            prune()
+            return new FirmwareBuild(entry, firmware, Date.now() - t0, false)
+        } finally {
+            rmSync(dir, { recursive: true, force: true })
         }
-        return build
-    }
-
-    /** Removes the work dir (unless kept); also done when the process exits. */
-    remove() {
-        process.off("exit", this.removeOnExit)
-        if (!this.keep) rmSync(this.dir, { recursive: true, force: true })
     }
 }

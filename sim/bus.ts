@@ -86,19 +86,16 @@ export class SimBus {
             : FirmwareBuild.make({
                   firmware: opts.firmware,
                   log: l => log("build: " + l),
-                  keep: opts.keepWorkDir,
               })
         const [hub, build] = await Promise.allSettled([hubOpened, built])
         if (hub.status === "rejected" || build.status === "rejected") {
             if (hub.status === "fulfilled") await hub.value.close()
-            if (build.status === "fulfilled" && !opts.build)
-                build.value.remove()
             throw hub.status === "rejected"
                 ? hub.reason
                 : (build as PromiseRejectedResult).reason
         }
         const bus = new SimBus(opts, build.value, hub.value)
-        bus.timings.build = opts.build ? 0 : build.value.ms
+        bus.timings.build = build.value.ms
         bus.timings.bus = Date.now() - t0
         log(`bus: ${hub.value.url}`)
         return bus
@@ -181,7 +178,6 @@ export class SimBus {
         await this.stopVm()
         this.member.leave()
         await this.hub.close()
-        if (!this.opts.build) this.build.remove()
         process.off("exit", this.removeOnExit)
         this.removeOnExit()
     }

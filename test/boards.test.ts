@@ -52,7 +52,6 @@ describe.skipIf(skip)("two boards of the real firmware in one process", () => {
 
     afterAll(async () => {
         await Promise.all([a?.stop(), b?.stop()])
-        build?.remove()
     }, 30000)
 
     test("each board has a bus, a device id and a flash of its own", () => {
@@ -222,8 +221,7 @@ describe.skipIf(skip)("a simulator killed with SIGKILL", () => {
             "processes left: " + children.filter(alive).join(", ")
         ).toBe(true)
         expect(mine()).toHaveLength(1) // nobody removed it (SIGKILL)
-        const next = await FirmwareBuild.make({ log: () => {} })
-        next.remove()
+        await FirmwareBuild.make({ log: () => {} })
         expect(mine()).toStrictEqual([])
     }, 90000)
 })

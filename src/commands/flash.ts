@@ -35,8 +35,9 @@ forward chains through its ports (a board's 64 KB of memory cannot hold a large 
 The board refuses a policy cut for another board.
 
 The board is reached through \`devs devtools\`, the DeviceScript bus:
-  - the simulator: its bus is already there ('npm run sim', or a test's
-    SimSession); the default --bus is its TCP port;
+  - the simulator: 'npm run sim' takes the default --bus (it prints
+    another one when that port is taken); a test's SimSession has a bus
+    of its own at session.busUrl;
   - a board on USB: run 'npx devs devtools devs/main.ts --serial' (it
     deploys the firmware and bridges the board's serial port to
     ${DEFAULT_BUS}; no internet needed), then run flash. Flashing the
