@@ -147,7 +147,8 @@ export class FirmwareBuild {
     /**
      * `firmware` (default devs/main.ts) built: from the cache
      * (.devicescript/sim-builds) if the project has not changed since it
-     * was built, else by `devs build` (every output line goes to `log`). A
+     * was built (and DIALGUARD_SIM_REBUILD is not set), else by `devs
+     * build` (every output line goes to `log`). A
      * firmware that does not build is a SimError with the compiler's
      * messages (and is not cached).
      */
@@ -160,7 +161,11 @@ export class FirmwareBuild {
         const t0 = Date.now()
         const hash = sourceHash(firmware)
         const entry = join(CACHE, hash)
-        if (existsSync(join(entry, ".devicescript", "services.json"))) {
+        const rebuild = !!process.env["DIALGUARD_SIM_REBUILD"]
+        if (
+            !rebuild &&
+            existsSync(join(entry, ".devicescript", "services.json"))
+        ) {
             const now = new Date()
             utimesSync(entry, now, now)
             opts.log(`cached ${relative(ROOT, entry)}`)
@@ -215,6 +220,8 @@ export class FirmwareBuild {
                 )
             mkdirSync(CACHE, { recursive: true })
             try {
+                if (process.env["DIALGUARD_SIM_REBUILD"])
+                    rmSync(entry, { recursive: true, force: true })
                 renameSync(part, entry)
             } catch (e) {
                 if (!existsSync(join(entry, ".devicescript", "services.json")))

@@ -200,7 +200,11 @@ describe.skipIf(skip)("a simulator killed with SIGKILL", () => {
                 "run",
                 join(ROOT, "sim", "scenarios", "premium-blocked.json"),
             ],
-            { cwd: ROOT, stdio: "ignore" }
+            {
+                cwd: ROOT,
+                stdio: "ignore",
+                env: { ...process.env, DIALGUARD_SIM_REBUILD: "1" },
+            }
         )
         const pid = sim.pid!
         const building = () =>
