@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs"
 import { readFileSync, renameSync, rmSync, statSync } from "node:fs"
+import { writeFileSync } from "node:fs"
 import { symlinkSync, utimesSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
@@ -119,6 +120,43 @@ function prune() {
         rmSync(join(CACHE, n), { recursive: true, force: true })
 }
 
+function isEntry(entry: string) {
+    return existsSync(join(entry, ".devicescript", "services.json"))
+}
+
+/**
+ * One build of a hash at a time on the machine: `<entry>.lock` holds the
+ * builder's pid. Resolves to 0 when this process holds it now, else to the
+ * live builder's pid (a dead one's lock is taken over).
+ */
+function takeLock(entry: string): number {
+    mkdirSync(CACHE, { recursive: true })
+    const lock = entry + ".lock"
+    for (;;) {
+        try {
+            writeFileSync(lock, String(process.pid), { flag: "wx" })
+            return 0
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+        }
+        let owner = 0
+        try {
+            owner = Number(readFileSync(lock, "utf8"))
+        } catch {
+            continue // just removed
+        }
+        if (owner && owner !== process.pid && alive(owner)) return owner
+        rmSync(lock, { force: true })
+    }
+}
+
+/** Until `owner` has built `entry`, given up (its lock gone) or died. */
+async function waitForBuild(entry: string, owner: number) {
+    const lock = entry + ".lock"
+    while (!isEntry(entry) && existsSync(lock) && alive(owner))
+        await new Promise(r => setTimeout(r, 200))
+}
+
 /** Builds in flight in this process, by hash: boards starting together build once. */
 const building = new Map<string, Promise<FirmwareBuild>>()
 
@@ -148,11 +186,12 @@ export class FirmwareBuild {
      * `firmware` (default devs/main.ts) built: from the cache
      * (.devicescript/sim-builds) if the project has not changed since it
      * was built (and DIALGUARD_SIM_REBUILD is not set), else by `devs
-     * build` (every output line goes to `log`). A
-     * firmware that does not build is a SimError with the compiler's
-     * messages (and is not cached).
+     * build` (every output line goes to `log`); while another simulator on
+     * this machine builds the same, it waits for that build. A firmware
+     * that does not build is a SimError with the compiler's messages (and
+     * is not cached).
      */
-    static make(opts: {
+    static async make(opts: {
         firmware?: string
         log: (line: string) => void
     }): Promise<FirmwareBuild> {
@@ -161,26 +200,33 @@ export class FirmwareBuild {
         const t0 = Date.now()
         const hash = sourceHash(firmware)
         const entry = join(CACHE, hash)
-        const rebuild = !!process.env["DIALGUARD_SIM_REBUILD"]
-        if (
-            !rebuild &&
-            existsSync(join(entry, ".devicescript", "services.json"))
-        ) {
-            const now = new Date()
-            utimesSync(entry, now, now)
-            opts.log(`cached ${relative(ROOT, entry)}`)
-            return Promise.resolve(
-                new FirmwareBuild(entry, firmware, Date.now() - t0, true)
-            )
+        let rebuild = !!process.env["DIALGUARD_SIM_REBUILD"]
+        for (;;) {
+            if (!rebuild && isEntry(entry)) {
+                const now = new Date()
+                utimesSync(entry, now, now)
+                opts.log(`cached ${relative(ROOT, entry)}`)
+                return new FirmwareBuild(entry, firmware, Date.now() - t0, true)
+            }
+            let b = building.get(hash)
+            if (!b) {
+                const owner = takeLock(entry)
+                if (owner) {
+                    opts.log(`process ${owner} builds the same; waiting for it`)
+                    await waitForBuild(entry, owner)
+                    rebuild = false
+                    continue
+                }
+                b = FirmwareBuild.build(firmware, entry, opts.log).finally(
+                    () => {
+                        building.delete(hash)
+                        rmSync(entry + ".lock", { force: true })
+                    }
+                )
+                building.set(hash, b)
+            }
+            return b
         }
-        let b = building.get(hash)
-        if (!b) {
-            b = FirmwareBuild.build(firmware, entry, opts.log).finally(() =>
-                building.delete(hash)
-            )
-            building.set(hash, b)
-        }
-        return b
     }
 
     /** `devs build` in a private work dir, the result moved into the cache as `entry`. */
@@ -224,8 +270,7 @@ export class FirmwareBuild {
                     rmSync(entry, { recursive: true, force: true })
                 renameSync(part, entry)
             } catch (e) {
-                if (!existsSync(join(entry, ".devicescript", "services.json")))
-                    throw e
+                if (!isEntry(entry)) throw e
             }
             prune()
             return new FirmwareBuild(entry, firmware, Date.now() - t0, false)
