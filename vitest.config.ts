@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config"
 // slow files mostly wait on timers (rings, brokers, the VMs' real time).
 // DIALGUARD_TEST_WORKERS overrides how many at once (see sim/README.md,
 // "Running side by side", for the measurements behind the default).
-const workers = Number(process.env["DIALGUARD_TEST_WORKERS"] ?? 4)
+const workers = Number(process.env["DIALGUARD_TEST_WORKERS"] ?? 3)
 
 export default defineConfig({
     test: {

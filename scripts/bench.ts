@@ -3,6 +3,8 @@
 //   - the same in the DeviceScript VM (normal run: no --test GC stress)
 //   - bytecode image size of the firmware (devs build --stats)
 //   - share of a realistic number corpus decided on its last digit (no timer)
+//   - boards side by side: N simulated boards started at once in one
+//     process, until all are ready, and their memory
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
@@ -15,6 +17,7 @@ import { validatePolicy } from "../devs/policy/validate"
 import { makeCorpus, makePolicy } from "../test/fixtures/corpus"
 import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
+import { boardsFigures } from "./boardsBench"
 import { simFigures } from "./simBench"
 import { runVmProgram } from "./vmRun"
 
@@ -147,6 +150,11 @@ async function main() {
     } catch (e) {
         result.sim = { error: (e as Error).message }
     }
+    try {
+        result.boards = await boardsFigures()
+    } catch (e) {
+        result.boards = { error: (e as Error).message }
+    }
     result.fleet = {
         countersParsing: measureCountersParsing(),
         collector: measureCollector(),
@@ -185,6 +193,12 @@ async function main() {
             `sim   ring cadence edges vs 1 s/4 s: mean error ${r.meanAbsMs} ms, max ${r.maxAbsMs} ms (${r.edges} edges)`
         )
     }
+    if (result.boards.error) console.log("boards " + result.boards.error)
+    else
+        for (const f of result.boards.figures)
+            console.log(
+                `boards ${f.boards} of the real firmware started at once in one process: all ready in ${f.startMs} ms, ${f.rssPerBoardMB} MB RSS each`
+            )
     printFleet(result.fleet)
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
     const c = result.corpus
