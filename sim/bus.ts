@@ -4,8 +4,9 @@
 //   hub.ts    the board's Jacdac bus: in-process, plus a TCP port on
 //             127.0.0.1 of its own (any free one by default) for jacdac-ts
 //             and `dialguard flash --bus <url>`
-//   build.ts  `devs build <firmware>` once, in a private work dir (or a
-//             FirmwareBuild shared by several boards)
+//   build.ts  the firmware built by `devs build`, or as built before
+//             (.devicescript/sim-builds); a FirmwareBuild serves any number
+//             of boards
 //   vm.ts     the firmware in the DeviceScript WASM VM, in a worker thread,
 //             its frames on the hub
 //
@@ -34,7 +35,7 @@ export interface SimBusOptions {
     onVmLine?: (line: string) => void
     /** The VM died without being asked to. */
     onVmExit?: (code: number) => void
-    /** Keep the work dirs (flash, build output) after stop(). */
+    /** Keep the board's work dir (its flash) after stop(). */
     keepWorkDir?: boolean
     /** The VM's device id (16 hex digits; default VM_DEVICE_ID). */
     deviceId?: string

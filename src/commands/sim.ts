@@ -26,7 +26,8 @@ Options:
   --firmware FILE     firmware entry, relative to the project root
                       (default: the scenario's "firmware", else devs/main.ts)
   --verbose, -v       print every event (keys, tones, rings, dials, log lines)
-  --keep              keep the simulator's work dir (build output, flash)
+  --keep              keep the board's work dir (its flash; the build is
+                      kept in .devicescript/sim-builds anyway)
   -h, --help          show this help
 
 Each scenario's VM log and event record are written to
