@@ -32,7 +32,7 @@ export interface SessionOptions {
     ports: string[]
     ring?: RingCadence
     board?: string
-    /** Log of devtools, the VM console and jacdac-ts chatter. */
+    /** Log of the build, the bus, the VM console and jacdac-ts chatter. */
     logFile: string
     /** Simulated wall clock start (ms since 1970, UTC). */
     startTime?: number
