@@ -124,10 +124,26 @@ function isEntry(entry: string) {
     return existsSync(join(entry, ".devicescript", "services.json"))
 }
 
+/** A build takes ~10-30 s: a lock this old has lost its builder (a reused pid). */
+const LOCK_STALE_MS = 5 * 60_000
+
+/** The pid in `lock` if that process still builds, else 0. */
+function lockOwner(lock: string): number {
+    try {
+        const owner = Number(readFileSync(lock, "utf8"))
+        const fresh = Date.now() - statSync(lock).mtimeMs < LOCK_STALE_MS
+        return owner && owner !== process.pid && fresh && alive(owner)
+            ? owner
+            : 0
+    } catch {
+        return 0 // just removed
+    }
+}
+
 /**
  * One build of a hash at a time on the machine: `<entry>.lock` holds the
  * builder's pid. Resolves to 0 when this process holds it now, else to the
- * live builder's pid (a dead one's lock is taken over).
+ * builder's pid (the lock of a builder gone is taken over).
  */
 function takeLock(entry: string): number {
     mkdirSync(CACHE, { recursive: true })
@@ -139,21 +155,15 @@ function takeLock(entry: string): number {
         } catch (e) {
             if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
         }
-        let owner = 0
-        try {
-            owner = Number(readFileSync(lock, "utf8"))
-        } catch {
-            continue // just removed
-        }
-        if (owner && owner !== process.pid && alive(owner)) return owner
+        const owner = lockOwner(lock)
+        if (owner) return owner
         rmSync(lock, { force: true })
     }
 }
 
-/** Until `owner` has built `entry`, given up (its lock gone) or died. */
-async function waitForBuild(entry: string, owner: number) {
-    const lock = entry + ".lock"
-    while (!isEntry(entry) && existsSync(lock) && alive(owner))
+/** Until the builder holding `entry`'s lock has built it, given up or gone. */
+async function waitForBuild(entry: string) {
+    while (!isEntry(entry) && lockOwner(entry + ".lock"))
         await new Promise(r => setTimeout(r, 200))
 }
 
@@ -213,7 +223,7 @@ export class FirmwareBuild {
                 const owner = takeLock(entry)
                 if (owner) {
                     opts.log(`process ${owner} builds the same; waiting for it`)
-                    await waitForBuild(entry, owner)
+                    await waitForBuild(entry)
                     rebuild = false
                     continue
                 }
