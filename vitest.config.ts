@@ -17,5 +17,8 @@ export default defineConfig({
         testTimeout: 20000,
         pool: "forks",
         maxWorkers: workers,
+        // tests of a describe.concurrent group at once (default 5): the CLI
+        // and fleet tests start a CLI each (~1 s of CPU); 2 cores
+        maxConcurrency: 3,
     },
 })
