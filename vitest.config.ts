@@ -12,6 +12,13 @@ const noted = globalThis as { dialguardBrokersNoted?: boolean }
 if (!noted.dialguardBrokersNoted) console.log(brokersNote())
 noted.dialguardBrokersNoted = true
 
+// Test files run side by side: every simulator has its own bus (sim/hub.ts)
+// and every broker its own ports (test/syncHarness.ts freePort), and the
+// slow files mostly wait on timers (rings, brokers, the VMs' real time).
+// DIALGUARD_TEST_WORKERS overrides how many at once (see sim/README.md,
+// "Running side by side", for the measurements behind the default).
+const workers = Number(process.env["DIALGUARD_TEST_WORKERS"] ?? 3)
+
 export default defineConfig({
     test: {
         // compiles dist/ once if a source changed (tests run the real CLI)
@@ -35,5 +42,10 @@ export default defineConfig({
                 },
             })),
         ],
+        pool: "forks",
+        maxWorkers: workers,
+        // tests of a describe.concurrent group at once (default 5): the CLI
+        // and fleet tests start a CLI each (~1 s of CPU); 2 cores
+        maxConcurrency: 3,
     },
 })

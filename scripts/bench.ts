@@ -6,6 +6,8 @@
 //     and of valid international numbers (every country, libphonenumber-js)
 //   - policy validation for 2,000 handsets in 200 departments and 10 times as many
 //   - start-up: `dialguard --help` and `decide` against `node -e 0`
+//   - boards side by side: N simulated boards started at once in one
+//     process, until all are ready, and their memory
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
@@ -24,6 +26,7 @@ import {
 import { Rng } from "../test/helpers"
 import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
+import { boardsFigures } from "./boardsBench"
 import { simFigures } from "./simBench"
 import { startupFigures } from "./startupBench"
 import { runVmProgram } from "./vmRun"
@@ -233,6 +236,11 @@ async function boardFigures(result: any) {
     } catch (e) {
         result.sim = { error: (e as Error).message }
     }
+    try {
+        result.boards = await boardsFigures()
+    } catch (e) {
+        result.boards = { error: (e as Error).message }
+    }
     result.fleet = {
         countersParsing: measureCountersParsing(),
         collector: measureCollector(),
@@ -290,6 +298,12 @@ async function main() {
             `sim   ring cadence edges vs 1 s/4 s: mean error ${r.meanAbsMs} ms, max ${r.maxAbsMs} ms (${r.edges} edges)`
         )
     }
+    if (result.boards.error) console.log("boards " + result.boards.error)
+    else
+        for (const f of result.boards.figures)
+            console.log(
+                `boards ${f.boards} of the real firmware started at once in one process: all ready in ${f.startMs} ms, ${f.rssPerBoardMB} MB RSS each`
+            )
     printFleet(result.fleet)
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)
     printHost(result)

@@ -229,7 +229,6 @@ export async function fleetFigures() {
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(tmp, "sim.log"),
-            portWaitMs: 5 * 60000,
             startTime: SIM_START,
             configExtra: {
                 site: SITE,

@@ -1,8 +1,11 @@
 // Test runner behind `npm test` and `npm run test:vm`.
 //
 //   node scripts/run-vm-tests.mjs [entry.ts ...]              VM tests only
-//   node scripts/run-vm-tests.mjs --with-host [entry.ts ...]  vitest, then VM tests
+//   node scripts/run-vm-tests.mjs --with-host [entry.ts ...]  vitest and VM tests
 //
+// With --with-host the VM tests run while vitest does (they use no port and
+// little CPU: most of their time is the VM's GC stress); their output is
+// held back and printed after vitest's.
 // Each entry runs every test file it imports in one VM:
 // `devs run <entry> --test --test-self-exit -T <ms>` (about 2 s each).
 // Default entries: test/vm/main*.ts (main.ts, main-store.ts, ...), so test
@@ -30,8 +33,9 @@ if (entries.length === 0)
         .map(f => `test/vm/${f}`)
 const timeoutMs = process.env.VM_TEST_TIMEOUT_MS ?? "120000"
 
-// Runs a command with stdout echoed and captured; resolves to { code, out }.
-function run(cmd, cmdArgs) {
+// Runs a command with stdout captured and passed to `echo` (default: this
+// process's stdout, as it comes); resolves to { code, out }.
+function run(cmd, cmdArgs, echo = chunk => process.stdout.write(chunk)) {
     return new Promise(resolve => {
         const child = spawn(cmd, cmdArgs, {
             cwd: root,
@@ -39,7 +43,7 @@ function run(cmd, cmdArgs) {
         })
         let out = ""
         child.stdout.on("data", chunk => {
-            process.stdout.write(chunk)
+            echo(chunk)
             out += chunk
         })
         child.on("error", err => {
@@ -81,15 +85,12 @@ async function hostTests() {
     return { ok: code === 0 && failed === 0, passed, failed }
 }
 
-async function vmTests(entry) {
-    const { code, out } = await run(bin("devs"), [
-        "run",
-        entry,
-        "--test",
-        "--test-self-exit",
-        "-T",
-        timeoutMs,
-    ])
+async function vmTests(entry, echo) {
+    const { code, out } = await run(
+        bin("devs"),
+        ["run", entry, "--test", "--test-self-exit", "-T", timeoutMs],
+        echo
+    )
     // @devicescript/test prints "tests: <total>, pass: <pass>, error: <error>"
     const plain = out.replace(/\x1b\[[0-9;]*m/g, "")
     const m = /tests: (\d+), pass: (\d+), error: (\d+)/.exec(plain)
@@ -105,19 +106,31 @@ async function vmTests(entry) {
     } else note = " (no test summary: compile error, crash or timeout)"
     const ok = code === 0 && !!m && failed === 0 && passed > 0
     if (!ok && failed === 0) failed = 1
-    console.log(
-        `vm ${entry}: ${passed} passed, ${failed} failed${note} (exit ${code})`
+    echo(
+        `vm ${entry}: ${passed} passed, ${failed} failed${note} (exit ${code})\n`
     )
     return { ok, passed, failed }
 }
 
-const results = []
-if (withHost) results.push(await hostTests())
-if (entries.length === 0) {
-    console.log("vm: no test/vm/main*.ts entry found")
-    results.push({ ok: false, passed: 0, failed: 1 })
+/** Every VM entry, one after the other, their output to `echo`. */
+async function allVmTests(echo) {
+    if (entries.length === 0) {
+        echo("vm: no test/vm/main*.ts entry found\n")
+        return [{ ok: false, passed: 0, failed: 1 }]
+    }
+    const results = []
+    for (const entry of entries) results.push(await vmTests(entry, echo))
+    return results
 }
-for (const entry of entries) results.push(await vmTests(entry))
+
+const results = []
+if (withHost) {
+    let held = ""
+    const vm = allVmTests(chunk => (held += chunk))
+    results.push(await hostTests())
+    results.push(...(await vm))
+    process.stdout.write(held)
+} else results.push(...(await allVmTests(c => process.stdout.write(c))))
 
 const passed = results.reduce((s, r) => s + r.passed, 0)
 const failed = results.reduce((s, r) => s + r.failed, 0)

@@ -1,12 +1,14 @@
 // Runs a DeviceScript program in the VM without --test (no GC stress, so
-// timings mean something) and returns what it printed after `marker`.
-// A normal run wants a Jacdac bus on 127.0.0.1:8082 (--tcp): a sink that
-// accepts and ignores the connection is enough for a program that talks to
-// no device. The program cannot end the VM itself, so it is stopped once the
-// answer is in.
-import { createServer, Socket } from "node:net"
-import { ROOT, stripAnsi, TCP_PORT } from "../sim/bus"
-import { spawnChild } from "../sim/proc"
+// timings mean something) and returns what it printed after `marker`: the
+// program built by `devs build` and run in the simulator's in-process VM
+// (sim/vm.ts), on no bus at all (the program talks to no device). The
+// program cannot end the VM itself, so it is stopped once the answer is in.
+import { rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { FirmwareBuild } from "../sim/build"
+import { stripAnsi } from "../sim/bus"
+import { FirmwareVm } from "../sim/vm"
 
 /**
  * Resolves with the rest of the first line containing `marker`. With
@@ -19,25 +21,9 @@ export async function runVmProgram(
     timeoutMs: number,
     untilPanic = false
 ): Promise<string> {
-    const sockets: Socket[] = []
-    const sink = createServer(s => {
-        sockets.push(s)
-        s.on("error", () => {})
-        s.resume()
-    })
-    await new Promise<void>((resolve, reject) => {
-        sink.once("error", e =>
-            reject(
-                new Error(
-                    `port ${TCP_PORT} is in use (a simulator running?): ${(e as Error).message}`
-                )
-            )
-        )
-        sink.listen(TCP_PORT, "127.0.0.1", () => resolve())
-    })
-    let last: string = undefined
-    let done: (v: string) => void
-    let fail: (e: Error) => void
+    let last: string | undefined = undefined
+    let done!: (v: string) => void
+    let fail!: (e: Error) => void
     const result = new Promise<string>((res, rej) => {
         done = res
         fail = rej
@@ -56,7 +42,7 @@ export async function runVmProgram(
             // After a panic the VM starts the program again: the first run is over.
             done(last)
         } else if (l.includes("Exception:") || l.includes("PANIC")) {
-            // The exception arrives on stderr and may overtake stdout lines.
+            // The exception may come before the last marker line is handled.
             if (untilPanic)
                 setTimeout(
                     () =>
@@ -66,14 +52,15 @@ export async function runVmProgram(
             else fail(new Error(`${entry}: ${l.trim()}`))
         }
     }
-    const cli = "node_modules/@devicescript/cli/devicescript"
-    const vm = spawnChild(
-        "vm",
-        process.execPath,
-        [cli, "run", entry, "--tcp", "--no-colors"],
-        ROOT,
-        onLine
-    )
+    const build = await FirmwareBuild.make({ firmware: entry, log: () => {} })
+    const flashFile = join(tmpdir(), `dialguard-vmrun-${process.pid}.bin`)
+    const vm = new FirmwareVm({
+        deviceId: "d1a16a2d513000bb",
+        flashFile,
+        dbgFile: build.dbgFile,
+        onFrame: () => {},
+        onLine,
+    })
     const timer = setTimeout(
         () =>
             fail(
@@ -84,11 +71,11 @@ export async function runVmProgram(
         timeoutMs
     )
     try {
+        await vm.deployed
         return await result
     } finally {
         clearTimeout(timer)
         await vm.stop()
-        for (const s of sockets) s.destroy()
-        sink.close()
+        rmSync(flashFile, { force: true })
     }
 }

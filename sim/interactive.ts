@@ -21,6 +21,7 @@ import {
 } from "../devs/phone/counters"
 import { monthOf } from "../src/fleet/topics"
 import { withoutLogin } from "../src/secrets"
+import { DEFAULT_BUS } from "../src/board/busAddress"
 import { ROOT } from "./bus"
 import { SimError } from "./errors"
 import { killAllChildren } from "./proc"
@@ -435,7 +436,13 @@ async function main() {
         onEvent: e => prompt?.show(e),
         configExtra: sync.extra,
         startTime: opts.startTime,
+        busPort: Number(new URL(DEFAULT_BUS).port), // if free
     })
+    out(
+        session.busUrl === DEFAULT_BUS
+            ? `the board's bus: ${session.busUrl} (dialguard flash's default --bus)`
+            : `the board's bus: ${session.busUrl} (${DEFAULT_BUS} is taken: dialguard flash --bus ${session.busUrl})`
+    )
     prompt = new Prompt(session, opts)
     try {
         if (opts.policy) {

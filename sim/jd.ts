@@ -35,7 +35,8 @@ function load(): typeof Jacdac {
 export const jd = load()
 
 /**
- * jacdac-ts over TCP to a `devs devtools` bus (port 8082 by default),
+ * jacdac-ts over TCP to a Jacdac bus in devtools' framing (a board's bus,
+ * sim/hub.ts, or `devs devtools`; port 8082 by default),
  * without frame CRC checks: TCP is reliable, and the WASM VM sends some
  * multi-packet frames (role manager pipe data, admin events) with a wrong
  * CRC, which jacdac-ts would drop.

@@ -1,12 +1,18 @@
 // jacdac-ts and the devs tooling chat on the console ("tcp: connecting",
 // "roles updated", ...). While the simulator runs, console.* goes to the
 // session log instead; the simulator itself prints with process.stdout.
+// The console is the process's: with several sessions at once it goes to
+// the log of the latest one still running, and comes back when all stopped.
 
 import { appendFileSync } from "node:fs"
 import { format } from "node:util"
 import { jacdacConsole } from "./jd"
 
-export function quietConsole(logFile: string): () => void {
+/** Logs of the running sessions, latest last. */
+const logs: string[] = []
+let restore: (() => void) | undefined
+
+function redirect() {
     const saved = {
         log: console.log,
         info: console.info,
@@ -18,7 +24,12 @@ export function quietConsole(logFile: string): () => void {
         (level: string) =>
         (...args: unknown[]) => {
             try {
-                appendFileSync(logFile, `jacdac ${level}: ${format(...args)}\n`)
+                const file = logs[logs.length - 1]
+                if (file)
+                    appendFileSync(
+                        file,
+                        `jacdac ${level}: ${format(...args)}\n`
+                    )
             } catch {
                 // the log is best effort
             }
@@ -34,5 +45,19 @@ export function quietConsole(logFile: string): () => void {
     return () => {
         Object.assign(console, saved)
         Object.assign(jacdacConsole, savedJd)
+    }
+}
+
+export function quietConsole(logFile: string): () => void {
+    logs.push(logFile)
+    restore ??= redirect()
+    let done = false
+    return () => {
+        if (done) return
+        done = true
+        logs.splice(logs.lastIndexOf(logFile), 1)
+        if (logs.length) return
+        restore?.()
+        restore = undefined
     }
 }

@@ -1,5 +1,4 @@
-// Runs scenario files one after the other (the bus ports are fixed: one
-// simulator at a time) and sums up. Used by `dialguard sim run`; also
+// Runs scenario files one after the other and sums up. Used by `dialguard sim run`; also
 // runnable alone: npx tsx sim/run.ts [--firmware F] [--verbose] SCENARIO...
 
 import { existsSync, readdirSync, statSync } from "node:fs"
@@ -68,8 +67,6 @@ async function main(argv: string[]): Promise<number> {
         if (a === "--firmware") opts.firmware = argv[++i]
         else if (a === "--verbose" || a === "-v") opts.verbose = true
         else if (a === "--keep") opts.keepWorkDir = true
-        else if (a === "--wait-ports")
-            opts.portWaitMs = Number(argv[++i]) * 1000
         else if (a.startsWith("-")) throw new SimError(`unknown option ${a}`)
         else files.push(a)
     }

@@ -18,8 +18,6 @@ export interface RunOptions {
     /** Print every recorded event as it happens. */
     verbose?: boolean
     keepWorkDir?: boolean
-    /** If the bus ports are taken (another simulator), wait up to this long. */
-    portWaitMs?: number
     /** Where the log and record go (default .devicescript/sim). */
     outDir?: string
     /** Progress output (default stdout). */
@@ -234,14 +232,13 @@ export async function runScenario(
             logFile,
             startTime: sc.startTime,
             keepWorkDir: opts.keepWorkDir,
-            portWaitMs: opts.portWaitMs,
             onEvent: opts.verbose
                 ? (e: SimEvent) => out("    " + formatEvent(e))
                 : undefined,
         })
         const t = session.bus.timings
         out(
-            `  started in ${((Date.now() - t0) / 1000).toFixed(1)} s (build ${t.build} ms, devtools ${t.devtools} ms, vm ${t.vmStart} ms)`
+            `  started in ${((Date.now() - t0) / 1000).toFixed(1)} s (build ${t.build} ms, vm ${t.vmStart} ms)`
         )
         if (sc.outside) session.exchange.outside = sc.outside
         player = new Player(session, sc, out)

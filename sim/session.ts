@@ -1,12 +1,15 @@
-// One simulator session: the bus and firmware VM (bus.ts), the simulated
-// ports (devices.ts) on a jacdac-ts bus over TCP 8082, the exchange, the
-// admin client and the record. Used by the scenario runner and the
-// interactive prompt.
+// One simulator session, one simulated board: its private bus and firmware
+// VM (bus.ts), the simulated ports (devices.ts) on a jacdac-ts bus over the
+// bus's own TCP port, the exchange, the admin client and the record. Used by
+// the scenario runner and the interactive prompt; any number of sessions can
+// run side by side, in one process or in several (each its own bus, VM,
+// flash, JDBus).
 
 import { jd, tcpTransport } from "./jd"
 import type { JDBus, JDDevice } from "./jd"
 import { AdminClient, UploadKind } from "./admin"
 import { SimBus, VM_DEVICE_ID } from "./bus"
+import type { FirmwareBuild } from "./build"
 import { SimClock, SimPort, startClock } from "./devices"
 import { Exchange } from "./exchange"
 import { Recorder, SimEvent } from "./record"
@@ -29,15 +32,19 @@ export interface SessionOptions {
     ports: string[]
     ring?: RingCadence
     board?: string
-    /** Log of devtools, the VM console and jacdac-ts chatter. */
+    /** Log of the build, the bus, the VM console and jacdac-ts chatter. */
     logFile: string
     /** Simulated wall clock start (ms since 1970, UTC); default: now. */
     startTime?: number
     /** Each recorded event, as it happens (verbose and interactive modes). */
     onEvent?: (e: SimEvent) => void
     keepWorkDir?: boolean
-    /** If the bus ports are taken, wait up to this long for them. */
-    portWaitMs?: number
+    /** A firmware build to share with other sessions (else each builds its own). */
+    build?: FirmwareBuild
+    /** The VM's device id (default VM_DEVICE_ID). */
+    deviceId?: string
+    /** The bus's TCP port on 127.0.0.1 if free (default: any free port; see busUrl). */
+    busPort?: number
     /**
      * More board configuration, e.g. the fleet sync's
      * `{site, broker: {url}, siteKey}` (devs/sync/config.ts).
@@ -106,8 +113,10 @@ export class SimSession {
         this.bus = await SimBus.start({
             firmware: opts.firmware,
             logFile: opts.logFile,
+            build: opts.build,
             keepWorkDir: opts.keepWorkDir,
-            portWaitMs: opts.portWaitMs,
+            deviceId: opts.deviceId,
+            busPort: opts.busPort,
             onVmLine: line => {
                 rec.add("vm", { line })
                 // The runtime prints "start: <program>" each time the
@@ -121,12 +130,6 @@ export class SimSession {
                     rec.add("vmError", { line })
                 }
             },
-            onBusExit: code => {
-                this.problems.push(
-                    `the bus (devs devtools) exited on its own (code ${code})`
-                )
-                rec.add("busExit", { code })
-            },
             onVmExit: code => {
                 this.problems.push(
                     `the firmware VM exited on its own (code ${code})`
@@ -139,9 +142,12 @@ export class SimSession {
             timings: JSON.stringify(this.bus.timings),
         })
         this.specs = loadSpecs(this.bus.servicesFile)
-        this.jdbus = new jd.JDBus([tcpTransport()], {
-            services: this.specs.all,
-        })
+        this.jdbus = new jd.JDBus(
+            [tcpTransport("127.0.0.1", this.bus.hub.port)],
+            {
+                services: this.specs.all,
+            }
+        )
         this.jdbus.autoConnect = true
         this.clock = startClock(opts.startTime)
         this.exchange = new Exchange(rec, this.specs)
@@ -176,17 +182,17 @@ export class SimSession {
     }
 
     /**
-     * The bus ports are fixed, so a client of another simulator (a VM that
-     * lost its own devtools) can reconnect to ours and bind our ports.
+     * Anything can connect to the bus's TCP port: another DeviceScript VM
+     * (`devs run --tcp` on a simulator that took 8082) would bind our ports.
      */
     private watchForeignVms() {
         this.jdbus.on(jd.DEVICE_ANNOUNCE, (dev: JDDevice) => {
             const vm = dev.services({
                 serviceClass: jd.SRV_DEVICE_SCRIPT_MANAGER,
             })
-            if (!vm.length || dev.deviceId === VM_DEVICE_ID) return
+            if (!vm.length || dev.deviceId === this.deviceId) return
             this.problems.push(
-                `another DeviceScript VM (${dev.deviceId}) joined the bus: another simulator is running on this machine`
+                `another DeviceScript VM (${dev.deviceId}) joined the bus (at ${this.busUrl})`
             )
             this.rec.add("foreignVm", { deviceId: dev.deviceId })
         })
@@ -217,6 +223,16 @@ export class SimSession {
                 `the firmware did not start within ${ADMIN_TIMEOUT_MS / 1000} s (see ${this.opts.logFile})`
             )
         await this.admin.waitReady(ADMIN_TIMEOUT_MS, this.programStartBusTime)
+    }
+
+    /** Where `dialguard flash --bus` reaches this board: tcp://127.0.0.1:PORT. */
+    get busUrl() {
+        return this.bus.url
+    }
+
+    /** The device id of the firmware VM. */
+    get deviceId() {
+        return this.opts.deviceId ?? VM_DEVICE_ID
     }
 
     port(ext: string): SimPort {

@@ -1,14 +1,14 @@
 // `dialguard flash` end to end: the REAL CLI (bin/dialguard.mjs) provisions
 // the REAL firmware (devs/main.ts) running in the simulator, fresh from the
-// factory (no configuration), over the simulator's devs devtools bus; the
-// board then syncs with a REAL broker started here on a free loopback port
+// factory (no configuration), over the simulated board's own bus
+// (`--bus` = the session's busUrl, a loopback port of its own); the board
+// then syncs with a REAL broker started here on a free loopback port
 // (mosquitto where it is installed, else aedes: test/brokerChoice.ts) and
 // enforces the flashed policy when its handsets dial. Bad inputs
 // are refused on the host: one clear line, the right exit code, nothing
 // sent to the board.
 //
-// One simulator at a time (bus ports 8081-8083): the session waits for
-// them. ~30 s; DIALGUARD_SKIP_SIM=1 skips it. What it measures goes to
+// ~30 s; DIALGUARD_SKIP_SIM=1 skips it. What it measures goes to
 // .devicescript/sim/flash.measurements.json.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -146,7 +146,6 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
             ports: PORTS,
             provision: false, // as it comes from the factory
             logFile: join(OUT, "flash.log"),
-            portWaitMs: 15 * 60000,
         })
     }, 20 * 60000)
 
@@ -175,6 +174,8 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
         KEY_FILE,
         "--policy",
         HQ_FILE,
+        "--bus",
+        s.busUrl,
         ...more,
     ]
 
@@ -191,7 +192,11 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
             dialguard(args().map(a => (a === "8001,8101" ? "8001,81x1" : a))),
             dialguard(args().map(a => (a === "8001,8101" ? "0801,8101" : a))),
             freePort().then(p =>
-                dialguard([...args(), "--bus", `tcp://127.0.0.1:${p}`])
+                dialguard(
+                    args().map(a =>
+                        a === s.busUrl ? `tcp://127.0.0.1:${p}` : a
+                    )
+                )
             ),
         ])
         refused(
@@ -247,9 +252,10 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
         expect(r.code, r.stdout + r.stderr).toBe(0)
         expect(r.stderr).toBe("")
         const out = r.stdout
-        expect(out).toMatch(
-            /^board desk-a provisioned \(device [0-9a-f]{16} on tcp:\/\/127\.0\.0\.1:8082\)\n/
+        expect(out.split("\n")[0]).toMatch(
+            /^board desk-a provisioned \(device [0-9a-f]{16} on tcp:\/\/127\.0\.0\.1:\d+\)$/
         )
+        expect(out).toContain(` on ${s.busUrl})\n`)
         expect(out).toMatch(/configuration +new, in effect after a restart/)
         expect(out).toMatch(/ports +8001, 8101\n/)
         expect(out).toContain(

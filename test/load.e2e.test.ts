@@ -12,8 +12,7 @@
 //   least 8 KB of its heap is free after the load (test/bench/probedMain.ts:
 //   the firmware plus a heap probe; the free heap before is reported too).
 //
-// One simulator at a time (bus ports 8081-8083): the session waits for
-// them. ~2-3 min; DIALGUARD_SKIP_SIM=1 skips it. What it measured is
+// ~2-3 min; DIALGUARD_SKIP_SIM=1 skips it. What it measured is
 // written to .devicescript/sim/load-e2e.measurements.json.
 
 import { ChildProcess } from "node:child_process"
@@ -397,7 +396,6 @@ describe.skipIf(skip)(
                 ports: PORTS,
                 board: BOARD,
                 logFile: join(OUT, "load-e2e.log"),
-                portWaitMs: 15 * 60000,
                 startTime: SIM_START,
                 configExtra: {
                     site: SITE,

@@ -9,8 +9,7 @@
 // powered off (status keeps its last state), a power cycle with the broker
 // down, TLS, and call record ids that stay unique across a fresh flash.
 //
-// One simulator at a time (bus ports 8081-8083): the session waits for
-// them. Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
+// Slow (~3 min); DIALGUARD_SKIP_SIM=1 skips it. Latencies measured
 // here are written to .devicescript/sim/sync-e2e.measurements.json.
 
 import { ChildProcess } from "node:child_process"
@@ -172,7 +171,6 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(OUT, "sync-e2e.log"),
-            portWaitMs: 15 * 60000,
             startTime: SIM_START,
             configExtra: {
                 site: SITE,

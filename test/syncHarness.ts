@@ -30,15 +30,37 @@ export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 export const SIM_START = Date.UTC(2026, 10, 27, 1, 0, 0)
 export const SIM_MONTH = "2026-11"
 
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
+/** Resolves to whether 127.0.0.1:`port` can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+    return new Promise(resolve => {
         const s = createServer()
-        s.once("error", reject)
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as { port: number }).port
-            s.close(() => resolve(port))
-        })
+        s.once("error", () => resolve(false))
+        s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)))
     })
+}
+
+/** The first port of each vitest worker's block (FIRST_PORT + 1000 × worker). */
+const FIRST_PORT = 20000
+const BLOCK = 1000
+let nextPort = 0
+
+/**
+ * A free loopback port for a server a test starts (mosquitto), below the
+ * kernel's ephemeral range (32768-60999 on Linux), where listening on port
+ * 0 (the simulator's bus, say) and outgoing connections take
+ * theirs: nothing else takes it while the test restarts its broker on it.
+ * Test files run side by side, each vitest worker (VITEST_POOL_ID) picks in
+ * a block of its own, so two files never pick the same port.
+ */
+export async function freePort(): Promise<number> {
+    const worker = Number(process.env["VITEST_POOL_ID"] ?? 0) % 12
+    const start = (process.pid * 7) % BLOCK
+    for (let i = 0; i < BLOCK; i++) {
+        const port =
+            FIRST_PORT + worker * BLOCK + ((start + nextPort++) % BLOCK)
+        if (await canListen(port)) return port
+    }
+    throw new Error(`no free port in ${FIRST_PORT + worker * BLOCK}+${BLOCK}`)
 }
 
 export function portOpen(port: number): Promise<boolean> {

@@ -34,9 +34,10 @@ the site's other extensions as internal numbers (runs written lo-hi), the
 forward chains through its ports (a board's 64 KB of memory cannot hold a large site's whole policy).
 The board refuses a policy cut for another board.
 
-The board is reached through \`devs devtools\`, the DeviceScript bus:
-  - the simulator: its bus is already there ('npm run sim', or a test's
-    SimSession); the default --bus is its TCP port;
+The board is reached through its Jacdac bus, over TCP:
+  - the simulator: 'npm run sim' takes the default --bus (it prints
+    another one when that port is taken); a test's SimSession has a bus
+    of its own at session.busUrl;
   - a board on USB: run 'npx devs devtools devs/main.ts --serial' (it
     deploys the firmware and bridges the board's serial port to
     ${DEFAULT_BUS}; no internet needed), then run flash. Flashing the
@@ -64,7 +65,8 @@ Options:
                       login of their own, not an administrator's
   --ring-on-ms N      ringing current on, ms (default 1000, China: 1 s on)
   --ring-cycle-ms N   one ring cycle, ms (default 5000: 1 s on, 4 s off)
-  --bus URL           the devs devtools TCP port (default ${DEFAULT_BUS})
+  --bus URL           the bus's TCP port: devs devtools or the simulator
+                      (default ${DEFAULT_BUS})
   --device DEVICEID   the board's Jacdac device id, when several boards are
                       on the bus (flash lists them)
   --timeout T         how long to wait for the board to appear, and to come

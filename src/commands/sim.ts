@@ -16,9 +16,9 @@ const RUN_HELP = `Usage:
   dialguard sim run [options] SCENARIO...
 
 Runs each scenario (a .json or .yaml file, or a directory of them) in turn:
-starts the Jacdac bus (devs devtools: ports 8081-8083, one simulator per
-machine), builds the firmware and runs it in the DeviceScript VM with a clean
-flash, hosts one simulated handset + SIP line per port, provisions the board
+builds the firmware and runs it in the DeviceScript VM with a clean flash on
+a Jacdac bus of its own (in this process: several simulators can run at
+once), hosts one simulated handset + SIP line per port, provisions the board
 (configuration, then the scenario's policy), plays the steps and checks the
 expectations. The format is described in sim/README.md.
 
@@ -26,9 +26,8 @@ Options:
   --firmware FILE     firmware entry, relative to the project root
                       (default: the scenario's "firmware", else devs/main.ts)
   --verbose, -v       print every event (keys, tones, rings, dials, log lines)
-  --keep              keep the simulator's work dir (build output, flash)
-  --wait-ports SECS   if another simulator holds the bus ports, wait for it
-                      up to SECS seconds instead of failing at once
+  --keep              keep the board's work dir (its flash; the build is
+                      kept in .devicescript/sim-builds anyway)
   -h, --help          show this help
 
 Each scenario's VM log and event record are written to
@@ -48,7 +47,6 @@ const OPTIONS = {
     firmware: { type: "string" },
     verbose: { type: "boolean", short: "v" },
     keep: { type: "boolean" },
-    "wait-ports": { type: "string" },
 } as const
 
 const run: Command = {
@@ -66,15 +64,6 @@ const run: Command = {
             firmware: p.values["firmware"] as string | undefined,
             verbose: p.values["verbose"] === true,
             keepWorkDir: p.values["keep"] === true,
-        }
-        const wait = p.values["wait-ports"]
-        if (typeof wait === "string") {
-            const secs = Number(wait)
-            if (!(secs >= 0))
-                throw new UsageError(
-                    `--wait-ports needs a number of seconds, got "${wait}"`
-                )
-            opts.portWaitMs = secs * 1000
         }
         // Loaded on demand: jacdac-ts is not needed by the other commands.
         const { runScenarioFiles } = await import("../../sim/run")
