@@ -32,9 +32,15 @@ export type Expectation =
     | { expectRefused: { port: string; code?: string }; timeoutMs?: number }
     | { expectTone: { port: string; tone: string }; timeoutMs?: number }
     | {
-          expectForwarded: { from: string; to: string; afterRings?: number }
+          expectForwarded: {
+              from: string
+              to: string
+              afterRings?: number
+              divertedFrom?: string
+          }
           timeoutMs?: number
       }
+    | { expectNotForwarded: { port: string; forMs: number } }
     | { expectAnswered: { port: string }; timeoutMs?: number }
     | {
           expectCounter: {
@@ -87,6 +93,7 @@ const STEP_KEYS: Record<string, string[]> = {
     expectRefused: ["timeoutMs"],
     expectTone: ["timeoutMs"],
     expectForwarded: ["timeoutMs"],
+    expectNotForwarded: [],
     expectAnswered: ["timeoutMs"],
     expectCounter: ["timeoutMs"],
     expectLog: ["timeoutMs"],
@@ -337,11 +344,25 @@ function checkStep(
         }
         case "expectForwarded": {
             const e = c.obj(at, v)
-            c.keys(at, e, ["from", "to", "afterRings"], ["from", "to"])
+            c.keys(
+                at,
+                e,
+                ["from", "to", "afterRings", "divertedFrom"],
+                ["from", "to"]
+            )
             port(`${at}.from`, e.from)
             c.str(`${at}.to`, e.to)
             if (e.afterRings !== undefined)
                 c.num(`${at}.afterRings`, e.afterRings)
+            if (e.divertedFrom !== undefined)
+                c.str(`${at}.divertedFrom`, e.divertedFrom)
+            break
+        }
+        case "expectNotForwarded": {
+            const e = c.obj(at, v)
+            c.keys(at, e, ["port", "forMs"], ["port", "forMs"])
+            port(`${at}.port`, e.port)
+            c.num(`${at}.forMs`, e.forMs, 1)
             break
         }
         case "expectAnswered": {
