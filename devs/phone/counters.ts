@@ -6,7 +6,7 @@
 // it ring): each handset a call rang at counts it once, by its own rings:
 // answered on time or late, forwarded on, or missed (the caller gave up
 // there). `caller` is the caller's view, counted once per call at the
-// handset where it ended: answered within ON_TIME rings of the caller's
+// handset where it ended: answered within three rings of the caller's
 // first ring, counting every hop it rang at before (onTime, late), or given
 // up by the caller (missed). A call rung 3 times at 8001 and answered on
 // the 1st ring at 8101: 8001 incoming.forwarded, 8101 incoming.onTime and
