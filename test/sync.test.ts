@@ -67,6 +67,7 @@ import {
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
+    CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
 } from "../devs/phone/counters"
 
@@ -79,6 +80,7 @@ const NAMES = {
     categories: CALL_CATEGORIES as string[],
     codes: BLOCKED_CODES as string[],
     outcomes: INCOMING_OUTCOMES as string[],
+    callerOutcomes: CALLER_OUTCOMES as string[],
 }
 
 /** The firmware's check up to the signature, with Node's HMAC for @devicescript/crypto's. */
