@@ -142,8 +142,12 @@ export class SimPort {
     }
 
     // What the SIP line reports.
-    async incomingCall(caller: string, divertedFrom: string) {
-        await this.line.event("incoming_call", [caller, divertedFrom])
+    async incomingCall(caller: string, divertedFrom: string, diversions = 0) {
+        await this.line.event("incoming_call", [
+            caller,
+            divertedFrom,
+            diversions,
+        ])
     }
     async remoteAnswered() {
         await this.line.event("remote_answered")

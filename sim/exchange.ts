@@ -7,9 +7,12 @@
 // - answer from the called port: connected, remote_answered to the caller;
 // - hang_up from either side: the other side gets remote_hung_up (a ringing
 //   call hung up by the called port: the caller gets call_failed Rejected);
-// - redirect(target) on a ringing incoming call: the call moves to the
-//   target's port with diverted_from = the extension it was first meant
-//   for; the redirecting port gets no further event;
+// - redirect(targets) on a ringing incoming call (extensions, space-
+//   separated): the call moves to the first target that can ring (a
+//   simulated port on hook and not in a call; the others are skipped, as a
+//   proxy forking serially over a 302's contacts), with diverted_from = the
+//   extension it was first meant for and one diversion more; none can ring:
+//   the caller gets busy. The redirecting port gets no further event;
 // - calls from outside to a port (incomingFromOutside), hung up by
 //   hangUpOutside.
 // Every order from the firmware and every event sent back is recorded.
@@ -46,6 +49,8 @@ interface Call {
     callee: Party
     state: "ringing" | "connected" | "ended"
     divertedFrom: string
+    /** Times it was redirected after ringing unanswered. */
+    diversions: number
     timers: NodeJS.Timeout[]
 }
 
@@ -120,7 +125,7 @@ export class Exchange {
                     this.rec.add("hangUp", at)
                     return this.hangUp(port)
                 case "redirect":
-                    this.rec.add("redirect", { ...at, target: v[0] as string })
+                    this.rec.add("redirect", { ...at, targets: v[0] as string })
                     return this.redirect(port, v[0] as string)
             }
         }
@@ -142,6 +147,7 @@ export class Exchange {
             callee,
             state: "ringing",
             divertedFrom,
+            diversions: 0,
             timers: [],
         }
         this.calls.push(call)
@@ -176,9 +182,14 @@ export class Exchange {
             ext: to.extension,
             caller: call.caller.number,
             divertedFrom: call.divertedFrom,
+            diversions: call.diversions,
             call: call.id,
         })
-        void to.incomingCall(call.caller.number, call.divertedFrom)
+        void to.incomingCall(
+            call.caller.number,
+            call.divertedFrom,
+            call.diversions
+        )
     }
 
     private dial(port: SimPort, number: string) {
@@ -282,37 +293,52 @@ export class Exchange {
         else this.remoteHungUp(other.port)
     }
 
-    private redirect(port: SimPort, target: string) {
+    /** Why `ext` cannot ring now (off hook or in a call is busy), or "" if it can. */
+    private cannotRing(ext: string): string {
+        const p = this.portOf(ext)
+        if (!p) return "not a simulated port"
+        return this.busy(p) ? "busy" : ""
+    }
+
+    private redirect(port: SimPort, targets: string) {
         const call = this.callOf(port)
         if (!call || call.callee.port !== port || call.state !== "ringing") {
             this.rec.add("anomaly", {
                 port: port.index,
                 ext: port.extension,
-                what: `redirect to ${target} without a ringing incoming call`,
+                what: `redirect to ${targets} without a ringing incoming call`,
             })
             return
         }
-        const first = call.divertedFrom || port.extension
-        const to = this.portOf(target)
-        if (!to || this.busy(to)) {
-            const why = to ? "busy" : "not an extension of a simulated port"
+        const skipped: string[] = []
+        const target = targets
+            .split(" ")
+            .filter(t => t !== "")
+            .find(t => {
+                const why = this.cannotRing(t)
+                if (why) skipped.push(`${t} ${why}`)
+                return !why
+            })
+        if (target === undefined) {
             this.rec.add("redirectFailed", {
                 from: port.extension,
-                to: target,
-                why,
+                targets,
+                why: skipped.join(", ") || "no target",
             })
-            this.end(call, `redirect to ${target} failed`)
-            if (call.caller.port)
-                this.fail(call.caller.port, to ? "Busy" : "Unreachable")
+            this.end(call, `redirect to ${targets} failed`)
+            if (call.caller.port) this.fail(call.caller.port, "Busy")
             return
         }
-        call.callee = { port: to, number: target }
-        call.divertedFrom = first
+        call.divertedFrom = call.divertedFrom || port.extension
+        call.diversions++
+        call.callee = { port: this.portOf(target), number: target }
         this.rec.add("forwarded", {
             call: call.id,
             from: port.extension,
             to: target,
-            divertedFrom: first,
+            divertedFrom: call.divertedFrom,
+            diversions: call.diversions,
+            ...(skipped.length ? { skipped: skipped.join(", ") } : {}),
         })
         this.later(call, SIGNAL_DELAY_MS, () => this.deliver(call))
     }

@@ -42,6 +42,25 @@ function portStory(rec: Recorder, ext: string, since: number): string {
     return parts.join("; ")
 }
 
+/** What became of the calls `ext` redirected since `since` ("" if none). */
+function forwardStory(rec: Recorder, ext: string, since: number): string {
+    const parts = rec.select("redirect", ext, since).map(r => {
+        const went = rec
+            .select("forwarded", undefined, r.t)
+            .find(e => e.from === ext)
+        const failed = rec
+            .select("redirectFailed", undefined, r.t)
+            .find(e => e.from === ext)
+        const outcome = went
+            ? `the call went to ${went.to}${went.skipped ? ` (skipped ${went.skipped})` : ""}`
+            : failed
+              ? `none could ring (${failed.why}): the caller got busy`
+              : "nothing happened"
+        return `it offered ${JSON.stringify(r.targets)} at ${secs(r.t)}: ${outcome}`
+    })
+    return parts.join("; ")
+}
+
 /** Ring-on events at `ext` after its last incoming call before time `before`. */
 export function ringsAt(
     rec: Recorder,
@@ -180,25 +199,20 @@ export async function check(
     }
 
     if ("expectForwarded" in exp) {
-        const { from, to, afterRings } = exp.expectForwarded
+        const { from, to, afterRings, divertedFrom } = exp.expectForwarded
         const since = marks.call
         const hit = await rec.until(
             () =>
-                rec.select("redirect", from, since).find(e => e.target === to),
+                rec
+                    .select("forwarded", undefined, since)
+                    .find(e => e.from === from && e.to === to),
             timeout
         )
         if (!hit) {
-            const other = rec.select("redirect", from, since)
             const rings = ringsAt(rec, from, since) ?? 0
-            const did = other.length
-                ? `it redirected to ${list(other, "target")}`
-                : `no redirect (it rang ${rings} time(s)${
-                      rec.select("answer", from, since).length
-                          ? ", was answered"
-                          : ""
-                  })`
+            const answered = rec.select("answer", from, since).length
             return fail(
-                `${from} should have forwarded the call to ${to}; ${did}`
+                `${from} should have forwarded the call to ${to}; ${forwardStory(rec, from, since) || `no redirect (it rang ${rings} time(s)${answered ? ", was answered" : ""})`}`
             )
         }
         const rings = ringsAt(rec, from, since, hit.t) ?? 0
@@ -210,11 +224,46 @@ export async function check(
             () => rec.select("incoming", to, hit.t).find(e => e.divertedFrom),
             2000
         )
+        if (
+            divertedFrom !== undefined &&
+            arrived?.divertedFrom !== divertedFrom
+        )
+            return fail(
+                `${from} forwarded to ${to}, which got diverted_from ${arrived ? JSON.stringify(arrived.divertedFrom) : "nothing (no call arrived)"}, expected ${divertedFrom}`
+            )
         const where = arrived
-            ? `, ringing at ${to} (diverted from ${arrived.divertedFrom})`
+            ? `, ringing at ${to} (diverted from ${arrived.divertedFrom}, ${arrived.diversions} diversion(s))`
             : ""
+        const skipped = hit.skipped ? `; skipped ${hit.skipped}` : ""
         return pass(
-            `${from} forwarded to ${to} after ${rings} ring(s) at ${secs(hit.t)}${where}`
+            `${from} forwarded to ${to} after ${rings} ring(s) at ${secs(hit.t)}${where}${skipped}`
+        )
+    }
+
+    if ("expectNotForwarded" in exp) {
+        const { port, forMs } = exp.expectNotForwarded
+        // the call ringing there now: the last one that arrived
+        const call = rec.select("incoming", port, marks.call).pop()
+        if (!call)
+            return fail(`no call arrived at ${port}, so none stayed there`)
+        // redirected, or given up by the port itself (hang_up while ringing)
+        const hit = await rec.until(
+            () =>
+                rec
+                    .select("redirect", port, call.t)
+                    .concat(rec.select("hangUp", port, call.t))[0],
+            forMs
+        )
+        const rings = (t?: number) => ringsAt(rec, port, marks.call, t)
+        if (hit)
+            return fail(
+                `${port} should have kept the call that arrived at ${secs(call.t)}, but ${hit.kind === "redirect" ? `redirected it to ${hit.targets}` : "hung it up"} at ${secs(hit.t)} after ${rings(hit.t)} ring(s)`
+            )
+        const ended = rec
+            .select("callEnded", undefined, call.t)
+            .find(e => e.call === call.call)
+        return pass(
+            `${port} kept the call (watched ${secs(forMs)}, it rang ${rings()} time(s)${ended ? `; the call ended: ${ended.why}` : ""})`
         )
     }
 

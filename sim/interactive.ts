@@ -17,6 +17,7 @@ import {
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
+    CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
 } from "../devs/phone/counters"
 import { monthOf } from "../src/fleet/topics"
@@ -190,6 +191,7 @@ class Prompt {
             ...CALL_CATEGORIES.map(c => `${ext}.seconds.${c}`),
             ...BLOCKED_CODES.map(c => `${ext}.blocked.${c}`),
             ...INCOMING_OUTCOMES.map(c => `${ext}.incoming.${c}`),
+            ...CALLER_OUTCOMES.map(c => `${ext}.caller.${c}`),
         ]
         const rows: string[] = []
         for (const n of names) {

@@ -33,9 +33,15 @@ export type Expectation =
     | { expectRefused: { port: string; code?: string }; timeoutMs?: number }
     | { expectTone: { port: string; tone: string }; timeoutMs?: number }
     | {
-          expectForwarded: { from: string; to: string; afterRings?: number }
+          expectForwarded: {
+              from: string
+              to: string
+              afterRings?: number
+              divertedFrom?: string
+          }
           timeoutMs?: number
       }
+    | { expectNotForwarded: { port: string; forMs: number } }
     | { expectAnswered: { port: string }; timeoutMs?: number }
     | {
           expectCounter: {
@@ -88,6 +94,7 @@ const STEP_KEYS: Record<string, string[]> = {
     expectRefused: ["timeoutMs"],
     expectTone: ["timeoutMs"],
     expectForwarded: ["timeoutMs"],
+    expectNotForwarded: [],
     expectAnswered: ["timeoutMs"],
     expectCounter: ["timeoutMs"],
     expectLog: ["timeoutMs"],
@@ -338,11 +345,25 @@ function checkStep(
         }
         case "expectForwarded": {
             const e = c.obj(at, v)
-            c.keys(at, e, ["from", "to", "afterRings"], ["from", "to"])
+            c.keys(
+                at,
+                e,
+                ["from", "to", "afterRings", "divertedFrom"],
+                ["from", "to"]
+            )
             port(`${at}.from`, e.from)
             c.str(`${at}.to`, e.to)
             if (e.afterRings !== undefined)
                 c.num(`${at}.afterRings`, e.afterRings)
+            if (e.divertedFrom !== undefined)
+                c.str(`${at}.divertedFrom`, e.divertedFrom)
+            break
+        }
+        case "expectNotForwarded": {
+            const e = c.obj(at, v)
+            c.keys(at, e, ["port", "forMs"], ["port", "forMs"])
+            port(`${at}.port`, e.port)
+            c.num(`${at}.forMs`, e.forMs, 1)
             break
         }
         case "expectAnswered": {

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest"
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
+    CALLER_OUTCOMES,
     CallCounters,
     INCOMING_OUTCOMES,
     ROW_LENGTH,
@@ -101,6 +102,33 @@ describe("CallCounters", () => {
         expect(strict.snapshot("8004", "2025-06").incoming.onTime).toBe(0)
     })
 
+    test("the caller's view, beside the handset's: on time, late, missed per call that ended here", () => {
+        const c = new CallCounters()
+        // 8001 let a call ring 3 times, 8101 answered it on its first ring
+        c.recordIncoming("8001", "2025-06", "forwarded")
+        c.recordIncoming("8101", "2025-06", "onTime")
+        expect(c.recordCaller("8101", "2025-06", "late")).toBe(true)
+        c.recordCaller("8101", "2025-06", "onTime")
+        c.recordCaller("8101", "2025-06", "missed")
+        expect(c.recordCaller("8101", "2025-06", "forwarded" as any)).toBe(
+            false
+        )
+        const s = c.snapshot("8101", "2025-06")
+        expect(s.caller).toEqual({ onTime: 1, late: 1, missed: 1 })
+        expect(s.totalCaller).toBe(3)
+        expect(s.incoming).toEqual({
+            onTime: 1,
+            late: 0,
+            forwarded: 0,
+            missed: 0,
+        })
+        expect(c.snapshot("8001", "2025-06").caller).toEqual({
+            onTime: 0,
+            late: 0,
+            missed: 0,
+        })
+    })
+
     test("malformed month or empty extension is refused", () => {
         const c = new CallCounters()
         expect(c.recordCall("8001", "2025-6", "local", 1)).toBe(false)
@@ -149,6 +177,7 @@ describe("CallCounters", () => {
         c.recordCall("8001", "2025-06", "international", 300)
         c.recordBlocked("8001", "2025-06", "premium")
         c.recordIncoming("8001", "2025-06", "late")
+        c.recordCaller("8001", "2025-06", "late")
         c.recordCall("8002", "unknown", "internal", 12)
         // explicit toJSON(): the DeviceScript VM's JSON.stringify ignores it
         const json = JSON.stringify(c.toJSON())
@@ -160,8 +189,10 @@ describe("CallCounters", () => {
         expect(ROW_LENGTH).toBe(
             CALL_CATEGORIES.length * 2 +
                 BLOCKED_CODES.length +
-                INCOMING_OUTCOMES.length
+                INCOMING_OUTCOMES.length +
+                CALLER_OUTCOMES.length
         )
+        expect(row.slice(-3)).toEqual([0, 1, 0]) // caller.late
         // fixed-order numbers, no per-count keys
         expect(json).not.toContain("international")
         expect(json.length).toBeLessThan(200)
@@ -200,6 +231,15 @@ describe("CallCounters", () => {
         expect(CallCounters.fromJSON({ v: 2, rows: {} }).extensions()).toEqual(
             []
         )
+        // a row saved before the caller group existed (26 numbers): it reads 0
+        const old = CallCounters.fromJSON({
+            v: 1,
+            rows: { "8001": { "2025-06": Array(26).fill(1) } },
+        })
+        const o = old.snapshot("8001", "2025-06")
+        expect([o.totalIncoming, o.totalCaller]).toEqual([4, 0])
+        old.recordCaller("8001", "2025-06", "missed")
+        expect(old.snapshot("8001", "2025-06").caller.missed).toBe(1)
         // the on-time threshold is not persisted: the caller passes it again
         expect(CallCounters.fromJSON({ v: 1, rows: {} }, 5).onTimeRings).toBe(5)
     })

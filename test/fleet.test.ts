@@ -1217,8 +1217,12 @@ describe("collect and report", { timeout: 60000 }, () => {
                 seconds: { local: 300, domestic: 125 },
                 blocked: { premium: 2 },
                 incoming: { onTime: 3, late: 1 },
+                caller: { onTime: 2, late: 2 },
             },
-            "8000": { incoming: { onTime: 5, forwarded: 1, missed: 1 } },
+            "8000": {
+                incoming: { onTime: 5, forwarded: 1, missed: 1 },
+                caller: { onTime: 4, late: 1, missed: 1 },
+            },
         })
         await a.counters("unknown", {
             "8001": { calls: { local: 2 }, seconds: { local: 30 } },
@@ -1232,6 +1236,7 @@ describe("collect and report", { timeout: 60000 }, () => {
                 seconds: { international: 600, mobile: 200 },
                 blocked: { premium: 1, class: 2 },
                 incoming: { onTime: 1, late: 1 },
+                caller: { late: 2 },
             },
             // the handset moved to desk-b during the month
             "8001": { calls: { local: 1 }, seconds: { local: 60 } },
@@ -1294,20 +1299,31 @@ describe("collect and report", { timeout: 60000 }, () => {
             "DialGuard report: site report-site, month 2026-11 (Beijing time)"
         )
         expect(t).toContain("boards: desk-a, desk-b")
-        // handsets: calls / minutes per used category, then premium, other blocked, ≤3 rings, forwarded, missed
+        // handsets: calls / minutes per used category, then premium, other
+        // blocked; the handset's view: on time, late, forwarded, missed; the
+        // caller's: calls ended here, answered within 3 of the caller's rings
         expect(t).toMatch(
-            /^8001\s+王经理\s+人事行政部\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+75\.0%\s+-\s+-$/m
+            /^handset\s+name\s+department\s+internal\s+local\s+mobile\s+domestic\s+international\s+total\s+premium\s+other blocked\s+on time\s+late\s+forwarded\s+missed\s+ended\s+≤3 rings$/m
         )
         expect(t).toMatch(
-            /^8000\s+前台 "A", 1楼\s+人事行政部\s+(-\s+){8}100\.0%\s+1\s+1$/m
+            /^8001\s+王经理\s+人事行政部\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+3\s+1\s+-\s+-\s+4\s+50\.0%$/m
         )
-        expect(t).toMatch(/^8102\s+销售部(\s+-){11}$/m) // in the policy, no calls
+        expect(t).toMatch(
+            /^8000\s+前台 "A", 1楼\s+人事行政部\s+(-\s+){8}5\s+-\s+1\s+1\s+6\s+66\.7%$/m
+        )
+        expect(t).toMatch(/^8102\s+销售部(\s+-){14}$/m) // in the policy, no calls
         expect(t).toMatch(/^9999\s+\(not in policy\)\s+1 \/ 0\.2/m)
         expect(t).toMatch(
-            /^人事行政部 \(admin\)\s+2\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+88\.9%\s+1\s+1$/m
+            /^人事行政部 \(admin\)\s+2\s+-\s+3 \/ 6\.0\s+-\s+1 \/ 2\.1\s+-\s+4 \/ 8\.1\s+2\s+-\s+8\s+1\s+1\s+1\s+10\s+60\.0%$/m
         )
         expect(t).toMatch(
-            /^销售部 \(sales\)\s+2\s+-\s+-\s+3 \/ 3\.3\s+-\s+1 \/ 10\.0\s+4 \/ 13\.3\s+1\s+2\s+50\.0%\s+-\s+-$/m
+            /^销售部 \(sales\)\s+2\s+-\s+-\s+3 \/ 3\.3\s+-\s+1 \/ 10\.0\s+4 \/ 13\.3\s+1\s+2\s+1\s+1\s+-\s+-\s+2\s+0\.0%$/m
+        )
+        expect(t).toContain(
+            "Site: 12 incoming calls ended; 6 answered within 3 rings of the caller's first ring (50.0%), 5 later, 1 given up by the caller."
+        )
+        expect(t).toContain(
+            "share of them answered within 3 rings of the caller's first ring"
         )
         expect(t).toMatch(
             /^Premium-line attempts.*\nhandset\s+name\s+department\s+attempts\n8001\s+王经理\s+人事行政部\s+2\n8101\s+销售部\s+1$/m
@@ -1341,7 +1357,10 @@ describe("collect and report", { timeout: 60000 }, () => {
         expect(admin[deps[0].indexOf("部门 department name")]).toBe(
             "人事行政部"
         )
+        // the handset's view, then the caller's
         expect(admin[deps[0].indexOf("within 3 rings %")]).toBe("88.9")
+        expect(admin[deps[0].indexOf("caller: within 3 rings %")]).toBe("60")
+        expect(admin[deps[0].indexOf("来电 calls ended here")]).toBe("10")
         expect(deps.map(x => x[0])).toStrictEqual([
             "department",
             "admin",
@@ -1370,6 +1389,8 @@ describe("collect and report", { timeout: 60000 }, () => {
             premium: 1,
             otherBlocked: 2,
             onTimePercent: 50,
+            callsEnded: 2,
+            callerOnTimePercent: 0,
             totalCalls: 4,
             totalSeconds: 800,
         })

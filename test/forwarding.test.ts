@@ -136,28 +136,46 @@ describe("forwardChain", () => {
         ])
     })
 
-    test("a ringing front desk falls back to another receive-only handset", () => {
-        const chain = forwardChain(OFFICE, "8500")
-        expect(chain).not.toContain("8500")
-        // lobby's hop is 8900 now; the front desk for it would be 8101, already in the chain
-        expect(chain[0]).toBe("8900")
-        expect(frontDesk(OFFICE, "8500")!.extension).toBe("8101")
-        expect(chain[chain.length - 1]).toBe("8600")
+    test("the front desk is the last hop even when its department is the nearest", () => {
+        // the lobby (front desk first in it) is right next door; upstairs is
+        // the farthest department
+        const p = policy(
+            [
+                dept("home", 1, 0),
+                dept("lobby", 1, 5),
+                dept("far", 1, 50),
+                dept("up", 2, 0),
+            ],
+            [
+                phone("100", "home"),
+                phone("900", "lobby", { receiveOnly: true, name: "前台" }),
+                phone("901", "lobby"),
+                phone("300", "far"),
+                phone("400", "up"),
+            ]
+        )
+        // the lobby's hop is its next handset; the desk closes the chain
+        expect(forwardChain(p, "100")).toEqual(["901", "300", "400", "900"])
+        // the desk in the ringing handset's own department is not the colleague hop
+        expect(forwardChain(p, "901")).toEqual(["100", "300", "400", "900"])
+        // a department with nobody but the desk gives no hop of its own
+        const alone = policy(p.departments, [
+            phone("100", "home"),
+            phone("900", "lobby", { receiveOnly: true, name: "前台" }),
+            phone("300", "far"),
+        ])
+        expect(forwardChain(alone, "100")).toEqual(["300", "900"])
     })
 
-    test("front desk: named 前台 first, suspended ones skipped", () => {
-        expect(frontDesk(OFFICE, "")!.extension).toBe("8500")
-        const p = policy(OFFICE.departments, [
-            phone("1", "ops", { receiveOnly: true, name: "公告" }),
-            phone("2", "ops", {
-                receiveOnly: true,
-                name: "前台",
-                suspended: true,
-            }),
-            phone("3", "ops", { name: "前台" }), // not receive-only
-        ])
-        expect(frontDesk(p, "")!.extension).toBe("1")
-        expect(frontDesk(p, "1")).toBe(undefined)
+    test("a call at the front desk stays there: no chain", () => {
+        expect(forwardChain(OFFICE, "8500")).toEqual([])
+        // also when the desk is a receive-only handset without the name
+        const p = policy(
+            [dept("a", 1, 0), dept("b", 1, 5)],
+            [phone("1", "a", { receiveOnly: true }), phone("2", "b")]
+        )
+        expect(forwardChain(p, "1")).toEqual([])
+        expect(forwardChain(p, "2")).toEqual(["1"])
     })
 
     test("capped at MAX_FORWARD_HOPS, still ending at the front desk", () => {
@@ -230,13 +248,15 @@ describe("forwardChain", () => {
                 expect(chain.length).toBeLessThanOrEqual(MAX_FORWARD_HOPS)
                 expect(chain).not.toContain(h.extension)
                 expect(new Set(chain).size).toBe(chain.length)
-                const desk = frontDesk(p, h.extension)
-                if (desk) expect(chain).toContain(desk.extension)
+                const desk = frontDesk(p)?.extension
+                // the desk is the last hop of every chain; its own is empty
+                if (h.extension === desk) expect(chain).toEqual([])
+                else if (desk) expect(chain[chain.length - 1]).toBe(desk)
                 const perDept: Record<string, number> = {}
                 for (const ext of chain) {
                     const target = phones.find(x => x.extension === ext)!
                     expect(target.suspended).toBe(false)
-                    if (ext !== desk?.extension)
+                    if (ext !== desk)
                         perDept[target.department] =
                             (perDept[target.department] ?? 0) + 1
                 }

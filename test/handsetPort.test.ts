@@ -1,6 +1,6 @@
 // Host tests for one handset port (devs/phone/handsetPort.ts): the dial
 // session from off-hook to on-hook, and incoming calls from the first ring
-// to answer, forward or give-up. Time is a plain number passed as `now`;
+// to answer or forward. Time is a plain number passed as `now`;
 // the outputs and the recorder write into arrays with the time they were
 // called at, so every assertion can name the exact millisecond.
 
@@ -9,12 +9,11 @@ import { describe, expect, test, vi } from "vitest"
 import { compileDialPlan } from "../devs/engine/dialPlan"
 import { Decision } from "../devs/engine/dialSession"
 import { DialPlan } from "../devs/engine/types"
-import { IncomingOutcome } from "../devs/phone/counters"
+import { CallerOutcome, IncomingOutcome } from "../devs/phone/counters"
 import { forwardChain } from "../devs/phone/forwarding"
 import {
     CHINA_RING,
     HandsetPort,
-    MAX_RINGS,
     ON_TIME_RINGS,
     PortOutputs,
     PortPolicy,
@@ -108,6 +107,12 @@ interface Incoming {
     outcome: IncomingOutcome
 }
 
+interface CallEnd {
+    at: number
+    ext: string
+    outcome: CallerOutcome
+}
+
 /** One port with a fake clock, recording outputs and a recording recorder. */
 class Rig {
     now = 0
@@ -115,6 +120,8 @@ class Rig {
     outgoing: Outgoing[] = []
     blocked: Blocked[] = []
     incoming: Incoming[] = []
+    /** The caller's view: calls that ended here. */
+    ended: CallEnd[] = []
     port: HandsetPort
 
     constructor(
@@ -150,6 +157,8 @@ class Rig {
                 this.blocked.push({ at: this.now, ext, decision }),
             incoming: (ext, outcome) =>
                 this.incoming.push({ at: this.now, ext, outcome }),
+            callEnded: (ext, outcome) =>
+                this.ended.push({ at: this.now, ext, outcome }),
         }
         this.port = new HandsetPort(ext, out, rec, cadence)
         this.port.setPolicy(policy)
@@ -189,9 +198,14 @@ class Rig {
         for (let n = this.now + step; n < t; n += step) this.tick(n)
         this.tick(t)
     }
-    incomingCall(caller: string, divertedFrom: string, t: number) {
+    incomingCall(
+        caller: string,
+        divertedFrom: string,
+        t: number,
+        diversions = divertedFrom ? 1 : 0
+    ) {
         this.at(t)
-        this.port.incomingCall(caller, divertedFrom, t)
+        this.port.incomingCall(caller, divertedFrom, diversions, t)
     }
     remoteAnswered(t: number) {
         this.at(t)
@@ -271,10 +285,9 @@ describe("test policy (sim/policies/hq.policy.json)", () => {
         ]).toEqual([0, 1, 2, 3, 4, 6])
     })
 
-    test("ring constants: China cadence, 3 rings on time, give up after 12", () => {
+    test("ring constants: China cadence, 3 rings on time", () => {
         expect(CHINA_RING).toEqual({ onMs: 1000, cycleMs: 5000 })
         expect(ON_TIME_RINGS).toBe(3)
-        expect(MAX_RINGS).toBe(12)
     })
 })
 
@@ -903,7 +916,7 @@ describe("incoming calls: ringing", () => {
 describe("incoming calls: forwarding and giving up", () => {
     const T0 = 12345
 
-    test("unanswered: redirected to the first of the chain exactly after ringsBeforeForward rings", () => {
+    test("unanswered: redirected to the whole rest of the chain, in order, exactly after ringsBeforeForward rings", () => {
         const chain = chains({ "8001": ["8000", "8101"] })
         const r = new Rig("8001", portPolicy(HQ, "8001", chain))
         r.incomingCall("02584001234", "", T0)
@@ -911,16 +924,19 @@ describe("incoming calls: forwarding and giving up", () => {
         expect(r.of("redirect")).toEqual([])
         expect(r.state).toBe("ringing")
         r.runTo(T0 + 15000)
+        // the line rings the first that can ring: a busy 8000 is skipped
         expect(r.since(T0 + 11001)).toEqual([
-            ev(T0 + 15000, "redirect", "8000"),
+            ev(T0 + 15000, "redirect", "8000 8101"),
         ])
         expect(r.incoming).toEqual([
             { at: T0 + 15000, ext: "8001", outcome: "forwarded" },
         ])
+        // the call goes on: its end is counted where it ends
+        expect(r.ended).toEqual([])
         expect(r.state).toBe("idle")
         expect(r.of("hangUp")).toEqual([])
         expect(r.logs()).toContain(
-            "8001 unanswered after 3 rings: forward to 8000"
+            "8001 unanswered after 3 rings: forward to 8000 8101"
         )
         expect(chain).toHaveBeenCalledTimes(1)
         expect(chain).toHaveBeenCalledWith("8001")
@@ -960,14 +976,50 @@ describe("incoming calls: forwarding and giving up", () => {
         ])
     })
 
-    test("with the real forwarding chain, 8001's call goes to the front desk 8000", () => {
+    test("with the real forwarding chain, 8001's call goes to sales, then the front desk 8000 in its own department", () => {
         const r = new Rig(
             "8001",
             portPolicy(HQ, "8001", ext => forwardChain(HQ.policy, ext))
         )
         r.incomingCall("02584001234", "", T0)
         r.runTo(T0 + 15000)
-        expect(r.of("redirect")).toEqual([ev(T0 + 15000, "redirect", "8000")])
+        expect(r.of("redirect")).toEqual([
+            ev(T0 + 15000, "redirect", "8101 8000"),
+        ])
+    })
+
+    test("a diverted call offers the hops after this port, also when an earlier one was skipped", () => {
+        const chain = chains({ "8001": ["8101", "8201", "8301", "8000"] })
+        // 8101 was busy: the call rang at 8201 first
+        const r = new Rig("8201", portPolicy(HQ, "8001", chain))
+        r.incomingCall("02584001234", "8001", T0)
+        r.runTo(T0 + 15000)
+        expect(r.of("redirect")).toEqual([
+            ev(T0 + 15000, "redirect", "8301 8000"),
+        ])
+    })
+
+    test("never forwarded to its own caller: an internal caller is left out of the hops", () => {
+        const chain = chains({ "8001": ["8101", "8000", "8201"] })
+        const r = new Rig("8001", portPolicy(HQ, "8001", chain))
+        r.incomingCall("8000", "", T0)
+        r.runTo(T0 + 15000)
+        expect(r.of("redirect")).toEqual([
+            ev(T0 + 15000, "redirect", "8101 8201"),
+        ])
+    })
+
+    test("the caller is the only hop left: the port keeps the call, ringing until it is answered", () => {
+        const chain = chains({ "8001": ["8101", "8000"] })
+        const r = new Rig("8101", portPolicy(HQ, "8001", chain))
+        r.incomingCall("8000", "8001", T0)
+        r.runTo(T0 + 120000, 100)
+        expect(r.of("redirect")).toEqual([])
+        expect(r.of("hangUp")).toEqual([])
+        expect(r.state).toBe("ringing")
+        r.offHook(T0 + 120000)
+        expect(r.state).toBe("talking")
+        expect(r.incoming.map(i => i.outcome)).toEqual(["late"])
     })
 
     test("a diverted call continues the original's chain, never back to the first extension", () => {
@@ -990,25 +1042,26 @@ describe("incoming calls: forwarding and giving up", () => {
     test("the last hop keeps ringing until the caller gives up: missed", () => {
         const chain = chains({ "8001": ["8101", "8000"] })
         const r = new Rig("8000", portPolicy(HQ, "8000", chain))
-        r.incomingCall("02584001234", "8001", T0)
-        r.runTo(T0 + 30500)
+        r.incomingCall("02584001234", "8001", T0, 2)
+        r.runTo(T0 + 90500)
         expect(r.of("redirect")).toEqual([])
-        expect(
-            r
-                .rings()
-                .filter(e => e.arg)
-                .map(e => e.at - T0)
-        ).toEqual([0, 5000, 10000, 15000, 20000, 25000, 30000])
-        r.remoteHungUp(T0 + 30500) // bell on: it stops
-        expect(r.since(T0 + 30500)).toEqual([ring(T0 + 30500, false)])
+        expect(r.of("hangUp")).toEqual([])
+        const rings = r.rings().filter(e => e.arg)
+        expect(rings).toHaveLength(19) // 0 s, 5 s, ... 90 s: no give-up
+        expect(rings[6].at - T0).toBe(30000)
+        r.remoteHungUp(T0 + 90500) // bell on: it stops
+        expect(r.since(T0 + 90500)).toEqual([ring(T0 + 90500, false)])
         expect(r.incoming).toEqual([
-            { at: T0 + 30500, ext: "8000", outcome: "missed" },
+            { at: T0 + 90500, ext: "8000", outcome: "missed" },
+        ])
+        expect(r.ended).toEqual([
+            { at: T0 + 90500, ext: "8000", outcome: "missed" },
         ])
         expect(r.logs()).toContain("8000 missed call")
         expect(r.state).toBe("idle")
         expect(r.of("hangUp")).toEqual([])
-        r.runTo(T0 + 40000)
-        expect(r.since(T0 + 30501)).toEqual([])
+        r.runTo(T0 + 100000)
+        expect(r.since(T0 + 90501)).toEqual([])
     })
 
     test("caller gives up while the bell is off: no extra ring(false)", () => {
@@ -1020,27 +1073,27 @@ describe("incoming calls: forwarding and giving up", () => {
         expect(r.incoming.map(i => i.outcome)).toEqual(["missed"])
     })
 
-    test("nobody to forward to and nobody answers: hang up after MAX_RINGS, missed", () => {
+    test("nobody to forward to: it rings until the caller gives up, however long", () => {
         const r = new Rig("8001", portPolicy(HQ, "8001", chains()))
         r.incomingCall("02584001234", "", T0)
-        const giveUp = T0 + MAX_RINGS * 5000
-        r.runTo(giveUp - 50)
+        // 30 rings, far past the 12 after which it used to hang up
+        r.runTo(T0 + 150000 - 50, 100)
         expect(r.state).toBe("ringing")
         expect(r.of("hangUp")).toEqual([])
         expect(r.incoming).toEqual([])
-        r.runTo(giveUp)
-        expect(r.since(giveUp)).toEqual([ev(giveUp, "hangUp")])
+        expect(r.rings().filter(e => e.arg)).toHaveLength(30)
+        r.remoteHungUp(T0 + 150000)
         expect(r.incoming).toEqual([
-            { at: giveUp, ext: "8001", outcome: "missed" },
+            { at: T0 + 150000, ext: "8001", outcome: "missed" },
         ])
-        expect(r.rings().filter(e => e.arg)).toHaveLength(MAX_RINGS)
-        expect(r.rings().pop()).toEqual(ring(giveUp - 4000, false))
-        expect(r.logs()).toContain("8001 unanswered after 12 rings: gave up")
+        expect(r.ended).toEqual([
+            { at: T0 + 150000, ext: "8001", outcome: "missed" },
+        ])
+        expect(r.of("hangUp")).toEqual([])
         expect(r.state).toBe("idle")
     })
 
-    test("a forward target is used even when ringsBeforeForward exceeds MAX_RINGS", () => {
-        // the policy allows up to 20 rings; MAX_RINGS is for calls nobody can take over
+    test("a forward target is used however many rings the policy asks for (15)", () => {
         const slow = hq({ ringsBeforeForward: 15 })
         const r = new Rig(
             "8001",
@@ -1112,6 +1165,85 @@ describe("incoming calls: forwarding and giving up", () => {
         r.incomingCall("02584005678", "", T0 + 9000)
         r.runTo(T0 + 15000)
         expect(r.of("redirect")).toEqual([ev(T0 + 15000, "redirect", "8000")])
+    })
+})
+
+describe("incoming calls: rings counted from the caller's first ring (rule (一)8 per call)", () => {
+    const T0 = 4321
+
+    test("a direct call: the caller's rings are the port's", () => {
+        const r = new Rig("8001", portPolicy(HQ, "8001"))
+        r.incomingCall("02584001234", "", T0)
+        r.offHook(T0 + 14999) // ring 3
+        expect(r.incoming.map(i => i.outcome)).toEqual(["onTime"])
+        expect(r.ended).toEqual([
+            { at: T0 + 14999, ext: "8001", outcome: "onTime" },
+        ])
+        const late = new Rig("8001", portPolicy(HQ, "8001"))
+        late.incomingCall("02584001234", "", T0)
+        late.runTo(T0 + 15000)
+        late.offHook(T0 + 15000) // ring 4
+        expect(late.ended.map(e => e.outcome)).toEqual(["late"])
+    })
+
+    test("3 rings at 8001, answered on the 1st at 8101: on time for 8101, late for the caller (4 rings)", () => {
+        const r = new Rig("8101", portPolicy(HQ, "8101"))
+        r.incomingCall("02584001234", "8001", T0, 1)
+        r.offHook(T0 + 2000)
+        expect(r.incoming).toEqual([
+            { at: T0 + 2000, ext: "8101", outcome: "onTime" },
+        ])
+        expect(r.ended).toEqual([
+            { at: T0 + 2000, ext: "8101", outcome: "late" },
+        ])
+        expect(r.logs()).toContain(
+            "8101 answered on ring 1 (the caller's ring 4)"
+        )
+    })
+
+    test("each diversion cost the caller ringsBeforeForward rings", () => {
+        // one ring per hop: two hops before, answered on the first ring here = the caller's 3rd
+        const one = hq({ ringsBeforeForward: 1 })
+        const r = new Rig("8101", portPolicy(one, "8101"))
+        r.incomingCall("02584001234", "8001", T0, 2)
+        r.offHook(T0 + 100)
+        expect(r.ended.map(e => e.outcome)).toEqual(["onTime"])
+        const r2 = new Rig("8101", portPolicy(one, "8101"))
+        r2.incomingCall("02584001234", "8001", T0, 2)
+        r2.runTo(T0 + 5000)
+        r2.offHook(T0 + 5000) // ring 2 here, the caller's 4th
+        expect(r2.incoming.map(i => i.outcome)).toEqual(["onTime"])
+        expect(r2.ended.map(e => e.outcome)).toEqual(["late"])
+    })
+
+    test("diverted without ringing first (0 diversions counted): the rings start here", () => {
+        const r = new Rig("8101", portPolicy(HQ, "8101"))
+        r.incomingCall("02584001234", "8001", T0, 0)
+        r.offHook(T0 + 2000)
+        expect(r.ended.map(e => e.outcome)).toEqual(["onTime"])
+        expect(r.logs()).toContain("8101 answered on ring 1")
+    })
+
+    test("the caller gives up at a later hop: missed, once, where it ended", () => {
+        const chain = chains({ "8001": ["8101", "8000"] })
+        const r = new Rig("8101", portPolicy(HQ, "8101", chain))
+        r.incomingCall("02584001234", "8001", T0, 1)
+        r.runTo(T0 + 7000)
+        r.remoteHungUp(T0 + 7000)
+        expect(r.incoming.map(i => i.outcome)).toEqual(["missed"])
+        expect(r.ended).toEqual([
+            { at: T0 + 7000, ext: "8101", outcome: "missed" },
+        ])
+    })
+
+    test("the next call starts from its own count", () => {
+        const r = new Rig("8101", portPolicy(HQ, "8101"))
+        r.incomingCall("02584001234", "8001", T0, 3)
+        r.offHook(T0 + 1000)
+        r.onHook(T0 + 9000)
+        r.incomingCall("02584001234", "", T0 + 10000)
+        r.offHook(T0 + 11000)
+        expect(r.ended.map(e => e.outcome)).toEqual(["late", "onTime"])
     })
 })
 

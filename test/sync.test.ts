@@ -72,6 +72,7 @@ import {
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
+    CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
 } from "../devs/phone/counters"
 
@@ -84,6 +85,7 @@ const NAMES = {
     categories: CALL_CATEGORIES as string[],
     codes: BLOCKED_CODES as string[],
     outcomes: INCOMING_OUTCOMES as string[],
+    callerOutcomes: CALLER_OUTCOMES as string[],
 }
 
 /** The firmware's check up to the signature, with Node's HMAC for @devicescript/crypto's. */
@@ -197,6 +199,7 @@ describe("protocol messages match the CLI's contract", () => {
         c.recordCall("8001", "2026-11", "local", 0)
         c.recordBlocked("8001", "2026-11", "premium")
         c.recordIncoming("8101", "2026-11", "onTime")
+        c.recordCaller("8101", "2026-11", "late")
         c.recordCall("8101", "unknown", "international", 30)
         c.recordCall("8101", "2026-10", "local", 10)
         expect(monthsHeld(c).sort()).toStrictEqual([
@@ -215,7 +218,7 @@ describe("protocol messages match the CLI's contract", () => {
                     seconds: { domestic: 125 },
                     blocked: { premium: 1 },
                 },
-                "8101": { incoming: { onTime: 1 } },
+                "8101": { incoming: { onTime: 1 }, caller: { late: 1 } },
             },
         })
         const unknown: string[] = []
@@ -224,6 +227,11 @@ describe("protocol messages match the CLI's contract", () => {
         expect(unknown).toStrictEqual([])
         expect(back.value!.handsets["8001"]!.calls["domestic"]).toBe(1)
         expect(back.value!.handsets["8001"]!.calls["mobile"]).toBe(0)
+        expect(back.value!.handsets["8101"]!.caller).toStrictEqual({
+            onTime: 0,
+            late: 1,
+            missed: 0,
+        })
         const u = JSON.parse(countersMessage("desk-a", "unknown", c))
         expect(Object.keys(u.handsets)).toStrictEqual(["8101"])
     })
@@ -853,6 +861,7 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
             outgoing: (_e, _c, _n, seconds) => counted.push(seconds),
             blocked: () => {},
             incoming: () => {},
+            callEnded: () => {},
             longDistance: (e, d, placedAt, seconds) =>
                 calls.push({
                     ext: e,

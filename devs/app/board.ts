@@ -14,7 +14,7 @@ import { SequentialWorker } from "@devicescript/runtime"
 import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
 import { Policy } from "../policy/types"
-import { CallCounters, IncomingOutcome } from "../phone/counters"
+import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
 import { HandsetPort, PortRecorder } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
@@ -297,7 +297,8 @@ export class Board implements AdminBackend, PortRecorder {
     }
 
     counter(name: string): number {
-        // "8001.calls.domestic", "8001.blocked.premium", "8001.incoming.onTime", "8001.seconds.local"
+        // "8001.calls.domestic", "8001.blocked.premium", "8001.incoming.onTime",
+        // "8001.seconds.local", "8001.caller.late"
         const parts = name.split(".")
         if (parts.length !== 3) return 0
         const snap: any = this.counters.snapshot(
@@ -327,6 +328,11 @@ export class Board implements AdminBackend, PortRecorder {
 
     incoming(ext: string, outcome: IncomingOutcome) {
         this.counters.recordIncoming(ext, this.month(), outcome)
+        this.save()
+    }
+
+    callEnded(ext: string, outcome: CallerOutcome) {
+        this.counters.recordCaller(ext, this.month(), outcome)
         this.save()
     }
 

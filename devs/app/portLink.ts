@@ -24,8 +24,9 @@ export class PortLink implements PortOutputs {
             if (off) port.offHook(ds.millis())
             else port.onHook(ds.millis())
         })
+        // caller, diverted_from, diversions
         this.line.incomingCall.subscribe(async v =>
-            port.incomingCall(v[0], v[1], ds.millis())
+            port.incomingCall(v[0], v[1], v[2], ds.millis())
         )
         this.line.remoteAnswered.subscribe(async () =>
             port.remoteAnswered(ds.millis())
@@ -66,9 +67,9 @@ export class PortLink implements PortOutputs {
         const self = this
         this.order(async () => await self.line.hangUp())
     }
-    redirect(target: string) {
+    redirect(hops: string) {
         const self = this
-        this.order(async () => await self.line.redirect(target))
+        this.order(async () => await self.line.redirect(hops))
     }
     log(line: string) {
         this.logLine(line)

@@ -1,6 +1,16 @@
 // Per-handset monthly call statistics, for the bill finance splits by the
 // 3rd of each month (rule (二)3.7.1), premium-line fines ((一)5) and the
 // answer-within-three-rings rule ((一)8).
+//
+// Rule (一)8 is counted two ways. `incoming` is the handset's view (who let
+// it ring): each handset a call rang at counts it once, by its own rings:
+// answered on time or late, forwarded on, or missed (the caller gave up
+// there). `caller` is the caller's view, counted once per call at the
+// handset where it ended: answered within three rings of the caller's
+// first ring, counting every hop it rang at before (onTime, late), or given
+// up by the caller (missed). A call rung 3 times at 8001 and answered on
+// the 1st ring at 8101: 8001 incoming.forwarded, 8101 incoming.onTime and
+// 8101 caller.late (the caller heard 4 rings).
 // Portable: no @devicescript/* import, the same file runs in the VM and Node.
 //
 // Months are "YYYY-MM" strings from the caller, or "unknown" before the
@@ -13,6 +23,7 @@ import { BlockCode } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
 
 export type IncomingOutcome = "onTime" | "late" | "forwarded" | "missed"
+export type CallerOutcome = "onTime" | "late" | "missed"
 
 /** Categories a call can be placed in (premium and invalid are always blocked). */
 export const CALL_CATEGORIES: Category[] = [
@@ -39,14 +50,29 @@ export const INCOMING_OUTCOMES: IncomingOutcome[] = [
     "forwarded",
     "missed",
 ]
+export const CALLER_OUTCOMES: CallerOutcome[] = ["onTime", "late", "missed"]
 
-// One month of one handset is a fixed-order number array ("row"):
-// calls by category, seconds by category, blocked by code, incoming by outcome.
+// One month of one handset is a fixed-order number array ("row"): calls by
+// category, seconds by category, blocked by code, incoming by outcome,
+// caller by outcome. Rows saved before a group was added are shorter: the
+// missing counts read 0.
 const CALLS = 0
 const SECONDS = CALLS + 8
 const BLOCKED = SECONDS + 8
 const INCOMING = BLOCKED + 6
-export const ROW_LENGTH = INCOMING + 4
+const CALLER = INCOMING + 4
+export const ROW_LENGTH = CALLER + 3
+
+/**
+ * A new row of zeros. Copied once built: in the VM an array pushed to its
+ * length keeps room to grow, a copy is allocated at its exact size
+ * (measured: 269 against 182 bytes of heap per row).
+ */
+function zeroRow(): number[] {
+    const r: number[] = []
+    for (let i = 0; i < ROW_LENGTH; ++i) r.push(0)
+    return r.slice(0)
+}
 
 export const UNKNOWN_MONTH = "unknown"
 export const DEFAULT_ON_TIME_RINGS = 3
@@ -92,12 +118,15 @@ export interface MonthCounters {
     seconds: Record<string, number>
     /** By code in BLOCKED_CODES. */
     blocked: Record<string, number>
-    /** By outcome in INCOMING_OUTCOMES. */
+    /** By outcome in INCOMING_OUTCOMES: the handset's view. */
     incoming: Record<string, number>
+    /** By outcome in CALLER_OUTCOMES: the caller's view of calls that ended here. */
+    caller: Record<string, number>
     totalCalls: number
     totalSeconds: number
     totalBlocked: number
     totalIncoming: number
+    totalCaller: number
 }
 
 /** toJSON() form: rows by extension then month. */
@@ -156,8 +185,7 @@ export class CallCounters {
         }
         let r = months[month]
         if (!r) {
-            r = []
-            for (let i = 0; i < ROW_LENGTH; ++i) r.push(0)
+            r = zeroRow()
             months[month] = r
         }
         return r
@@ -201,6 +229,12 @@ export class CallCounters {
         return i >= 0 && this.add(ext, month, INCOMING + i, 1)
     }
 
+    /** A call that ended at this handset, by the rings its caller heard. */
+    recordCaller(ext: string, month: string, outcome: CallerOutcome): boolean {
+        const i = CALLER_OUTCOMES.indexOf(outcome)
+        return i >= 0 && this.add(ext, month, CALLER + i, 1)
+    }
+
     /** An incoming call answered at this handset after `rings` rings. */
     recordAnswered(ext: string, month: string, rings: number): boolean {
         return this.recordIncoming(
@@ -214,10 +248,7 @@ export class CallCounters {
     snapshot(ext: string, month: string): MonthCounters {
         const months = this.rows[ext]
         let row = months ? months[month] : undefined
-        if (!row) {
-            row = []
-            for (let i = 0; i < ROW_LENGTH; ++i) row.push(0)
-        }
+        if (!row) row = zeroRow()
         return {
             extension: ext,
             month,
@@ -225,10 +256,12 @@ export class CallCounters {
             seconds: named(row, SECONDS, CALL_CATEGORIES),
             blocked: named(row, BLOCKED, BLOCKED_CODES),
             incoming: named(row, INCOMING, INCOMING_OUTCOMES),
+            caller: named(row, CALLER, CALLER_OUTCOMES),
             totalCalls: sum(row, CALLS, 8),
             totalSeconds: sum(row, SECONDS, 8),
             totalBlocked: sum(row, BLOCKED, 6),
             totalIncoming: sum(row, INCOMING, 4),
+            totalCaller: sum(row, CALLER, 3),
         }
     }
 

@@ -8,11 +8,15 @@
 //     straight-line (x, y) distance): stairs cost more than any corridor, so
 //     every department on the same floor (difference 0) comes before any on
 //     another floor, then the fewest floors away. Ties: policy order;
-//  3. the front desk (前台), so the call ends somewhere that is staffed.
+//  3. the front desk (前台) always last, wherever its department lies, so
+//     the call ends somewhere that is staffed and stays there.
 // Each department gives ONE hop, its first handset in policy order that can
-// answer: suspended handsets are skipped, receive-only ones can answer. The
-// chain never holds the ringing extension or any extension twice, and has at
-// most MAX_FORWARD_HOPS hops (the front desk replaces the last one if needed).
+// answer: suspended handsets are skipped, receive-only ones can answer, the
+// front desk is not a department's hop (it is the last one). The chain
+// never holds the ringing extension or any extension twice, and has at most
+// MAX_FORWARD_HOPS hops (the front desk replaces the last one if needed).
+// A call at the front desk has no chain: it rings there until answered or
+// the caller gives up.
 
 import { Department, Handset, Policy } from "../policy/types"
 
@@ -20,17 +24,13 @@ export const MAX_FORWARD_HOPS = 8
 export const FRONT_DESK_NAME = "前台"
 
 /**
- * The front desk for a call ringing at `exclude`: the first receive-only
- * handset whose name contains 前台, else the first receive-only handset
- * (suspended ones and `exclude` left out).
+ * The site's front desk: the first receive-only handset whose name contains
+ * 前台, else the first receive-only handset (suspended ones left out).
  */
-export function frontDesk(
-    policy: Policy,
-    exclude: string
-): Handset | undefined {
+export function frontDesk(policy: Policy): Handset | undefined {
     let first: Handset | undefined = undefined
     for (const h of policy.handsets) {
-        if (!h.receiveOnly || h.suspended || h.extension === exclude) continue
+        if (!h.receiveOnly || h.suspended) continue
         if (h.name && h.name.includes(FRONT_DESK_NAME)) return h
         if (!first) first = h
     }
@@ -76,11 +76,15 @@ export function departmentsByDistance(
 
 /** Extensions to forward an unanswered call at `extension` to, in order. */
 export function forwardChain(policy: Policy, extension: string): string[] {
+    const desk = frontDesk(policy)
+    const deskExt = desk ? desk.extension : ""
+    if (extension === deskExt) return []
     const own = policy.handsets.find(h => h.extension === extension)
-    // first handset able to answer, per department id
+    // first handset able to answer, per department id (not the front desk)
     const firstOf: Record<string, string> = {}
     for (const h of policy.handsets) {
         if (h.suspended || h.extension === extension) continue
+        if (h.extension === deskExt) continue
         if (firstOf[h.department] === undefined)
             firstOf[h.department] = h.extension
     }
@@ -102,11 +106,8 @@ export function forwardChain(policy: Policy, extension: string): string[] {
             departmentsByDistance(policy, home).forEach(d => add(firstOf[d.id]))
     }
 
-    const desk = frontDesk(policy, extension)
-    const chain = hops.slice(0, MAX_FORWARD_HOPS)
-    if (desk && chain.indexOf(desk.extension) < 0) {
-        if (chain.length >= MAX_FORWARD_HOPS) chain.pop()
-        chain.push(desk.extension)
-    }
+    const room = deskExt ? MAX_FORWARD_HOPS - 1 : MAX_FORWARD_HOPS
+    const chain = hops.slice(0, room)
+    if (deskExt) chain.push(deskExt)
     return chain
 }

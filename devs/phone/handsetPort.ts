@@ -10,7 +10,7 @@ import { Decision, DialSession } from "../engine/dialSession"
 import { DialPlan } from "../engine/types"
 import { Category, isLongDistance } from "../numbering/categories"
 import { Handset } from "../policy/types"
-import { IncomingOutcome } from "./counters"
+import { CallerOutcome, IncomingOutcome } from "./counters"
 
 /** Call-progress tones; numbers match the Handset service's Tone enum. */
 export const TONE_OFF = 0
@@ -24,8 +24,6 @@ export const TONE_WARNING = 6
 
 /** Rule (一)8: answer within three rings. */
 export const ON_TIME_RINGS = 3
-/** Give up ringing a port nobody answers and nobody can take over (~60 s at the Chinese cadence). */
-export const MAX_RINGS = 12
 
 export interface PortOutputs {
     tone(tone: number): void
@@ -33,7 +31,11 @@ export interface PortOutputs {
     dial(number: string): void
     answer(): void
     hangUp(): void
-    redirect(target: string): void
+    /**
+     * Send the ringing call on: `hops` are the extensions to try in order,
+     * space-separated; the line rings the first that can ring.
+     */
+    redirect(hops: string): void
     log(line: string): void
 }
 
@@ -46,7 +48,14 @@ export interface PortRecorder {
         seconds: number
     ): void
     blocked(ext: string, decision: Decision): void
+    /** The handset's view: how this port dealt with a call that rang here. */
     incoming(ext: string, outcome: IncomingOutcome): void
+    /**
+     * The caller's view, once per call where it ended: answered within
+     * three rings of the caller's first ring (every hop's rings counted),
+     * later, or given up by the caller.
+     */
+    callEnded(ext: string, outcome: CallerOutcome): void
     /**
      * A domestic or international call placed at `placedAt` (ms) ended,
      * answered or not: `seconds` of talk, 0 if never connected.
@@ -97,9 +106,12 @@ export class HandsetPort {
     private deadline = 0
     private ringStart = 0
     private ringOn = false
+    /** Where the ringing call goes if unanswered: extensions, space-separated ("" = it stays). */
     private forwardTo = ""
     /** The ringing call's ringsBeforeForward, fixed when it arrived. */
     private forwardAfter = 0
+    /** Rings the caller heard at earlier hops before the call arrived here. */
+    private earlierRings = 0
     /** The call placed or answered: decision and when it was connected. */
     private decision: Decision
     private placedAt = 0
@@ -228,6 +240,7 @@ export class HandsetPort {
             // The caller gave up before anyone answered.
             this.stopRinging()
             this.rec.incoming(this.extension, "missed")
+            this.rec.callEnded(this.extension, "missed")
             this.out.log(this.extension + " missed call")
             this.state = "idle"
             return
@@ -251,17 +264,32 @@ export class HandsetPort {
             this.rec.longDistance(this.extension, d, this.placedAt, seconds)
     }
 
-    incomingCall(caller: string, divertedFrom: string, now: number) {
+    /**
+     * A call arrives. `divertedFrom`: the extension it was first for when
+     * forwarded here ("" for a direct call); `diversions`: how many times
+     * it was forwarded after ringing unanswered.
+     */
+    incomingCall(
+        caller: string,
+        divertedFrom: string,
+        diversions: number,
+        now: number
+    ) {
         // The SIP line answers "busy" itself while the port is in use.
         if (this.state !== "idle") return
+        const p = this.policy
         // Continue the chain of the handset the call was first for, so a
         // forwarded call moves on and never comes back.
-        const first = divertedFrom || this.extension
-        const p = this.policy
-        const chain = p ? p.forwardChain(first) : []
-        const me = chain.indexOf(this.extension)
-        this.forwardTo = me + 1 < chain.length ? chain[me + 1] : ""
+        this.forwardTo = p
+            ? this.hopsAfter(
+                  p.forwardChain(divertedFrom || this.extension),
+                  caller
+              )
+            : ""
         this.forwardAfter = p ? p.ringsBeforeForward : ON_TIME_RINGS
+        // every earlier hop rang ringsBeforeForward times (the site's, the
+        // same on every board) before it passed the call on
+        this.earlierRings = diversions > 0 ? diversions * this.forwardAfter : 0
         this.out.log(
             this.extension +
                 " incoming from " +
@@ -272,6 +300,17 @@ export class HandsetPort {
         this.ringStart = now
         this.ringOn = false
         this.ringTick(now)
+    }
+
+    /**
+     * The hops after this port in `chain`, space-separated; never the
+     * caller (an internal caller is busy in this very call).
+     */
+    private hopsAfter(chain: string[], caller: string): string {
+        let hops = ""
+        for (let i = chain.indexOf(this.extension) + 1; i < chain.length; ++i)
+            if (chain[i] !== caller) hops += (hops ? " " : "") + chain[i]
+        return hops
     }
 
     /** Which ring of the cadence is sounding or last sounded (1-based). */
@@ -297,19 +336,8 @@ export class HandsetPort {
             this.state = "idle"
             return
         }
-        if (!this.forwardTo && rings >= MAX_RINGS) {
-            this.stopRinging()
-            this.out.hangUp()
-            this.rec.incoming(this.extension, "missed")
-            this.out.log(
-                this.extension +
-                    " unanswered after " +
-                    rings +
-                    " rings: gave up"
-            )
-            this.state = "idle"
-            return
-        }
+        // The last hop (nobody left to take over) rings until it is
+        // answered or the caller gives up.
         const on = elapsed % cycle < this.cadence.onMs
         if (on !== this.ringOn) {
             this.ringOn = on
@@ -324,13 +352,23 @@ export class HandsetPort {
 
     private answerIncoming(now: number) {
         const ring = this.ringNumber(now)
+        const heard = this.earlierRings + ring
         this.stopRinging()
         this.out.answer()
         this.rec.incoming(
             this.extension,
             ring <= ON_TIME_RINGS ? "onTime" : "late"
         )
-        this.out.log(this.extension + " answered on ring " + ring)
+        this.rec.callEnded(
+            this.extension,
+            heard <= ON_TIME_RINGS ? "onTime" : "late"
+        )
+        this.out.log(
+            this.extension +
+                " answered on ring " +
+                ring +
+                (this.earlierRings ? " (the caller's ring " + heard + ")" : "")
+        )
         this.state = "talking"
     }
 }

@@ -99,10 +99,12 @@ export function countersMessage(
         const seconds = nonZero(s.seconds)
         const blocked = nonZero(s.blocked)
         const incoming = nonZero(s.incoming)
+        const caller = nonZero(s.caller)
         if (calls) h.calls = calls
         if (seconds) h.seconds = seconds
         if (blocked) h.blocked = blocked
         if (incoming) h.incoming = incoming
+        if (caller) h.caller = caller
         handsets[ext] = h
     }
     return JSON.stringify({ board, month, handsets })

@@ -31,8 +31,20 @@ The month of site ID, from the boards' retained counters
 - per handset: calls and minutes by category (local, mobile, domestic,
   international, ...) for the bill split (rule (二)3.7), blocked
   premium-line attempts (rule (一)5: the handset is named for the fine),
-  other blocked attempts, the share of incoming calls answered within three
-  rings (rule (一)8: on time / (on time + late)), forwarded and missed calls;
+  other blocked attempts, and incoming calls (rule (一)8, answer within
+  three rings) seen two ways:
+    the handset's view, who let it ring (each handset a call rang at):
+      on time    answered within 3 of its own rings
+      late       answered later
+      forwarded  passed on unanswered after the site's ringsBeforeForward
+      missed     the caller gave up while it rang
+    the caller's view (each call once, at the handset where it ended):
+      ended      calls that ended there, answered or given up
+      ≤3 rings   the share of them answered within 3 rings of the caller's
+                 first ring, counting the rings at every handset the call
+                 was forwarded from (3 unanswered at 8001, then answered on
+                 the 1st at 8101: on time for 8101, 4 rings for the caller)
+  and a line for the whole site;
 - per department, the same summed (needs --policy to map extensions to
   departments; extensions not in it are grouped as "(not in policy)");
 - the premium-line attempts, most first;

@@ -38,6 +38,7 @@ export function sampleCountersPayload(
             seconds: rec(NAMES.categories, 97),
             blocked: rec(NAMES.codes, 1),
             incoming: rec(NAMES.outcomes, 1),
+            caller: rec(NAMES.callerOutcomes, 1),
         }
     }
     return JSON.stringify({ board, month, handsets: hs })

@@ -9,6 +9,7 @@ import { Policy } from "../../devs/policy/types"
 import {
     BLOCKED_CODES,
     CALL_CATEGORIES,
+    CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
 } from "../../devs/phone/counters"
 import { FleetConnection } from "./broker"
@@ -29,6 +30,7 @@ export const NAMES: CounterNames = {
     categories: CALL_CATEGORIES as string[],
     codes: BLOCKED_CODES as string[],
     outcomes: INCOMING_OUTCOMES as string[],
+    callerOutcomes: CALLER_OUTCOMES as string[],
 }
 
 /** Chinese names of the call categories, for finance. */
@@ -57,11 +59,14 @@ export function emptyCounters(): HandsetCounters {
         seconds: zeros(NAMES.categories),
         blocked: zeros(NAMES.codes),
         incoming: zeros(NAMES.outcomes),
+        caller: zeros(NAMES.callerOutcomes),
     }
 }
 
+const GROUPS = ["calls", "seconds", "blocked", "incoming", "caller"] as const
+
 function addInto(to: HandsetCounters, from: HandsetCounters) {
-    for (const k of ["calls", "seconds", "blocked", "incoming"] as const)
+    for (const k of GROUPS)
         for (const n of Object.keys(from[k]))
             to[k][n] = (to[k][n] ?? 0) + from[k][n]
 }
@@ -123,8 +128,18 @@ export interface Row extends HandsetCounters {
     totalSeconds: number
     premium: number
     otherBlocked: number
-    /** onTime / (onTime + late) in %, one decimal; undefined when nothing was answered. */
+    /**
+     * The handset's view (`incoming`): onTime / (onTime + late) in %, one
+     * decimal; undefined when nothing was answered.
+     */
     onTimePercent?: number
+    /** The caller's view (`caller`): calls that ended here, answered or given up. */
+    callsEnded: number
+    /**
+     * caller.onTime / callsEnded in %, one decimal: answered within three
+     * rings of the caller's first ring; undefined when no call ended here.
+     */
+    callerOnTimePercent?: number
 }
 
 export interface HandsetRow extends Row {
@@ -153,6 +168,8 @@ export interface Report {
     boards: string[]
     policy?: { file: string; version: number }
     handsets: HandsetRow[]
+    /** Every handset summed: the site's month. */
+    total: Row
     /** Only with a policy (extensions → departments). */
     departments?: DepartmentRow[]
     /** Handsets with blocked premium-line attempts, most first (rule (一)5). */
@@ -174,20 +191,32 @@ export interface Report {
     warnings: string[]
 }
 
+/** part / whole in %, one decimal; undefined when whole is 0. */
+function share(part: number, whole: number): number | undefined {
+    return whole > 0 ? Math.round((part / whole) * 1000) / 10 : undefined
+}
+
 function rowOf(c: HandsetCounters): Row {
     const onTime = c.incoming["onTime"] ?? 0
     const late = c.incoming["late"] ?? 0
+    const callsEnded = sum(c.caller)
     return {
         ...c,
         totalCalls: sum(c.calls),
         totalSeconds: sum(c.seconds),
         premium: c.blocked["premium"] ?? 0,
         otherBlocked: sum(c.blocked) - (c.blocked["premium"] ?? 0),
-        onTimePercent:
-            onTime + late > 0
-                ? Math.round((onTime / (onTime + late)) * 1000) / 10
-                : undefined,
+        onTimePercent: share(onTime, onTime + late),
+        callsEnded,
+        callerOnTimePercent: share(c.caller["onTime"] ?? 0, callsEnded),
     }
+}
+
+/** The counts of `rows` added up. */
+function summed(rows: HandsetCounters[]): Row {
+    const total = emptyCounters()
+    for (const r of rows) addInto(total, r)
+    return rowOf(total)
 }
 
 /** Extensions in policy order first, then the others numerically. */
@@ -291,13 +320,11 @@ export function buildReport(input: ReportInput): Report {
             ids.push(NOT_IN_POLICY)
         departments = ids.map(id => {
             const members = handsets.filter(h => h.department === id)
-            const total = emptyCounters()
-            for (const m of members) addInto(total, m)
             return {
                 id,
                 name: deptName.get(id) ?? "",
                 handsets: members.length,
-                ...rowOf(total),
+                ...summed(members),
             }
         })
     }
@@ -337,6 +364,7 @@ export function buildReport(input: ReportInput): Report {
             ? { file: policy.file, version: policy.policy.version }
             : undefined,
         handsets,
+        total: summed(handsets),
         departments,
         premium,
         register,

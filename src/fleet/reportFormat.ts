@@ -19,23 +19,46 @@ import { renderTable } from "./table"
 const callsAndMinutes = (n: number, s: number) =>
     n === 0 ? "-" : `${n} / ${minutes(s).toFixed(1)}`
 
+const count = (n: number | undefined) => String(n || "-")
+
 function rowTail(r: Row): string[] {
     return [
-        String(r.premium || "-"),
-        String(r.otherBlocked || "-"),
-        percent(r.onTimePercent),
-        String(r.incoming["forwarded"] || "-"),
-        String(r.incoming["missed"] || "-"),
+        count(r.premium),
+        count(r.otherBlocked),
+        ...NAMES.outcomes.map(o => count(r.incoming[o])),
+        count(r.callsEnded),
+        percent(r.callerOnTimePercent),
     ]
 }
 
+// the handset's view (incoming), then the caller's (caller): INCOMING_LEGEND
 const TAIL_HEADER = [
     "premium",
     "other blocked",
-    "≤3 rings",
+    "on time",
+    "late",
     "forwarded",
     "missed",
+    "ended",
+    "≤3 rings",
 ]
+
+/** What the incoming columns mean, under the handsets table. */
+export const INCOMING_LEGEND = [
+    "Incoming calls (rule (一)8, answer within three rings):",
+    "  the handset's view, who let it ring: on time = answered within 3 of its own rings, late = later,",
+    "    forwarded = passed on unanswered, missed = the caller gave up while it rang;",
+    "  the caller's view: ended = calls that ended at the handset (answered or given up), ≤3 rings = the",
+    "    share of them answered within 3 rings of the caller's first ring, counting every earlier hop's rings.",
+]
+
+/** The site's calls from the caller's view, one line. */
+function siteIncoming(t: Row): string {
+    if (t.callsEnded === 0)
+        return "Site: no incoming call ended at a handset this month."
+    const c = t.caller
+    return `Site: ${t.callsEnded} incoming calls ended; ${c["onTime"]} answered within 3 rings of the caller's first ring (${percent(t.callerOnTimePercent)}), ${c["late"]} later, ${c["missed"]} given up by the caller.`
+}
 
 export function renderReportText(r: Report): string {
     const out: string[] = []
@@ -80,6 +103,8 @@ export function renderReportText(r: Report): string {
             )
         )
     }
+
+    out.push(...INCOMING_LEGEND, siteIncoming(r.total), "")
 
     if (r.departments) {
         out.push("Departments")
@@ -183,7 +208,12 @@ function csvCounts(r: Row): Cell[] {
         r.incoming["late"] ?? 0,
         r.onTimePercent,
         r.incoming["forwarded"] ?? 0,
-        r.incoming["missed"] ?? 0
+        r.incoming["missed"] ?? 0,
+        r.callsEnded,
+        r.caller["onTime"] ?? 0,
+        r.caller["late"] ?? 0,
+        r.caller["missed"] ?? 0,
+        r.callerOnTimePercent
     )
     return cells
 }
@@ -204,7 +234,12 @@ function csvCountHeader(): string[] {
         "answered later",
         "within 3 rings %",
         "转接 forwarded",
-        "未接 missed"
+        "未接 missed",
+        "来电 calls ended here",
+        "来电三声内接听 answered within 3 rings of the caller's first ring",
+        "caller: answered later",
+        "caller: gave up",
+        "caller: within 3 rings %"
     )
     return h
 }

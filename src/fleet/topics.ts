@@ -213,8 +213,14 @@ export interface HandsetCounters {
     seconds: Record<string, number>
     /** Refused attempts, by block code (BLOCKED_CODES). */
     blocked: Record<string, number>
-    /** Incoming calls by outcome: onTime, late, forwarded, missed. */
+    /** The handset's view of the calls that rang it, by outcome: onTime, late, forwarded, missed. */
     incoming: Record<string, number>
+    /**
+     * The caller's view of the calls that ended at it, by outcome: onTime
+     * (answered within three rings of the caller's first ring, every hop
+     * counted), late, missed.
+     */
+    caller: Record<string, number>
 }
 
 export type LongDistance = "domestic" | "international"
@@ -386,6 +392,7 @@ export interface CounterNames {
     categories: string[]
     codes: string[]
     outcomes: string[]
+    callerOutcomes: string[]
 }
 
 /**
@@ -421,13 +428,20 @@ export function checkCounters(
             names.outcomes,
             unknown
         )
-        for (const r of [calls, seconds, blocked, incoming])
+        const caller = counts(
+            h.caller,
+            at + ".caller",
+            names.callerOutcomes,
+            unknown
+        )
+        for (const r of [calls, seconds, blocked, incoming, caller])
             if (typeof r === "string") return { error: r }
         handsets[ext] = {
             calls: calls as Record<string, number>,
             seconds: seconds as Record<string, number>,
             blocked: blocked as Record<string, number>,
             incoming: incoming as Record<string, number>,
+            caller: caller as Record<string, number>,
         }
     }
     return { value: { board: v.board, month: v.month, handsets } }

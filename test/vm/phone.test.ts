@@ -70,6 +70,14 @@ describe("phone modules", () => {
             "8000,8200,8700,8101,8900,8600,8500"
         )
         expect(forwardChain(p, "7777").join(",")).toBe("8500")
+        // the front desk keeps its calls
+        expect(forwardChain(p, "8500").join(",")).toBe("")
+        // and is last even where its department is the nearest
+        p.departments.push(dept("desk", 1, 1))
+        p.handsets[10].department = "desk"
+        expect(forwardChain(p, "8000").join(",")).toBe(
+            "8002,8200,8700,8101,8900,8300,8600,8500"
+        )
     })
 
     test("counters and their JSON", async () => {
@@ -80,11 +88,14 @@ describe("phone modules", () => {
         c.recordBlocked("8001", "2025-05", "premium")
         c.recordAnswered("8001", "2025-05", 4)
         c.recordIncoming("8002", "2025-06", "missed")
+        c.recordCaller("8001", "2025-05", "late")
         expect(c.months("8001").join(",")).toBe("unknown,2025-05")
         const s = c.snapshot("8001", "2025-05")
         expect(s.seconds["domestic"]).toBe(126)
         expect(s.blocked["premium"]).toBe(1)
         expect(s.incoming["late"]).toBe(1)
+        expect(s.caller["late"]).toBe(1)
+        expect(s.totalCaller).toBe(1)
         // the VM's JSON.stringify ignores toJSON(): call it explicitly
         const json = JSON.stringify(c.toJSON())
         expect(json.indexOf("latest")).toBe(-1)
