@@ -422,7 +422,7 @@ describe("IP long-distance prefix", () => {
         const nums: string[] = []
         for (let i = 0; i < 300; ++i) {
             const ac = r.pick(["10", "21", "755", "571", "931", "851"])
-            nums.push("0" + ac + subscriber(r, subscriberLengths(ac)[1]))
+            nums.push("0" + ac + subscriber(r, subscriberLengths(ac)![1]))
             nums.push("0" + r.pick(words(MOBILE_BLOCKS)) + r.digits(8))
             nums.push(
                 "00" +
@@ -894,7 +894,7 @@ function validNumbers(count: number, seed: number): Valid[] {
             }
             case 1: {
                 const ac = r.pick(areaCodes)
-                const lens = subscriberLengths(ac)
+                const lens = subscriberLengths(ac)!
                 const len = lens[r.int(2)]
                 const n = "0" + ac + r.from("23456789") + r.digits(len - 1)
                 const cat = ac === "25" ? "local" : "domestic"

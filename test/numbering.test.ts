@@ -220,7 +220,7 @@ describe("dialling 0 + area code + subscriber: boundary lengths", () => {
             ...words(AREA_CODES_7),
             ...words(AREA_CODES_7_OR_8),
         ]) {
-            const [min, max] = subscriberLengths(ac)
+            const [min, max] = subscriberLengths(ac)!
             // (not 9: 0 + area code + 95xxx(x) is a complete in-area service number)
             const n = "0" + ac + r.from("2345678") + r.digits(max - 1)
             const t = nanjing.dial(EXT.international, n)

@@ -182,7 +182,7 @@ function generate(): Sample[] {
 
     // 0 + every area code + subscriber (first digit 0-9), each valid length.
     for (const ac of ALL_AREA_CODES) {
-        const lens = subscriberLengths(ac)
+        const lens = subscriberLengths(ac)!
         for (let i = 0; i < 12; ++i) {
             const len = lens[i % 2]
             const sub = "" + (i < 10 ? i : r.int(10)) + r.digits(len - 1)
@@ -208,7 +208,7 @@ function generate(): Sample[] {
         if (localSites.indexOf(ac) < 0) localSites.push(ac)
     }
     for (const site of localSites) {
-        const lens = subscriberLengths(site.slice(1))
+        const lens = subscriberLengths(site.slice(1))!
         for (let i = 0; i < 40; ++i) {
             const sub = subscriber(r, lens[i % 2])
             add("local", sub, { areaCode: site, sub, bareLocal: true })
@@ -244,7 +244,7 @@ function generate(): Sample[] {
         let rest: string
         if (kind === 0) {
             const ac = r.pick(["10", "21", "755", "512", "931", "851"])
-            rest = "0" + ac + subscriber(r, subscriberLengths(ac)[1])
+            rest = "0" + ac + subscriber(r, subscriberLengths(ac)![1])
         } else if (kind === 1)
             rest = "0" + r.pick(words(MOBILE_BLOCKS)) + r.digits(8)
         else if (kind === 2) rest = r.pick(words(MOBILE_BLOCKS)) + r.digits(8)

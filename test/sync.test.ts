@@ -284,7 +284,7 @@ describe("policy envelope, up to the signature", () => {
     test("refusals, in the protocol's order", () => {
         const prep = pushed()
         const msg = JSON.parse(prep.payload)
-        prep.sig = msg.sig
+        const sig: string = msg.sig
         const with_ = (patch: any) => JSON.stringify({ ...msg, ...patch })
         const reason = (payload: string, site = "hq", key = KEY_HEX) =>
             boardCheck(payload, site, key).refusal
@@ -316,7 +316,7 @@ describe("policy envelope, up to the signature", () => {
             /"policy"/
         )
         expect(reason(with_({ sig: undefined }))!.reason).toMatch(/"sig"/)
-        expect(reason(with_({ sig: prep.sig.toUpperCase() }))!.reason).toMatch(
+        expect(reason(with_({ sig: sig.toUpperCase() }))!.reason).toMatch(
             /"sig"/
         )
         expect(reason(prep.payload, "hq", "11".repeat(32))).toStrictEqual({

@@ -67,7 +67,7 @@ export class WallClock {
     private unixAt = 0
     private millisAt = 0
     /** Called once, when the time first becomes known. */
-    onFirstFix: () => void
+    onFirstFix?: () => void
 
     /** `unixSeconds` 0 means the source does not know the time yet. */
     set(unixSeconds: number, nowMs: number) {

@@ -89,7 +89,7 @@ export async function failClosedPolicy(
 
 /** What port `ext` enforces under `loaded`. A port not in the policy is a new handset: internal only. */
 export function portPolicy(loaded: LoadedPolicy, ext: string): PortPolicy {
-    let handset: Handset = undefined
+    let handset: Handset | undefined = undefined
     for (const h of loaded.plan.handsets) if (h.extension === ext) handset = h
     const policy = loaded.policy
     return {

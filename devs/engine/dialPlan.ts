@@ -28,7 +28,7 @@ import {
 } from "../numbering/chinaPlan"
 import { Policy } from "../policy/types"
 import { countEntries, ExtensionReader } from "../policy/extensionRanges"
-import { ListTable, RuleTableBuilder } from "./ruleTable"
+import { ListTable, RuleTable, RuleTableBuilder } from "./ruleTable"
 import { DialPlan } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_NATIONAL, FLAG_STRIP, PackedTrie } from "./trie"
@@ -163,15 +163,16 @@ export class PlanCompiler {
         const outside = site.outsideLinePrefix ? b.trie.addRoot() : inside
         const none: string[] = []
         const ownAc = site.areaCode.slice(1)
-        const ownLens = subscriberLengths(ownAc)
+        // a validated policy has a known area code
+        const ownLens = subscriberLengths(ownAc) as number[]
         const plan: DialPlan = {
             trie: b.trie,
             insideRoot: inside,
             outsideRoot: outside,
-            // packed by the last job; meanwhile see packedView()
-            rules: undefined,
+            // packed by the last job (meanwhile PlanBuilder.view())
+            rules: undefined as unknown as RuleTable,
             countryRule: -1,
-            lists: undefined,
+            lists: undefined as unknown as ListTable,
             ipPrefix: site.ipPrefix,
             areaCode: site.areaCode,
             timers: site.timers,
@@ -318,11 +319,11 @@ export class PlanCompiler {
         }
         const addArea = (codes: string, lens: number[]) => {
             // The lists need the premium rules, made by an earlier job.
-            let domestic: number[] = undefined
-            let local: number[] = undefined
+            let domestic: number[] | undefined = undefined
+            let local: number[] | undefined = undefined
             const words = new WordCursor(codes)
             sliced(jobs, wordCount(codes), 30, (from, to) => {
-                if (!domestic) {
+                if (!domestic || !local) {
                     domestic = areaRules("domestic", lens)
                     local = areaRules("local", lens)
                 }

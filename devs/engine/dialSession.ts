@@ -70,7 +70,7 @@ function label(h: Handset): string {
 export class DialSession {
     plan: DialPlan
     handset: Handset
-    decision: Decision
+    decision: Decision | undefined
     private m: Matcher
 
     constructor(plan: DialPlan, handset: Handset) {
@@ -81,7 +81,7 @@ export class DialSession {
     }
 
     /** Off-hook: start collecting; the first-digit timer runs. */
-    start(): Step {
+    start(): { timer: TimerKind; ms: number } {
         this.m.reset()
         this.decision = undefined
         return { timer: "first", ms: this.plan.timers.firstDigitMs }

@@ -14,15 +14,15 @@ import { DialPlan } from "./types"
 export class Matcher {
     plan: DialPlan
     /** Everything dialled so far. */
-    digits: string
+    digits = ""
     /** Where the number proper starts, after stripped prefixes. */
-    numberStart: number
+    numberStart = 0
     /** An allowed-list prefix was passed: the class of service is lifted. */
-    allowed: boolean
+    allowed = false
     /** An immediate rule (emergency, blocked or premium prefix) completed: its index, else -1. */
-    immediate: number
+    immediate = -1
     /** Current trie node, -1 once the digits left the literal prefixes. */
-    private node: number
+    private node = -1
     /**
      * After 00 86 (China itself): the national number's first digits, held
      * back until they tell its national form (see chinaPlan.nationalForm);

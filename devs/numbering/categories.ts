@@ -31,7 +31,7 @@ export const CATEGORY_PRECEDENCE: Category[] = [
 ]
 
 /** The class of service a category needs; undefined = none needed. */
-export function requiredClass(cat: Category): ServiceClass {
+export function requiredClass(cat: Category): ServiceClass | undefined {
     switch (cat) {
         case "local":
         case "mobile":
@@ -46,8 +46,8 @@ export function requiredClass(cat: Category): ServiceClass {
     return undefined
 }
 
-export function classRank(c: ServiceClass): number {
-    return SERVICE_CLASSES.indexOf(c)
+export function classRank(c: ServiceClass | undefined): number {
+    return c ? SERVICE_CLASSES.indexOf(c) : -1
 }
 
 /** Long-distance categories get the site's IP prefix. */

@@ -58,7 +58,7 @@ export class WordCursor {
 }
 
 /** Subscriber number length(s) behind an area code (without the 0), or undefined. */
-export function subscriberLengths(ac: string): number[] {
+export function subscriberLengths(ac: string): number[] | undefined {
     if (hasWord(AREA_CODES_8, ac)) return [8, 8]
     if (hasWord(AREA_CODES_7, ac)) return [7, 7]
     if (hasWord(AREA_CODES_7_OR_8, ac)) return [7, 8]

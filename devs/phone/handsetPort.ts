@@ -100,8 +100,9 @@ export class HandsetPort {
     private out: PortOutputs
     private rec: PortRecorder
     private cadence: RingCadence
-    private policy: PortPolicy
-    private session: DialSession
+    private policy: PortPolicy | undefined = undefined
+    /** The dial session while dialling, else undefined. */
+    private session: DialSession | undefined = undefined
     /** The dialling timer (dialling) or when ringing started (ringing). */
     private deadline = 0
     private ringStart = 0
@@ -113,7 +114,7 @@ export class HandsetPort {
     /** Rings the caller heard at earlier hops before the call arrived here. */
     private earlierRings = 0
     /** The call placed or answered: decision and when it was connected. */
-    private decision: Decision
+    private decision: Decision | undefined = undefined
     private placedAt = 0
     private connectedAt = 0
 
@@ -134,7 +135,7 @@ export class HandsetPort {
      * decision. `undefined` while the board compiles a new one: a handset
      * lifted then gets the busy tone.
      */
-    setPolicy(policy: PortPolicy) {
+    setPolicy(policy: PortPolicy | undefined) {
         this.policy = policy
         // A finished session would keep the old plan in the heap.
         if (this.state !== "dialling") this.session = undefined
@@ -149,9 +150,10 @@ export class HandsetPort {
             return
         }
         // A session per call: a policy arriving mid-dial waits for the next one.
-        this.session = new DialSession(this.policy.plan, this.policy.handset)
+        const session = new DialSession(this.policy.plan, this.policy.handset)
+        this.session = session
         this.state = "dialling"
-        this.deadline = now + this.session.start().ms
+        this.deadline = now + session.start().ms
         this.out.tone(TONE_DIAL)
     }
 
@@ -168,29 +170,31 @@ export class HandsetPort {
 
     key(k: string, now: number) {
         // Keys during a call are not a new call (DTMF is the line's business).
-        if (this.state !== "dialling") return
-        if (this.session.digits().length === 0) this.out.tone(TONE_OFF)
-        const step = this.session.press(k)
+        const session = this.session
+        if (this.state !== "dialling" || !session) return
+        if (session.digits().length === 0) this.out.tone(TONE_OFF)
+        const step = session.press(k)
         if (step.decision) this.act(step.decision, now)
-        else this.deadline = now + step.ms
+        else this.deadline = now + (step.ms ?? 0)
     }
 
     tick(now: number) {
-        if (this.state === "dialling" && now >= this.deadline) {
-            if (this.session.digits().length === 0) {
+        const session = this.session
+        if (this.state === "dialling" && session && now >= this.deadline) {
+            if (session.digits().length === 0) {
                 // Lifted and never dialled: warn, don't count it as an attempt.
                 this.out.log(this.extension + " off hook without dialling")
                 this.session = undefined
                 this.state = "waitOnHook"
                 this.out.tone(TONE_WARNING)
-            } else this.act(this.session.expire(), now)
+            } else this.act(session.expire(), now)
         } else if (this.state === "ringing") this.ringTick(now)
     }
 
     /** The firmware decided: send the number to the line or refuse it. */
     private act(d: Decision, now: number) {
         const ext = this.extension
-        const digits = this.session.digits()
+        const digits = this.session ? this.session.digits() : ""
         // Done with it: a finished session holds its matcher (~0.7 KB of
         // the 64 KB heap) and the plan until the next call.
         this.session = undefined
@@ -208,7 +212,7 @@ export class HandsetPort {
             this.decision = d
             this.placedAt = now
             this.state = "calling"
-            this.out.dial(d.dial)
+            this.out.dial(d.dial as string)
             this.out.tone(TONE_RINGBACK)
         } else {
             this.out.log(
@@ -254,12 +258,18 @@ export class HandsetPort {
     /** An outgoing call ends: counted if it was connected, registered if long distance. */
     private endCall(now: number) {
         const d = this.decision
+        if (!d) return
         const connected = this.state === "connected"
         const seconds = connected
             ? Math.floor((now - this.connectedAt) / 1000)
             : 0
         if (connected)
-            this.rec.outgoing(this.extension, d.category, d.dial, seconds)
+            this.rec.outgoing(
+                this.extension,
+                d.category,
+                d.dial as string,
+                seconds
+            )
         if (this.rec.longDistance && isLongDistance(d.category))
             this.rec.longDistance(this.extension, d, this.placedAt, seconds)
     }

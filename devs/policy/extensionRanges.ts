@@ -66,9 +66,10 @@ export class ExtensionReader {
     }
 
     /** The next prefix, or undefined at the end. */
-    next(): string {
+    next(): string | undefined {
         if (this.prefixes.length) {
-            this.free = this.frees.pop()
+            // (the two lists grow and shrink together)
+            this.free = this.frees.pop() as number
             return this.prefixes.pop()
         }
         if (this.empty || this.words.done()) return undefined
@@ -97,7 +98,7 @@ export class ExtensionReader {
  * undefined when it is neither an extension nor a range lo-hi of them of
  * the same length and at most MAX_RANGE long.
  */
-export function rangeOf(w: string): number[] {
+export function rangeOf(w: string): number[] | undefined {
     const dash = w.indexOf("-")
     if (dash < 0) return isExtension(w) ? [parseInt(w), parseInt(w)] : undefined
     const lo = w.slice(0, dash)

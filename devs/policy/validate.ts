@@ -72,6 +72,12 @@ function quote(v: any): string {
     return typeof v === "string" ? '"' + v + '"' : JSON.stringify(v)
 }
 
+/**
+ * Reads the fields of a document, reporting every problem. A missing or
+ * wrong value is replaced by its default; a required one (default
+ * undefined) by undefined, which only a policy with errors holds, and that
+ * one is never returned: validatePolicy's policy has every field.
+ */
 class Checker {
     errors: string[] = []
 
@@ -89,15 +95,15 @@ class Checker {
                 )
     }
 
-    str(obj: any, key: string, path: string, dflt: string): string {
+    str(obj: any, key: string, path: string, dflt: string | undefined): string {
         const v = obj[key]
         if (v === undefined) {
             if (dflt === undefined) this.err(path, "required")
-            return dflt
+            return dflt as string
         }
         if (typeof v !== "string") {
             this.err(path, "must be a string, not " + quote(v))
-            return dflt
+            return dflt as string
         }
         return v
     }
@@ -106,14 +112,14 @@ class Checker {
         obj: any,
         key: string,
         path: string,
-        dflt: number,
+        dflt: number | undefined,
         min: number,
         max: number
     ): number {
         const v = obj[key]
         if (v === undefined) {
             if (dflt === undefined) this.err(path, "required")
-            return dflt
+            return dflt as number
         }
         if (!isInt(v) || v < min || v > max) {
             this.err(
@@ -125,7 +131,7 @@ class Checker {
                     ", not " +
                     quote(v)
             )
-            return dflt
+            return dflt as number
         }
         return v
     }
@@ -193,12 +199,12 @@ function startsWithEither(a: string, b: string): boolean {
 }
 
 /** The entry of `list` that `s` starts with, or undefined. */
-function startOf(s: string, list: string[]): string {
+function startOf(s: string, list: string[]): string | undefined {
     for (const p of list) if (p && s.indexOf(p) === 0) return p
     return undefined
 }
 
-function checkSite(c: Checker, raw: any): Site {
+function checkSite(c: Checker, raw: any): Site | undefined {
     if (!isObject(raw)) {
         c.err("site", "required object")
         return undefined
@@ -482,7 +488,7 @@ function checkHandsets(
     c: Checker,
     raw: any,
     departments: Department[],
-    site: Site
+    site: Site | undefined
 ): Handset[] {
     const out: Handset[] = []
     if (!Array.isArray(raw)) {
@@ -636,7 +642,13 @@ export function validatePolicy(raw: any): Validation {
     const site = checkSite(c, raw.site)
     const departments = checkDepartments(c, raw.departments)
     const handsets = checkHandsets(c, raw.handsets, departments, site)
-    const policy: Policy = { version, site, departments, handsets }
+    // (site is undefined only with errors: see Checker)
+    const policy: Policy = {
+        version,
+        site: site as Site,
+        departments,
+        handsets,
+    }
     checkBoardPart(c, raw, policy)
     if (c.errors.length) return { errors: c.errors }
     return { policy, errors: [] }

@@ -64,7 +64,10 @@ export function parseBrokerUrl(
  * "path: reason" errors. None of the three: undefined, the board runs
  * without a network (no errors).
  */
-export function validateSync(raw: any, errors: string[]): SyncConfig {
+export function validateSync(
+    raw: any,
+    errors: string[]
+): SyncConfig | undefined {
     if (
         raw.site === undefined &&
         raw.broker === undefined &&

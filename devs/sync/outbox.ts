@@ -70,13 +70,13 @@ export class Outbox {
             if (this.dirty.indexOf(m) < 0) this.dirty.push(m)
     }
 
-    private nextRecord(): QueuedRecord {
+    private nextRecord(): QueuedRecord | undefined {
         for (const q of this.queue.records) if (q.stored) return q
         return undefined
     }
 
     /** The first month whose counters may go out now. */
-    private dueMonth(now: number): string {
+    private dueMonth(now: number): string | undefined {
         for (const m of this.dirty) {
             const at = this.countersAt[m]
             if (at === undefined || now >= at + COUNTERS_MIN_MS) return m
@@ -105,11 +105,11 @@ export class Outbox {
     async flush(pub: Publisher): Promise<number> {
         for (;;) {
             const now = this.now()
-            let topic: string
-            let payload: string
+            let topic = ""
+            let payload = ""
             let retain = true
-            let rec: QueuedRecord = undefined
-            let month: string = undefined
+            let rec: QueuedRecord | undefined = undefined
+            let month: string | undefined = undefined
             const state = this.stateDue || now >= this.stateAt + STATE_EVERY_MS
             if (!state) rec = this.nextRecord()
             if (!state && !rec) month = this.dueMonth(now)

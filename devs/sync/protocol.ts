@@ -74,8 +74,10 @@ export function monthsHeld(c: CallCounters): string[] {
 }
 
 /** The non-zero entries of a group, or undefined when all are zero. */
-function nonZero(group: Record<string, number>): Record<string, number> {
-    let out: Record<string, number> = undefined
+function nonZero(
+    group: Record<string, number>
+): Record<string, number> | undefined {
+    let out: Record<string, number> | undefined = undefined
     for (const k of Object.keys(group))
         if (group[k]) {
             if (!out) out = {}

@@ -69,8 +69,8 @@ function encode(r: CallRecord): string {
     ])
 }
 
-function decode(v: string): CallRecord {
-    let a: any[] = undefined
+function decode(v: string): CallRecord | undefined {
+    let a: any[] | undefined = undefined
     try {
         a = JSON.parse(v)
     } catch (e) {}
@@ -132,7 +132,8 @@ export class RecordQueue {
     async add(rec: CallRecord) {
         let slot = this.freeSlot()
         if (slot < 0) {
-            const oldest = this.records.shift()
+            // (no free slot: every slot holds a queued record)
+            const oldest = this.records.shift() as QueuedRecord
             slot = oldest.slot
             this.dropped++
             await this.write(DROPPED_KEY, "" + this.dropped)
