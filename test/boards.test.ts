@@ -227,7 +227,8 @@ describe.skipIf(skip)("a simulator killed with SIGKILL", () => {
             await until(() => !children.some(alive), 10000),
             "processes left: " + children.filter(alive).join(", ")
         ).toBe(true)
-        expect(mine()).toHaveLength(1) // nobody removed it (SIGKILL)
+        // (not asserted that it is still there: a simulator of another test
+        // file running now may already have swept it, as it should)
         await FirmwareBuild.make({ log: () => {} })
         expect(mine()).toStrictEqual([])
     }, 90000)
