@@ -71,6 +71,14 @@ export class Exchange {
         this.ports = ports
     }
 
+    /** More ports (another board's): one exchange serves a whole site. */
+    addPorts(ports: SimPort[]) {
+        for (const p of ports)
+            if (this.portOf(p.extension))
+                throw new Error(`extension ${p.extension} is served twice`)
+        this.ports.push(...ports)
+    }
+
     portOf(ext: string): SimPort | undefined {
         return this.ports.find(p => p.extension === ext)
     }
@@ -362,10 +370,20 @@ export class Exchange {
         return true
     }
 
-    /** The party outside hangs up every call it is in (or the one with `number`). */
-    hangUpOutside(number?: string): number {
+    /**
+     * The party outside hangs up every call it is in (or the one with
+     * `number`; only calls with one of `among`, if given: one board's ports).
+     */
+    hangUpOutside(number?: string, among?: SimPort[]): number {
         let n = 0
         for (const call of this.activeCalls()) {
+            if (
+                among &&
+                !among.some(
+                    p => p === call.caller.port || p === call.callee.port
+                )
+            )
+                continue
             const out = !call.caller.port
                 ? call.caller
                 : !call.callee.port
