@@ -30,6 +30,8 @@ export interface RunOptions {
      * tests); default: an embedded one (aedes) on a free loopback port.
      */
     brokerUrl?: string
+    /** A site scenario's MQTT site id (default: the site file's, else from its policy). */
+    siteId?: string
 }
 
 export interface Outcome {
@@ -275,7 +277,7 @@ export async function runScenario(
             sync: brokerUrl
                 ? {
                       brokerUrl,
-                      site: siteIdOf(spec),
+                      site: opts.siteId ?? siteIdOf(spec),
                       siteKey: randomBytes(32).toString("hex"),
                   }
                 : undefined,
