@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs"
 import { CliError } from "../src/command"
 import { parseDocument } from "../src/policyFile"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 
 /** Reads the file an object or a path (relative to the scenario) refers to. */
 export function loadJsonOrYaml(file: string, what: string): unknown {

@@ -18,8 +18,8 @@
 // Every order from the firmware and every event sent back is recorded.
 
 import { CommandInfo, SimPort } from "./devices"
-import { Recorder } from "./record"
-import { SimSpecs, enumName } from "./specs"
+import { Recorder } from "../src/board/record"
+import { SimSpecs, enumName } from "../src/board/specs"
 
 export interface OutsideBehaviour {
     /** Answer after this many ms (default 2000). */

@@ -2,7 +2,7 @@
 // on the record or the firmware's counters, and says what it saw when the
 // condition does not hold.
 
-import { Recorder, SimEvent } from "./record"
+import { Recorder, SimEvent } from "../src/board/record"
 import type { SimSession } from "./session"
 import type { SimSite } from "./site"
 import type { Expectation } from "./scenario"

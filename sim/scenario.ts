@@ -5,7 +5,7 @@
 
 import { dirname, resolve } from "node:path"
 import { loadJsonOrYaml } from "./docFile"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { SiteSpec, checkSite, parseSiteFile } from "./site"
 import type { OutsideBehaviour } from "./exchange"
 import type { RingCadence } from "./session"

@@ -5,16 +5,16 @@
 // run side by side, in one process or in several (each its own bus, VM,
 // flash, JDBus).
 
-import { jd, tcpTransport } from "./jd"
-import type { JDBus, JDDevice } from "./jd"
-import { AdminClient, UploadKind } from "./admin"
+import { jd, tcpTransport } from "../src/board/jd"
+import type { JDBus, JDDevice } from "../src/board/jd"
+import { AdminClient, UploadKind } from "../src/board/admin"
 import { SimBus, VM_DEVICE_ID } from "./bus"
 import type { FirmwareBuild } from "./build"
 import { SimClock, SimPort, startClock } from "./devices"
 import { Exchange } from "./exchange"
-import { Recorder, SimEvent } from "./record"
-import { SimSpecs, loadSpecs } from "./specs"
-import { SimError } from "./errors"
+import { Recorder, SimEvent } from "../src/board/record"
+import { SimSpecs, loadSpecs } from "../src/board/specs"
+import { SimError } from "../src/board/errors"
 import { quietConsole } from "./quiet"
 
 export interface RingCadence {
