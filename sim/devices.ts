@@ -5,7 +5,12 @@
 // `onCommand`; what the simulated person and line do is sent as events.
 
 import { jd } from "../src/board/jd"
-import type { JDBus, JDServerServiceProvider, Packet, PackedValues } from "../src/board/jd"
+import type {
+    JDBus,
+    JDServerServiceProvider,
+    Packet,
+    PackedValues,
+} from "../src/board/jd"
 import { SimSpecs, ServiceSpec, packet } from "../src/board/specs"
 
 export interface SimClock {
