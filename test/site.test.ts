@@ -12,7 +12,8 @@
 //   - sim/site-scenarios/tower.json: 8 boards, 32 handsets.
 // ~1-2 min; DIALGUARD_SKIP_SIM=1 skips it.
 
-import { mkdtempSync, rmSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -27,6 +28,7 @@ const SCENARIOS = join(ROOT, "sim", "site-scenarios")
 const TMP = mkdtempSync(join(tmpdir(), "dialguard-site-"))
 
 let broker: TestBroker
+afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
 /** Every line of a scenario's output, for the assertion message. */
 async function run(
@@ -80,6 +82,92 @@ describe("site files", () => {
     })
 })
 
+describe("site scenarios are checked before anything starts", () => {
+    const write = (name: string, doc: unknown) => {
+        const file = join(TMP, name)
+        writeFileSync(file, JSON.stringify(doc))
+        return file
+    }
+    const site = join(ROOT, "sim", "sites", "chain.site.json")
+
+    test("a board that is not in the site, a board step without a site, ports beside a site", () => {
+        expect(() =>
+            parseScenario(
+                write("a.json", {
+                    name: "x",
+                    site,
+                    steps: [{ restart: "power", board: "d" }],
+                })
+            )
+        ).toThrow(
+            /step 1 \(restart\)\.board: no board "d" in the site \(boards: a, b, c\)/
+        )
+        expect(() =>
+            parseScenario(
+                write("b.json", {
+                    name: "x",
+                    ports: ["8001"],
+                    steps: [{ restart: "power", board: "a" }],
+                })
+            )
+        ).toThrow(/"board" is for a site scenario/)
+        expect(() =>
+            parseScenario(
+                write("c.json", { name: "x", site, ports: ["8001"], steps: [] })
+            )
+        ).toThrow(/leave "ports" out/)
+        expect(() =>
+            parseScenario(
+                write("d.json", {
+                    name: "x",
+                    site,
+                    steps: [{ offHook: "8201" }],
+                })
+            )
+        ).toThrow(/"8201" is not a simulated port \(ports: 8001, 8101, 8000\)/)
+        expect(() =>
+            parseScenario(
+                write("e.json", {
+                    name: "x",
+                    ports: ["8001"],
+                    steps: [{ brokerLink: "down" }],
+                })
+            )
+        ).toThrow(/a broker link is for a site scenario/)
+        const ok = parseScenario(
+            write("f.json", {
+                name: "x",
+                site,
+                steps: [
+                    { expectCounter: { name: "8101.calls.local", equals: 0 } },
+                ],
+            })
+        )
+        expect(ok.ports).toStrictEqual(["8001", "8101", "8000"])
+        expect(ok.policyFile).toMatch(/chain\.policy\.json$/)
+    })
+
+    test("dialguard sim run --broker wants mqtt://; npm run sim --site wants a file", async () => {
+        const r = await dialguard(["sim", "run", "--broker", "http://x", site])
+        expect(r.code).toBe(2)
+        expect(r.stderr).toContain("bad --broker")
+        const sim = spawnSync(
+            process.execPath,
+            [
+                join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+                join(ROOT, "sim", "interactive.ts"),
+                "--site",
+                "hq",
+            ],
+            { cwd: ROOT, encoding: "utf8", timeout: 30000 }
+        )
+        expect(sim.status).toBe(1)
+        expect(sim.stderr).toBe(
+            "sim: --site takes a site file (e.g. sim/sites/hq.site.json); the MQTT site id is --site-id hq\n"
+        )
+    }, 60000)
+})
+
 describe.skipIf(skip)("a simulated site of several boards", () => {
     beforeAll(async () => {
         broker = await startBroker(testBrokerKind(), TMP)
@@ -87,7 +175,6 @@ describe.skipIf(skip)("a simulated site of several boards", () => {
 
     afterAll(async () => {
         await broker?.stop()
-        rmSync(TMP, { recursive: true, force: true })
     })
 
     test("a call crosses three boards, two boards restarted mid-chain; two such sites at once on one broker", async () => {
