@@ -562,7 +562,7 @@ async function main() {
         await prompt.ready()
         if (n > 1 && spec.file?.endsWith("hq.site.json"))
             out(
-                "try: call 8001 from 13812345678   (unanswered, it moves on every 3 rings: 8002, then 8101 on board floor5, 8201, the front desk 8000 on board lobby)"
+                "try: call 8009 from 13812345678   (unanswered, it moves on every 3 rings: 8001 on board floor3, 8101 and 8201 on board floor5, the front desk 8000 on board lobby)"
             )
         out('type "help" for the commands')
         await prompt.run()

@@ -9,6 +9,7 @@
 //     broker and back. Two of these run at once (same extensions, same
 //     board ids, same broker, two site ids) without noticing each other,
 //     and `dialguard status` lists each site's three boards.
+//   - sim/site-scenarios/hq-site.json: the site npm start runs.
 //   - sim/site-scenarios/tower.json: 8 boards, 32 handsets.
 // ~1-2 min; DIALGUARD_SKIP_SIM=1 skips it.
 
@@ -191,7 +192,7 @@ describe.skipIf(skip)("a simulated site of several boards", () => {
         for (const { r, out } of [one, two]) {
             expect(r.ok, out).toBe(true)
             // every expectation ran (none skipped by an error)
-            expect(r.outcomes.length, out).toBe(15)
+            expect(r.outcomes.length, out).toBe(16)
         }
         // each site's boards reported to the broker, under its own id
         for (const site of ["chain-one", "chain-two"]) {
@@ -210,6 +211,12 @@ describe.skipIf(skip)("a simulated site of several boards", () => {
             ).toStrictEqual(["a", "b", "c"])
             for (const b of boards) expect(b.policyVersion).toBe(4)
         }
+    }, 240000)
+
+    test("npm start's site (sim/sites/hq.site.json): forwarding from the lobby to floor 3 and floor 5, each board its share", async () => {
+        const { r, out } = await run("hq-site.json")
+        expect(r.ok, out).toBe(true)
+        expect(r.outcomes.length, out).toBe(12)
     }, 240000)
 
     test("8 boards, 32 handsets boot and pass a scenario", async () => {
