@@ -16,6 +16,8 @@
 // - calls from outside to a port (incomingFromOutside), hung up by
 //   hangUpOutside.
 // Every order from the firmware and every event sent back is recorded.
+// One exchange can serve several boards (addPorts: a site, site.ts): then
+// any extension of any board can be dialled or redirected to.
 
 import { CommandInfo, SimPort } from "./devices"
 import { Recorder } from "../src/board/record"

@@ -1,7 +1,9 @@
 // The record of a simulation: every event on the simulated phones, the
 // exchange, the admin log and the VM console, with the time it happened
 // (ms since the session started). Expectations are checked against it, and
-// waiters are woken by each new entry.
+// waiters are woken by each new entry. Here beside the admin client (which
+// records the board's log events in it and waits with it) so that
+// `dialguard flash` and the simulator share it without src/ importing sim/.
 
 import { EventEmitter } from "node:events"
 
