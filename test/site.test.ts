@@ -6,9 +6,10 @@
 //     handset, unanswered, moves to the nearest department on board b, then
 //     to the front desk on board c, diverted_from kept; boards a and b are
 //     power-cycled mid-chain; each board's counters; board a cut off the
-//     broker and back. Two of these run at once (same extensions, same
-//     board ids, same broker, two site ids) without noticing each other,
-//     and `dialguard status` lists each site's three boards.
+//     broker and back. Two of these run at once, one in this process and
+//     one in a `dialguard sim run` (same extensions, same board ids, same
+//     broker, two site ids) without noticing each other, and `dialguard
+//     status` lists each site's three boards.
 //   - sim/site-scenarios/hq-site.json: the site npm start runs.
 //   - sim/site-scenarios/tower.json: 8 boards, 32 handsets.
 // ~1-2 min; DIALGUARD_SKIP_SIM=1 skips it.
@@ -178,24 +179,31 @@ describe.skipIf(skip)("a simulated site of several boards", () => {
         await broker?.stop()
     })
 
-    test("a call crosses three boards, two boards restarted mid-chain; two such sites at once on one broker", async () => {
+    test("a call crosses three boards, two boards restarted mid-chain; two such sites at once on one broker, one in this process, one in a `dialguard sim run`", async () => {
         const [one, two] = await Promise.all([
             run("forward-across-boards.json", {
                 siteId: "chain-one",
                 outDir: join(TMP, "one"),
             }),
-            run("forward-across-boards.json", {
-                siteId: "chain-two",
-                outDir: join(TMP, "two"),
-            }),
+            // the same site in another process: its site id is the
+            // policy's ("Chain" → chain)
+            dialguard([
+                "sim",
+                "run",
+                "--broker",
+                broker.url,
+                "--out",
+                join(TMP, "two"),
+                join(SCENARIOS, "forward-across-boards.json"),
+            ]),
         ])
-        for (const { r, out } of [one, two]) {
-            expect(r.ok, out).toBe(true)
-            // every expectation ran (none skipped by an error)
-            expect(r.outcomes.length, out).toBe(16)
-        }
+        expect(one.r.ok, one.out).toBe(true)
+        // every expectation ran (none skipped by an error)
+        expect(one.r.outcomes.length, one.out).toBe(16)
+        expect(two.code, two.stdout + two.stderr).toBe(0)
+        expect(two.stdout).toMatch(/^PASS .*: 16\/16 checks held/m)
         // each site's boards reported to the broker, under its own id
-        for (const site of ["chain-one", "chain-two"]) {
+        for (const site of ["chain-one", "chain"]) {
             const s = await dialguard([
                 "status",
                 "--broker",
