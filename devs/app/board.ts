@@ -15,7 +15,7 @@ import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
 import { Policy } from "../policy/types"
 import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
-import { HandsetPort, PortRecorder } from "../phone/handsetPort"
+import { HandsetPort, PortRecorder, RuleEvent } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
 import { AdminBackend } from "./adminServer"
@@ -78,7 +78,10 @@ export class Board implements AdminBackend, PortRecorder {
         number: string,
         category: Category,
         start: number,
-        seconds: number
+        seconds: number,
+        /** Issue 12: the authorization code's owner, a private call. */
+        owner?: string,
+        priv?: boolean
     ) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
@@ -316,8 +319,24 @@ export class Board implements AdminBackend, PortRecorder {
         return this.clock.month(ds.millis())
     }
 
-    outgoing(ext: string, category: Category, number: string, seconds: number) {
-        this.counters.recordCall(ext, this.month(), category, seconds)
+    outgoing(
+        ext: string,
+        category: Category,
+        number: string,
+        seconds: number,
+        d?: Decision
+    ) {
+        const m = this.month()
+        this.counters.recordCall(ext, m, category, seconds)
+        if (d && d.private) {
+            this.counters.recordRule(ext, m, "privateCalls", 1)
+            this.counters.recordRule(ext, m, "privateSeconds", seconds)
+        }
+        this.save()
+    }
+
+    rule(ext: string, what: RuleEvent) {
+        this.counters.recordRule(ext, this.month(), what, 1)
         this.save()
     }
 
@@ -343,7 +362,9 @@ export class Board implements AdminBackend, PortRecorder {
                 d.number || d.dial,
                 d.category,
                 this.clock.unix(placedAt),
-                seconds
+                seconds,
+                d.codeOwner,
+                d.private
             )
     }
 

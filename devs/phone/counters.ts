@@ -51,6 +51,22 @@ export const INCOMING_OUTCOMES: IncomingOutcome[] = [
     "missed",
 ]
 export const CALLER_OUTCOMES: CallerOutcome[] = ["onTime", "late", "missed"]
+/**
+ * Issue 12 office rules, per handset (devs/phone/handsetPort.ts RuleEvent),
+ * then private calls and their seconds (deductible from the owner's pay).
+ */
+export const RULE_COUNTS: string[] = [
+    "codeCalls",
+    "codeWrong",
+    "codeLockouts",
+    "hoursRefused",
+    "afterHours",
+    "hoursUnknown",
+    "warned",
+    "cut",
+    "privateCalls",
+    "privateSeconds",
+]
 
 // One month of one handset is a fixed-order number array ("row"): calls by
 // category, seconds by category, blocked by code, incoming by outcome,
@@ -61,7 +77,8 @@ const SECONDS = CALLS + 8
 const BLOCKED = SECONDS + 8
 const INCOMING = BLOCKED + 6
 const CALLER = INCOMING + 4
-export const ROW_LENGTH = CALLER + 3
+const RULES = CALLER + 3
+export const ROW_LENGTH = RULES + 10
 
 /**
  * A new row of zeros. Copied once built: in the VM an array pushed to its
@@ -122,6 +139,8 @@ export interface MonthCounters {
     incoming: Record<string, number>
     /** By outcome in CALLER_OUTCOMES: the caller's view of calls that ended here. */
     caller: Record<string, number>
+    /** Issue 12: by name in RULE_COUNTS. */
+    rules: Record<string, number>
     totalCalls: number
     totalSeconds: number
     totalBlocked: number
@@ -235,6 +254,12 @@ export class CallCounters {
         return i >= 0 && this.add(ext, month, CALLER + i, 1)
     }
 
+    /** Issue 12: `n` more of RULE_COUNTS' `name` (e.g. "codeWrong"). */
+    recordRule(ext: string, month: string, name: string, n: number): boolean {
+        const i = RULE_COUNTS.indexOf(name)
+        return i >= 0 && n > 0 && this.add(ext, month, RULES + i, Math.round(n))
+    }
+
     /** An incoming call answered at this handset after `rings` rings. */
     recordAnswered(ext: string, month: string, rings: number): boolean {
         return this.recordIncoming(
@@ -257,6 +282,7 @@ export class CallCounters {
             blocked: named(row, BLOCKED, BLOCKED_CODES),
             incoming: named(row, INCOMING, INCOMING_OUTCOMES),
             caller: named(row, CALLER, CALLER_OUTCOMES),
+            rules: named(row, RULES, RULE_COUNTS),
             totalCalls: sum(row, CALLS, 8),
             totalSeconds: sum(row, SECONDS, 8),
             totalBlocked: sum(row, BLOCKED, 6),

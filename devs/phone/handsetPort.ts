@@ -6,10 +6,11 @@
 // code runs in the VM and under vitest with a fake clock.
 // Portable: no @devicescript/* import.
 
-import { Decision, DialSession } from "../engine/dialSession"
+import { Decision, decideDigits, DialSession } from "../engine/dialSession"
 import { DialPlan } from "../engine/types"
 import { Category, isLongDistance } from "../numbering/categories"
-import { Handset } from "../policy/types"
+import { AuthCode, Handset, Site } from "../policy/types"
+import { classRank } from "../numbering/categories"
 import { CallerOutcome, IncomingOutcome } from "./counters"
 
 /** Call-progress tones; numbers match the Handset service's Tone enum. */
@@ -21,6 +22,40 @@ export const TONE_BUSY = 3
 export const TONE_UNOBTAINABLE = 4
 /** 催挂音: off the hook too long without dialling. */
 export const TONE_WARNING = 6
+/** Issue 12: key an authorization code and # (after a refusal). */
+export const TONE_PROMPT = 7
+/** Issue 12: the call has passed its length (a beep in the earpiece). */
+export const TONE_CALL_WARNING = 8
+
+/** Issue 12: how long the prompt tone waits for the first key of a code. */
+export const CODE_PROMPT_MS = 5000
+/** Five wrong codes lock code entry on the handset for 10 minutes. */
+export const CODE_TRIES = 5
+export const CODE_LOCK_MS = 10 * 60 * 1000
+/** The call-length warning beeps this long; the final one until the call ends. */
+export const WARNING_BEEP_MS = 1000
+export const FINAL_WARNING_S = 10
+/** Longest code keyed (more is a wrong code). */
+const MAX_CODE_DIGITS = 12
+
+/**
+ * Issue 12 events counted per handset (counters' "rules" group):
+ * codeCalls a call lifted by a code, codeWrong a wrong code, codeLockouts
+ * code entry locked after CODE_TRIES wrong ones, hoursRefused an external
+ * call refused outside working hours, afterHours one placed outside them
+ * (counted only, or with a code), hoursUnknown one placed before the board
+ * knew the time, warned a call warned for its length, cut one ended at its
+ * limit.
+ */
+export type RuleEvent =
+    | "codeCalls"
+    | "codeWrong"
+    | "codeLockouts"
+    | "hoursRefused"
+    | "afterHours"
+    | "hoursUnknown"
+    | "warned"
+    | "cut"
 
 /** Rule (一)8: answer within three rings. */
 export const ON_TIME_RINGS = 3
@@ -45,8 +80,11 @@ export interface PortRecorder {
         ext: string,
         category: Category,
         number: string,
-        seconds: number
+        seconds: number,
+        decision?: Decision
     ): void
+    /** Issue 12: an office-rule event on this handset. */
+    rule?(ext: string, what: RuleEvent): void
     blocked(ext: string, decision: Decision): void
     /** The handset's view: how this port dealt with a call that rang here. */
     incoming(ext: string, outcome: IncomingOutcome): void
@@ -82,6 +120,12 @@ export interface PortPolicy {
     ringsBeforeForward: number
     /** Extensions an unanswered call to `ext` goes to, nearest first. */
     forwardChain: (ext: string) => string[]
+    /** Issue 12: the site's office-rule options (hours, call length, private prefix). */
+    site?: Site
+    /** The code keyed, if it is a valid authorization code; unset: no code entry. */
+    checkCode?: (code: string) => AuthCode | undefined
+    /** Within site.hours at `now` (ms): "in", "out", or "unknown" before the board knows the time. */
+    hoursAt?: (now: number) => "in" | "out" | "unknown"
 }
 
 export type PortState =
@@ -93,6 +137,8 @@ export type PortState =
     | "talking"
     /** Off the hook after a refusal, a failed or ended call: a tone plays until on-hook. */
     | "waitOnHook"
+    /** Issue 12: after a refusal, the prompt tone: keying an authorization code and #. */
+    | "code"
 
 export class HandsetPort {
     state: PortState = "idle"
@@ -117,17 +163,34 @@ export class HandsetPort {
     private decision: Decision | undefined = undefined
     private placedAt = 0
     private connectedAt = 0
+    /** Issue 12: ms per second of the call-length timers (1000; shorter in tests). */
+    private secondMs: number
+    /** The refused call waiting for a code: its number's keys, private or not. */
+    private refusedDigits = ""
+    private refused: Decision | undefined = undefined
+    private warnedCall = false
+    private refusedPrivate = false
+    private code = ""
+    private wrongCodes = 0
+    private codeLockedUntil = 0
+    /** Connected call: when to beep, when the final warning starts, when to end it (0 = never). */
+    private warnAt = 0
+    private finalAt = 0
+    private endAt = 0
+    private toneOffAt = 0
 
     constructor(
         extension: string,
         out: PortOutputs,
         rec: PortRecorder,
-        cadence: RingCadence
+        cadence: RingCadence,
+        secondMs?: number
     ) {
         this.extension = extension
         this.out = out
         this.rec = rec
         this.cadence = cadence
+        this.secondMs = secondMs || 1000
     }
 
     /**
@@ -150,7 +213,12 @@ export class HandsetPort {
             return
         }
         // A session per call: a policy arriving mid-dial waits for the next one.
-        const session = new DialSession(this.policy.plan, this.policy.handset)
+        const site = this.policy.site
+        const session = new DialSession(
+            this.policy.plan,
+            this.policy.handset,
+            site ? site.privatePrefix : undefined
+        )
         this.session = session
         this.state = "dialling"
         this.deadline = now + session.start().ms
@@ -164,15 +232,17 @@ export class HandsetPort {
             this.out.hangUp()
         if (s === "calling" || s === "connected") this.endCall(now)
         this.session = undefined
+        this.code = ""
         this.state = "idle"
         this.out.tone(TONE_OFF)
     }
 
     key(k: string, now: number) {
+        if (this.state === "code") return this.codeKey(k, now)
         // Keys during a call are not a new call (DTMF is the line's business).
         const session = this.session
         if (this.state !== "dialling" || !session) return
-        if (session.digits().length === 0) this.out.tone(TONE_OFF)
+        if (session.keyCount() === 0) this.out.tone(TONE_OFF)
         const step = session.press(k)
         if (step.decision) this.act(step.decision, now)
         else this.deadline = now + (step.ms ?? 0)
@@ -181,7 +251,7 @@ export class HandsetPort {
     tick(now: number) {
         const session = this.session
         if (this.state === "dialling" && session && now >= this.deadline) {
-            if (session.digits().length === 0) {
+            if (session.keyCount() === 0) {
                 // Lifted and never dialled: warn, don't count it as an attempt.
                 this.out.log(this.extension + " off hook without dialling")
                 this.session = undefined
@@ -189,15 +259,173 @@ export class HandsetPort {
                 this.out.tone(TONE_WARNING)
             } else this.act(session.expire(), now)
         } else if (this.state === "ringing") this.ringTick(now)
+        else if (this.state === "code" && now >= this.deadline)
+            this.codeEntered(now)
+        else if (this.state === "connected") this.lengthTick(now)
     }
 
     /** The firmware decided: send the number to the line or refuse it. */
     private act(d: Decision, now: number) {
-        const ext = this.extension
         const digits = this.session ? this.session.digits() : ""
         // Done with it: a finished session holds its matcher (~0.7 KB of
         // the 64 KB heap) and the plan until the next call.
         this.session = undefined
+        d = this.hoursRule(d, now)
+        if (d.action === "block" && this.offerCode(d, digits, now)) return
+        this.place(d, digits, now)
+    }
+
+    /** Issue 12: site.hours on an external call (not internal, not emergency). */
+    private hoursRule(d: Decision, now: number): Decision {
+        const p = this.policy
+        const h = p && p.site ? p.site.hours : undefined
+        if (!h || !p || !p.hoursAt || d.action !== "dial") return d
+        if (d.category === "internal" || d.category === "emergency") return d
+        const at = p.hoursAt(now)
+        if (at === "in") return d
+        if (at === "unknown") {
+            // before the SIP line has told the time: allowed, counted
+            this.count("hoursUnknown")
+            return d
+        }
+        if (h.outside === "count") {
+            this.count("afterHours")
+            return d
+        }
+        return {
+            action: "block",
+            category: d.category,
+            reason:
+                d.category +
+                " call outside working hours (" +
+                h.from +
+                "-" +
+                h.to +
+                ")" +
+                (h.outside === "code"
+                    ? ": an authorization code is needed"
+                    : ""),
+            code: "hours",
+            decidedOn: d.decidedOn,
+            private: d.private,
+        }
+    }
+
+    private count(what: RuleEvent) {
+        if (this.rec.rule) this.rec.rule(this.extension, what)
+    }
+
+    /** A refusal a code can lift: the prompt tone, and keys are a code. */
+    private offerCode(d: Decision, digits: string, now: number): boolean {
+        const p = this.policy
+        if (!p || !p.checkCode) return false
+        const hours = p.site ? p.site.hours : undefined
+        const liftable =
+            d.code === "class" ||
+            (d.code === "hours" && !!hours && hours.outside === "code")
+        if (!liftable) return false
+        const ext = this.extension
+        if (now < this.codeLockedUntil) {
+            this.out.log(ext + " code entry locked: " + d.reason)
+            return false
+        }
+        this.out.log(
+            ext +
+                " refused " +
+                digits +
+                " [" +
+                d.code +
+                "] " +
+                d.reason +
+                ": key an authorization code and #"
+        )
+        this.refusedDigits = digits
+        this.refused = d
+        this.refusedPrivate = d.private === true
+        this.code = ""
+        this.state = "code"
+        this.deadline = now + CODE_PROMPT_MS
+        this.out.tone(TONE_PROMPT)
+        return true
+    }
+
+    private codeKey(k: string, now: number) {
+        if (this.code.length === 0) this.out.tone(TONE_OFF)
+        if (k === "#") return this.codeEntered(now)
+        this.code += k
+        const p = this.policy
+        this.deadline = now + (p ? p.plan.timers.interDigitMs : CODE_PROMPT_MS)
+        if (this.code.length > MAX_CODE_DIGITS) this.codeEntered(now)
+    }
+
+    /** # or the timer: check the code, then the call goes out or is refused. */
+    private codeEntered(now: number) {
+        const p = this.policy
+        const ext = this.extension
+        const code = this.code
+        this.code = ""
+        const digits = this.refusedDigits
+        if (!p) {
+            // the policy is being replaced
+            this.state = "waitOnHook"
+            return this.out.tone(TONE_BUSY)
+        }
+        const valid = code && p.checkCode ? p.checkCode(code) : undefined
+        const h = p.handset
+        if (!valid) {
+            if (code) {
+                this.wrongCodes++
+                this.count("codeWrong")
+                this.out.log(
+                    ext + " wrong authorization code (" + this.wrongCodes + ")"
+                )
+                if (this.wrongCodes >= CODE_TRIES) {
+                    this.wrongCodes = 0
+                    this.codeLockedUntil = now + CODE_LOCK_MS
+                    this.count("codeLockouts")
+                    this.out.log(
+                        ext +
+                            " code entry locked for " +
+                            CODE_LOCK_MS / 60000 +
+                            " minutes after " +
+                            CODE_TRIES +
+                            " wrong codes"
+                    )
+                }
+            }
+            // the refusal stands (no code, or a wrong one)
+            const r = this.refused as Decision
+            r.reason += " (no valid authorization code)"
+            return this.place(r, digits, now)
+        }
+        this.wrongCodes = 0
+        // the code's class for this call (never lower than the handset's)
+        const lifted: Handset = {
+            extension: h.extension,
+            department: h.department,
+            allow:
+                classRank(valid.allow) > classRank(h.allow)
+                    ? valid.allow
+                    : h.allow,
+            receiveOnly: h.receiveOnly,
+            suspended: h.suspended,
+            name: h.name,
+        }
+        const d = decideDigits(p.plan, lifted, digits)
+        if (this.refusedPrivate) d.private = true
+        if (d.action === "dial") {
+            d.codeOwner = valid.owner
+            d.reason += ", authorization code of " + valid.owner
+            this.count("codeCalls")
+            if (p.hoursAt && p.site && p.site.hours && p.hoursAt(now) === "out")
+                this.count("afterHours")
+        }
+        this.place(d, digits, now)
+    }
+
+    /** Dial `d` or refuse it. */
+    private place(d: Decision, digits: string, now: number) {
+        const ext = this.extension
         if (d.action === "dial") {
             this.out.log(
                 ext +
@@ -211,6 +439,8 @@ export class HandsetPort {
             )
             this.decision = d
             this.placedAt = now
+            this.warnAt = this.finalAt = this.endAt = this.toneOffAt = 0
+            this.warnedCall = false
             this.state = "calling"
             this.out.dial(d.dial as string)
             this.out.tone(TONE_RINGBACK)
@@ -219,6 +449,7 @@ export class HandsetPort {
                 ext + " refused " + digits + " [" + d.code + "] " + d.reason
             )
             this.rec.blocked(ext, d)
+            if (d.code === "hours") this.count("hoursRefused")
             this.state = "waitOnHook"
             this.out.tone(TONE_UNOBTAINABLE)
         }
@@ -229,6 +460,62 @@ export class HandsetPort {
         this.state = "connected"
         this.connectedAt = now
         this.out.tone(TONE_OFF)
+        this.lengthTimers(now)
+    }
+
+    /** Issue 12: site.callWarningSeconds / callLimitSeconds of the call's category. */
+    private lengthTimers(now: number) {
+        const p = this.policy
+        const d = this.decision
+        const site = p ? p.site : undefined
+        if (!site || !d) return
+        const sec = this.secondMs
+        const warn = site.callWarningSeconds
+            ? site.callWarningSeconds[d.category]
+            : undefined
+        const limit = site.callLimitSeconds
+            ? site.callLimitSeconds[d.category]
+            : undefined
+        if (limit) {
+            this.endAt = now + limit * sec
+            this.finalAt = this.endAt - FINAL_WARNING_S * sec
+        }
+        if (warn && (!limit || warn * sec < this.finalAt - now))
+            this.warnAt = now + warn * sec
+    }
+
+    private lengthTick(now: number) {
+        const ext = this.extension
+        if (this.toneOffAt && now >= this.toneOffAt) {
+            this.toneOffAt = 0
+            this.out.tone(TONE_OFF)
+        }
+        if (this.warnAt && now >= this.warnAt) {
+            this.warnAt = 0
+            this.warnedCall = true
+            this.count("warned")
+            this.out.log(ext + " call length warning")
+            this.out.tone(TONE_CALL_WARNING)
+            this.toneOffAt = now + WARNING_BEEP_MS
+        }
+        if (this.finalAt && now >= this.finalAt) {
+            this.finalAt = 0
+            this.warnAt = 0
+            if (!this.warnedCall) this.count("warned")
+            this.warnedCall = true
+            this.out.log(ext + " call length final warning")
+            this.out.tone(TONE_CALL_WARNING)
+            this.toneOffAt = 0
+        }
+        if (this.endAt && now >= this.endAt) {
+            this.endAt = 0
+            this.count("cut")
+            this.out.log(ext + " call ended at its length limit")
+            this.out.hangUp()
+            this.endCall(now)
+            this.state = "waitOnHook"
+            this.out.tone(TONE_BUSY)
+        }
     }
 
     callFailed(now: number) {
@@ -268,9 +555,13 @@ export class HandsetPort {
                 this.extension,
                 d.category,
                 d.dial as string,
-                seconds
+                seconds,
+                d
             )
-        if (this.rec.longDistance && isLongDistance(d.category))
+        // (issue 12: calls with a code or private are registered too)
+        const registered =
+            isLongDistance(d.category) || d.codeOwner || d.private
+        if (this.rec.longDistance && registered)
             this.rec.longDistance(this.extension, d, this.placedAt, seconds)
     }
 

@@ -67,6 +67,8 @@ export function boardPolicyDoc(
         handsets: own,
         extensions: compressExtensions(others),
         forward,
+        // issue 12: every board checks every code (a code is not tied to a handset)
+        authCodes: policy.authCodes,
     }
 }
 

@@ -2,6 +2,11 @@
 // reported as "path: reason"; a policy with any problem is rejected whole.
 // Portable: no @devicescript/* import, no RegExp (the VM has none).
 
+import {
+    checkAuthCodes,
+    checkOfficeSite,
+    OFFICE_SITE_KEYS,
+} from "./officeRules"
 import { splitPattern, subscriberLengths } from "../numbering/digits"
 import {
     BEIJING_EMERGENCY,
@@ -209,18 +214,22 @@ function checkSite(c: Checker, raw: any): Site | undefined {
         c.err("site", "required object")
         return undefined
     }
-    c.keys(raw, "site", [
-        "name",
-        "areaCode",
-        "ipPrefix",
-        "emergency",
-        "premiumPrefixes",
-        "outsideLinePrefix",
-        "ringsBeforeForward",
-        "blocked",
-        "allowed",
-        "timers",
-    ])
+    c.keys(
+        raw,
+        "site",
+        [
+            "name",
+            "areaCode",
+            "ipPrefix",
+            "emergency",
+            "premiumPrefixes",
+            "outsideLinePrefix",
+            "ringsBeforeForward",
+            "blocked",
+            "allowed",
+            "timers",
+        ].concat(OFFICE_SITE_KEYS)
+    )
     const name = c.str(raw, "name", "site.name", undefined)
     let areaCode = c.str(raw, "areaCode", "site.areaCode", undefined)
     if (areaCode !== undefined) {
@@ -635,7 +644,7 @@ export function validatePolicy(raw: any): Validation {
     c.keys(
         raw,
         "",
-        ["version", "site", "departments", "handsets"],
+        ["version", "site", "departments", "handsets", "authCodes"],
         ["board", "extensions", "forward"]
     )
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
@@ -650,6 +659,10 @@ export function validatePolicy(raw: any): Validation {
         handsets,
     }
     checkBoardPart(c, raw, policy)
+    // issue 12 office rules (devs/policy/officeRules.ts)
+    const err = (path: string, why: string) => c.err(path, why)
+    if (site && isObject(raw.site)) checkOfficeSite(err, raw.site, site)
+    checkAuthCodes(err, raw.authCodes, policy)
     if (c.errors.length) return { errors: c.errors }
     return { policy, errors: [] }
 }

@@ -11,6 +11,7 @@ import {
     CALL_CATEGORIES,
     CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
+    RULE_COUNTS,
 } from "../../devs/phone/counters"
 import { FleetConnection } from "./broker"
 import {
@@ -31,6 +32,7 @@ export const NAMES: CounterNames = {
     codes: BLOCKED_CODES as string[],
     outcomes: INCOMING_OUTCOMES as string[],
     callerOutcomes: CALLER_OUTCOMES as string[],
+    rules: RULE_COUNTS,
 }
 
 /** Chinese names of the call categories, for finance. */
@@ -60,6 +62,7 @@ export function emptyCounters(): HandsetCounters {
         blocked: zeros(NAMES.codes),
         incoming: zeros(NAMES.outcomes),
         caller: zeros(NAMES.callerOutcomes),
+        rules: zeros(RULE_COUNTS),
     }
 }
 
@@ -69,6 +72,12 @@ function addInto(to: HandsetCounters, from: HandsetCounters) {
     for (const k of GROUPS)
         for (const n of Object.keys(from[k]))
             to[k][n] = (to[k][n] ?? 0) + from[k][n]
+    // issue 12: the office-rule counts (boards before it send none)
+    const fr = from.rules
+    if (fr) {
+        const tr = to.rules ?? (to.rules = zeros(RULE_COUNTS))
+        for (const n of Object.keys(fr)) tr[n] = (tr[n] ?? 0) + fr[n]
+    }
 }
 
 const sum = (r: Record<string, number>) =>
