@@ -9,11 +9,12 @@
 // policy is validated and compiled, stored, then enforced; after a
 // restart the last stored one is enforced, with or without a network.
 import * as ds from "@devicescript/core"
-import { digest } from "@devicescript/crypto"
+import { digest, hmac } from "@devicescript/crypto"
 import { SequentialWorker } from "@devicescript/runtime"
 import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
-import { Policy } from "../policy/types"
+import { hoursAt } from "../policy/officeRules"
+import { AuthCode, Policy } from "../policy/types"
 import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
 import { HandsetPort, PortRecorder, RuleEvent } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
@@ -37,6 +38,7 @@ const UNPROVISIONED: BoardConfig = {
     board: "unprovisioned",
     ports: [""],
     ring: { onMs: 1000, cycleMs: 5000 },
+    callSecondMs: 1000,
 }
 
 const pause = async () => {
@@ -149,13 +151,48 @@ export class Board implements AdminBackend, PortRecorder {
         this.loaded = loaded
         this.version = loaded.policy.version
         this.enforcedHash = hash
-        for (const p of this.ports) p.setPolicy(portPolicy(loaded, p.extension))
+        for (const p of this.ports)
+            p.setPolicy(this.portPolicy(loaded, p.extension))
+    }
+
+    /** What port `ext` enforces, with the issue 12 hooks (codes, hours). */
+    private portPolicy(loaded: LoadedPolicy, ext: string) {
+        const pp = portPolicy(loaded, ext)
+        const policy = loaded.policy
+        const site = policy.site
+        const codes = policy.authCodes
+        const self = this
+        if (codes && codes.length && this.boardKey())
+            pp.checkCode = (code: string) => self.checkCode(codes, code)
+        const hours = site.hours
+        if (hours)
+            pp.hoursAt = (now: number) => hoursAt(hours, self.clock.unix(now))
+        return pp
+    }
+
+    /**
+     * The key authorization codes are HMACed with. Today the site key the
+     * board checks policy signatures with; the one place to change for a
+     * per-board key. Undefined without one: no code entry.
+     */
+    boardKey(): Buffer | undefined {
+        const sync = this.config.sync
+        return sync ? Buffer.from(sync.siteKey, "hex") : undefined
+    }
+
+    private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
+        const key = this.boardKey()
+        if (!key) return undefined
+        const mac = hmac(key, "sha256", code).toString("hex")
+        // (a plain compare: at a keypad a few ns of timing say nothing)
+        return codes.find(c => c.hmac === mac)
     }
 
     /** The port serving extension index `i` of the configuration. */
     addPort(port: HandsetPort) {
         // (while a policy is being compiled it gets one when that is done)
-        if (this.loaded) port.setPolicy(portPolicy(this.loaded, port.extension))
+        if (this.loaded)
+            port.setPolicy(this.portPolicy(this.loaded, port.extension))
         this.ports.push(port)
     }
 

@@ -107,31 +107,24 @@ export class DialSession {
 
     /** Keys pressed so far (a private prefix too). */
     keyCount(): number {
-        return this.m.digits.length + this.pre.length + (this.isPrivate ? 1 : 0)
+        return this.m.digits.length + this.pre.length
     }
 
     /** One key: "0"-"9", "*" or "#". */
     press(key: string): Step {
         if (this.decision) return { decision: this.decision }
+        // issue 12: the private prefix first; else the keys held are dialled
         const pp = this.privatePrefix
-        if (pp && !this.isPrivate && this.m.digits.length === 0) {
-            // the private prefix first; anything else replays what was held
-            const pre = this.pre + key
-            if (pp.indexOf(pre) === 0) {
-                this.pre = pre === pp ? "" : pre
-                this.isPrivate = pre === pp
+        const pre = this.pre
+        if (pp && !this.isPrivate && !this.m.digits) {
+            if (pp.indexOf(pre + key) === 0) {
+                this.pre = pre + key
+                this.isPrivate = this.pre === pp
                 return { timer: "long", ms: this.plan.timers.interDigitMs }
             }
+            for (let i = 0; i < pre.length; ++i) this.m.push(pre.charAt(i))
             this.pre = ""
-            for (let i = 0; i < pre.length - 1; ++i) {
-                const step = this.numberKey(pre.charAt(i))
-                if (step.decision) return step
-            }
         }
-        return this.numberKey(key)
-    }
-
-    private numberKey(key: string): Step {
         if (key === "#") return { decision: this.finish("digit") }
         this.m.push(key)
         if (this.m.digits.length > MAX_DIGITS)

@@ -78,16 +78,19 @@ const BLOCKED = SECONDS + 8
 const INCOMING = BLOCKED + 6
 const CALLER = INCOMING + 4
 const RULES = CALLER + 3
-export const ROW_LENGTH = RULES + 10
+/** Rows start without the rules group: it is added when first counted (heap). */
+export const ROW_LENGTH = RULES
+const FULL_LENGTH = RULES + 10
 
 /**
  * A new row of zeros. Copied once built: in the VM an array pushed to its
  * length keeps room to grow, a copy is allocated at its exact size
  * (measured: 269 against 182 bytes of heap per row).
  */
-function zeroRow(): number[] {
+function zeroRow(from?: number[]): number[] {
     const r: number[] = []
-    for (let i = 0; i < ROW_LENGTH; ++i) r.push(0)
+    const n = from ? FULL_LENGTH : ROW_LENGTH
+    for (let i = 0; i < n; ++i) r.push(from && i < from.length ? from[i] : 0)
     return r.slice(0)
 }
 
@@ -168,7 +171,7 @@ function named(
 
 function sum(row: number[], at: number, n: number): number {
     let s = 0
-    for (let i = at; i < at + n; ++i) s += row[i]
+    for (let i = at; i < at + n; ++i) s += row[i] || 0
     return s
 }
 
@@ -257,7 +260,19 @@ export class CallCounters {
     /** Issue 12: `n` more of RULE_COUNTS' `name` (e.g. "codeWrong"). */
     recordRule(ext: string, month: string, name: string, n: number): boolean {
         const i = RULE_COUNTS.indexOf(name)
-        return i >= 0 && n > 0 && this.add(ext, month, RULES + i, Math.round(n))
+        const r = i >= 0 && n > 0 ? this.fullRow(ext, month) : undefined
+        if (r) r[RULES + i] += Math.round(n)
+        return !!r
+    }
+
+    /** The row with room for the rules group. */
+    private fullRow(ext: string, month: string): number[] | undefined {
+        let r = this.row(ext, month)
+        if (r && r.length < FULL_LENGTH) {
+            r = zeroRow(r)
+            this.rows[ext][month] = r
+        }
+        return r
     }
 
     /** An incoming call answered at this handset after `rings` rings. */
@@ -360,9 +375,10 @@ export class CallCounters {
             for (const m of Object.keys(months)) {
                 const src = months[m]
                 if (!Array.isArray(src)) continue
-                const r = c.row(ext, m)
+                const r =
+                    src.length > ROW_LENGTH ? c.fullRow(ext, m) : c.row(ext, m)
                 if (!r) continue
-                for (let i = 0; i < ROW_LENGTH && i < src.length; ++i) {
+                for (let i = 0; i < r.length && i < src.length; ++i) {
                     const n = src[i]
                     r[i] += typeof n === "number" && n > 0 ? n : 0
                 }

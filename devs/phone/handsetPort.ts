@@ -165,18 +165,14 @@ export class HandsetPort {
     private connectedAt = 0
     /** Issue 12: ms per second of the call-length timers (1000; shorter in tests). */
     private secondMs: number
-    /** The refused call waiting for a code: its number's keys, private or not. */
+    /** The number's keys of the call decided last (the one waiting for a code). */
     private refusedDigits = ""
     private refused: Decision | undefined = undefined
-    private warnedCall = false
-    private refusedPrivate = false
     private code = ""
     private wrongCodes = 0
     private codeLockedUntil = 0
-    /** Connected call: when to beep, when the final warning starts, when to end it (0 = never). */
-    private warnAt = 0
-    private finalAt = 0
-    private endAt = 0
+    /** Connected call: the call-length stage reached (lengthTick), when the beep ends. */
+    private lengthStage = 0
     private toneOffAt = 0
 
     constructor(
@@ -260,7 +256,7 @@ export class HandsetPort {
             } else this.act(session.expire(), now)
         } else if (this.state === "ringing") this.ringTick(now)
         else if (this.state === "code" && now >= this.deadline)
-            this.codeEntered(now)
+            this.codeKey("", now)
         else if (this.state === "connected") this.lengthTick(now)
     }
 
@@ -270,161 +266,97 @@ export class HandsetPort {
         // Done with it: a finished session holds its matcher (~0.7 KB of
         // the 64 KB heap) and the plan until the next call.
         this.session = undefined
-        d = this.hoursRule(d, now)
-        if (d.action === "block" && this.offerCode(d, digits, now)) return
-        this.place(d, digits, now)
-    }
-
-    /** Issue 12: site.hours on an external call (not internal, not emergency). */
-    private hoursRule(d: Decision, now: number): Decision {
-        const p = this.policy
-        const h = p && p.site ? p.site.hours : undefined
-        if (!h || !p || !p.hoursAt || d.action !== "dial") return d
-        if (d.category === "internal" || d.category === "emergency") return d
-        const at = p.hoursAt(now)
-        if (at === "in") return d
-        if (at === "unknown") {
+        this.refusedDigits = digits
+        // issue 12: site.hours on external calls (not internal, emergency)
+        const p = this.policy as PortPolicy
+        const h = p.site ? p.site.hours : undefined
+        const c = d.category
+        const at =
+            h && p.hoursAt && c !== "internal" && c !== "emergency"
+                ? p.hoursAt(now)
+                : "in"
+        const outside = h ? h.outside : ""
+        if (d.action === "dial" && at !== "in") {
             // before the SIP line has told the time: allowed, counted
-            this.count("hoursUnknown")
-            return d
+            if (at === "unknown") this.count("hoursUnknown")
+            else if (outside === "count") this.count("afterHours")
+            else {
+                d.action = "block"
+                d.code = "hours"
+                d.reason = c + " call outside working hours"
+            }
         }
-        if (h.outside === "count") {
-            this.count("afterHours")
-            return d
+        // a refusal a code can lift: the prompt tone, keys are a code
+        if (
+            p.checkCode &&
+            now >= this.codeLockedUntil &&
+            (d.code === "class" || (d.code === "hours" && outside === "code"))
+        ) {
+            this.out.log(this.extension + " " + d.reason + ": code prompt")
+            this.refused = d
+            this.code = ""
+            this.state = "code"
+            this.deadline = now + CODE_PROMPT_MS
+            this.out.tone(TONE_PROMPT)
+            return
         }
-        return {
-            action: "block",
-            category: d.category,
-            reason:
-                d.category +
-                " call outside working hours (" +
-                h.from +
-                "-" +
-                h.to +
-                ")" +
-                (h.outside === "code"
-                    ? ": an authorization code is needed"
-                    : ""),
-            code: "hours",
-            decidedOn: d.decidedOn,
-            private: d.private,
-        }
+        this.place(d, now)
     }
 
     private count(what: RuleEvent) {
         if (this.rec.rule) this.rec.rule(this.extension, what)
     }
 
-    /** A refusal a code can lift: the prompt tone, and keys are a code. */
-    private offerCode(d: Decision, digits: string, now: number): boolean {
-        const p = this.policy
-        if (!p || !p.checkCode) return false
-        const hours = p.site ? p.site.hours : undefined
-        const liftable =
-            d.code === "class" ||
-            (d.code === "hours" && !!hours && hours.outside === "code")
-        if (!liftable) return false
-        const ext = this.extension
-        if (now < this.codeLockedUntil) {
-            this.out.log(ext + " code entry locked: " + d.reason)
-            return false
-        }
-        this.out.log(
-            ext +
-                " refused " +
-                digits +
-                " [" +
-                d.code +
-                "] " +
-                d.reason +
-                ": key an authorization code and #"
-        )
-        this.refusedDigits = digits
-        this.refused = d
-        this.refusedPrivate = d.private === true
-        this.code = ""
-        this.state = "code"
-        this.deadline = now + CODE_PROMPT_MS
-        this.out.tone(TONE_PROMPT)
-        return true
-    }
-
+    /**
+     * A key of the code; "" when the prompt timer ran out. At # (or too
+     * many keys) the code is checked: the call goes out or is refused.
+     */
     private codeKey(k: string, now: number) {
-        if (this.code.length === 0) this.out.tone(TONE_OFF)
-        if (k === "#") return this.codeEntered(now)
-        this.code += k
-        const p = this.policy
-        this.deadline = now + (p ? p.plan.timers.interDigitMs : CODE_PROMPT_MS)
-        if (this.code.length > MAX_CODE_DIGITS) this.codeEntered(now)
-    }
-
-    /** # or the timer: check the code, then the call goes out or is refused. */
-    private codeEntered(now: number) {
+        if (!this.code) this.out.tone(TONE_OFF)
+        this.deadline = now + CODE_PROMPT_MS
+        if (k && k !== "#" && this.code.length < MAX_CODE_DIGITS) {
+            this.code += k
+            return
+        }
         const p = this.policy
         const ext = this.extension
         const code = this.code
+        let d = this.refused as Decision
         this.code = ""
-        const digits = this.refusedDigits
-        if (!p) {
-            // the policy is being replaced
-            this.state = "waitOnHook"
-            return this.out.tone(TONE_BUSY)
-        }
-        const valid = code && p.checkCode ? p.checkCode(code) : undefined
-        const h = p.handset
-        if (!valid) {
-            if (code) {
-                this.wrongCodes++
-                this.count("codeWrong")
-                this.out.log(
-                    ext + " wrong authorization code (" + this.wrongCodes + ")"
-                )
-                if (this.wrongCodes >= CODE_TRIES) {
-                    this.wrongCodes = 0
-                    this.codeLockedUntil = now + CODE_LOCK_MS
-                    this.count("codeLockouts")
-                    this.out.log(
-                        ext +
-                            " code entry locked for " +
-                            CODE_LOCK_MS / 60000 +
-                            " minutes after " +
-                            CODE_TRIES +
-                            " wrong codes"
-                    )
-                }
+        this.refused = undefined
+        const valid = p && code && p.checkCode ? p.checkCode(code) : undefined
+        if (p && valid) {
+            this.wrongCodes = 0
+            // the code's class for this call only (never lower than the
+            // handset's); decided synchronously, nothing else sees it
+            const h = p.handset
+            const own = h.allow
+            if (classRank(valid.allow) > classRank(own)) h.allow = valid.allow
+            const lifted = decideDigits(p.plan, h, this.refusedDigits)
+            h.allow = own
+            if (lifted.action === "dial") {
+                lifted.private = d.private
+                lifted.codeOwner = valid.owner
+                lifted.reason += ", code of " + valid.owner
+                this.count("codeCalls")
+                if (d.code === "hours") this.count("afterHours")
+                d = lifted
             }
-            // the refusal stands (no code, or a wrong one)
-            const r = this.refused as Decision
-            r.reason += " (no valid authorization code)"
-            return this.place(r, digits, now)
+        } else if (code) {
+            this.count("codeWrong")
+            this.out.log(ext + " wrong code")
+            if (++this.wrongCodes >= CODE_TRIES) {
+                this.wrongCodes = 0
+                this.codeLockedUntil = now + CODE_LOCK_MS
+                this.count("codeLockouts")
+                this.out.log(ext + " code entry locked for 10 minutes")
+            }
         }
-        this.wrongCodes = 0
-        // the code's class for this call (never lower than the handset's)
-        const lifted: Handset = {
-            extension: h.extension,
-            department: h.department,
-            allow:
-                classRank(valid.allow) > classRank(h.allow)
-                    ? valid.allow
-                    : h.allow,
-            receiveOnly: h.receiveOnly,
-            suspended: h.suspended,
-            name: h.name,
-        }
-        const d = decideDigits(p.plan, lifted, digits)
-        if (this.refusedPrivate) d.private = true
-        if (d.action === "dial") {
-            d.codeOwner = valid.owner
-            d.reason += ", authorization code of " + valid.owner
-            this.count("codeCalls")
-            if (p.hoursAt && p.site && p.site.hours && p.hoursAt(now) === "out")
-                this.count("afterHours")
-        }
-        this.place(d, digits, now)
+        this.place(d, now)
     }
 
     /** Dial `d` or refuse it. */
-    private place(d: Decision, digits: string, now: number) {
+    private place(d: Decision, now: number) {
         const ext = this.extension
         if (d.action === "dial") {
             this.out.log(
@@ -439,14 +371,19 @@ export class HandsetPort {
             )
             this.decision = d
             this.placedAt = now
-            this.warnAt = this.finalAt = this.endAt = this.toneOffAt = 0
-            this.warnedCall = false
+            this.lengthStage = this.toneOffAt = 0
             this.state = "calling"
             this.out.dial(d.dial as string)
             this.out.tone(TONE_RINGBACK)
         } else {
             this.out.log(
-                ext + " refused " + digits + " [" + d.code + "] " + d.reason
+                ext +
+                    " refused " +
+                    this.refusedDigits +
+                    " [" +
+                    d.code +
+                    "] " +
+                    d.reason
             )
             this.rec.blocked(ext, d)
             if (d.code === "hours") this.count("hoursRefused")
@@ -460,62 +397,49 @@ export class HandsetPort {
         this.state = "connected"
         this.connectedAt = now
         this.out.tone(TONE_OFF)
-        this.lengthTimers(now)
     }
 
-    /** Issue 12: site.callWarningSeconds / callLimitSeconds of the call's category. */
-    private lengthTimers(now: number) {
+    /**
+     * Issue 12, site.callWarningSeconds / callLimitSeconds of the call's
+     * category: stage 1 the warning beep, 2 the final warning (continuous
+     * beeps for FINAL_WARNING_S), 3 the limit: the call ends.
+     */
+    private lengthTick(now: number) {
         const p = this.policy
         const d = this.decision
         const site = p ? p.site : undefined
         if (!site || !d) return
-        const sec = this.secondMs
-        const warn = site.callWarningSeconds
-            ? site.callWarningSeconds[d.category]
-            : undefined
-        const limit = site.callLimitSeconds
-            ? site.callLimitSeconds[d.category]
-            : undefined
-        if (limit) {
-            this.endAt = now + limit * sec
-            this.finalAt = this.endAt - FINAL_WARNING_S * sec
-        }
-        if (warn && (!limit || warn * sec < this.finalAt - now))
-            this.warnAt = now + warn * sec
-    }
-
-    private lengthTick(now: number) {
-        const ext = this.extension
         if (this.toneOffAt && now >= this.toneOffAt) {
             this.toneOffAt = 0
             this.out.tone(TONE_OFF)
         }
-        if (this.warnAt && now >= this.warnAt) {
-            this.warnAt = 0
-            this.warnedCall = true
-            this.count("warned")
-            this.out.log(ext + " call length warning")
+        const t = (now - this.connectedAt) / this.secondMs
+        const w = site.callWarningSeconds
+        const l = site.callLimitSeconds
+        const warn = w ? w[d.category] : 0
+        const limit = l ? l[d.category] : 0
+        const stage =
+            limit && t >= limit
+                ? 3
+                : limit && t >= limit - FINAL_WARNING_S
+                  ? 2
+                  : warn && t >= warn
+                    ? 1
+                    : 0
+        if (stage <= this.lengthStage) return
+        if (!this.lengthStage) this.count("warned")
+        this.lengthStage = stage
+        this.out.log(this.extension + " call length stage " + stage)
+        if (stage < 3) {
             this.out.tone(TONE_CALL_WARNING)
-            this.toneOffAt = now + WARNING_BEEP_MS
+            this.toneOffAt = stage === 1 ? now + WARNING_BEEP_MS : 0
+            return
         }
-        if (this.finalAt && now >= this.finalAt) {
-            this.finalAt = 0
-            this.warnAt = 0
-            if (!this.warnedCall) this.count("warned")
-            this.warnedCall = true
-            this.out.log(ext + " call length final warning")
-            this.out.tone(TONE_CALL_WARNING)
-            this.toneOffAt = 0
-        }
-        if (this.endAt && now >= this.endAt) {
-            this.endAt = 0
-            this.count("cut")
-            this.out.log(ext + " call ended at its length limit")
-            this.out.hangUp()
-            this.endCall(now)
-            this.state = "waitOnHook"
-            this.out.tone(TONE_BUSY)
-        }
+        this.count("cut")
+        this.out.hangUp()
+        this.endCall(now)
+        this.state = "waitOnHook"
+        this.out.tone(TONE_BUSY)
     }
 
     callFailed(now: number) {

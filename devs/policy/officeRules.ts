@@ -9,12 +9,12 @@
 // firmware and `dialguard decide` share.
 // Portable: no @devicescript/* import, the same file runs in the VM and Node.
 
+import { beijingTime } from "../app/clock"
 import {
     AuthCode,
     OutsideHours,
     Policy,
     SERVICE_CLASSES,
-    ServiceClass,
     Site,
     WorkingHours,
 } from "./types"
@@ -28,8 +28,6 @@ export const OFFICE_SITE_KEYS = [
 ]
 
 export const MAX_AUTH_CODES = 64
-/** Longest call length a policy may set: 24 h. */
-const MAX_CALL_SECONDS = 86400
 const OUTSIDE: OutsideHours[] = ["code", "refuse", "count"]
 /** The categories a call can be placed in (as devs/phone/counters.ts). */
 const CALL_CATEGORIES = [
@@ -45,16 +43,26 @@ const CALL_CATEGORIES = [
 
 type Err = (path: string, reason: string) => void
 
+// (compact checks with one message each that shows the expected form:
+// the firmware's function bytecode is near the VM's 64 KB image limit)
+
 function isObject(v: any): boolean {
     return typeof v === "object" && v !== null && !Array.isArray(v)
 }
 
+function isInt(v: any, min: number, max: number): boolean {
+    return typeof v === "number" && Math.floor(v) === v && v >= min && v <= max
+}
+
+/** Every key of `o` is one of `known`. */
+function onlyKeys(o: any, known: string[]): boolean {
+    return Object.keys(o).every(k => known.indexOf(k) >= 0)
+}
+
 function isHex64(s: any): boolean {
     if (typeof s !== "string" || s.length !== 64) return false
-    for (let i = 0; i < 64; ++i) {
-        const c = s.charCodeAt(i)
-        if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
-    }
+    for (let i = 0; i < 64; ++i)
+        if ("0123456789abcdef".indexOf(s.charAt(i)) < 0) return false
     return true
 }
 
@@ -62,223 +70,178 @@ function isHex64(s: any): boolean {
 export function minutesOf(s: any): number {
     if (typeof s !== "string" || s.length !== 5 || s.charAt(2) !== ":")
         return -1
-    for (const i of [0, 1, 3, 4]) {
-        const c = s.charCodeAt(i)
-        if (c < 48 || c > 57) return -1
-    }
-    const h = parseInt(s.slice(0, 2))
-    const m = parseInt(s.slice(3))
-    if (m > 59 || h * 60 + m > 24 * 60) return -1
-    return h * 60 + m
+    for (let i = 0; i < 5; ++i)
+        if (i !== 2 && "0123456789".indexOf(s.charAt(i)) < 0) return -1
+    const t = parseInt(s.slice(0, 2)) * 60 + parseInt(s.slice(3))
+    return s.charAt(3) > "5" || t > 1440 ? -1 : t
 }
 
-/** Keys (from `digits`) 0-9 * #, 1-4 long, no # (it ends a code). */
-function isPrefix(s: any): boolean {
-    if (typeof s !== "string" || s.length < 1 || s.length > 4) return false
-    for (let i = 0; i < s.length; ++i) {
-        const c = s.charAt(i)
-        if (!((c >= "0" && c <= "9") || c === "*")) return false
-    }
-    return true
+/** {from, to}: two "HH:MM", to after from. */
+function isSpan(o: any): boolean {
+    return (
+        isObject(o) &&
+        minutesOf(o.from) >= 0 &&
+        minutesOf(o.to) > minutesOf(o.from)
+    )
 }
 
-function checkSeconds(
-    err: Err,
-    raw: any,
-    path: string
-): Record<string, number> | undefined {
-    if (raw === undefined) return undefined
-    if (!isObject(raw)) {
-        err(path, 'must map call categories to seconds, e.g. {"domestic": 300}')
-        return undefined
-    }
-    const out: Record<string, number> = {}
-    for (const k of Object.keys(raw)) {
-        const v = raw[k]
-        if (CALL_CATEGORIES.indexOf(k) < 0)
-            err(
-                path + "." + k,
-                "unknown call category (expected one of: " +
-                    CALL_CATEGORIES.join(", ") +
-                    ")"
-            )
-        else if (
-            typeof v !== "number" ||
-            Math.floor(v) !== v ||
-            v < 10 ||
-            v > MAX_CALL_SECONDS
+function checkSeconds(err: Err, raw: any, path: string): boolean {
+    if (raw === undefined) return false
+    const ok =
+        isObject(raw) &&
+        Object.keys(raw).every(
+            k => CALL_CATEGORIES.indexOf(k) >= 0 && isInt(raw[k], 10, 86400)
         )
-            err(
-                path + "." + k,
-                "must be whole seconds from 10 to " + MAX_CALL_SECONDS
-            )
-        else out[k] = v
-    }
-    return out
+    if (!ok)
+        err(
+            path,
+            'must map call categories to whole seconds from 10 to 86400, e.g. {"domestic": 300} (categories: ' +
+                CALL_CATEGORIES.join(", ") +
+                ")"
+        )
+    return ok
 }
 
-function checkHours(err: Err, raw: any): WorkingHours | undefined {
-    if (raw === undefined) return undefined
-    const p = "site.hours"
-    if (!isObject(raw)) {
-        err(p, 'must be an object such as {"from": "08:00", "to": "18:00"}')
+function checkHours(err: Err, h: any): WorkingHours | undefined {
+    if (h === undefined) return undefined
+    const ok =
+        isSpan(h) &&
+        onlyKeys(h, ["days", "from", "to", "breaks", "outside"]) &&
+        (h.days === undefined ||
+            (Array.isArray(h.days) &&
+                h.days.length > 0 &&
+                h.days.every(
+                    (d: any, i: number) =>
+                        isInt(d, 1, 7) && h.days.indexOf(d) === i
+                ))) &&
+        (h.breaks === undefined ||
+            (Array.isArray(h.breaks) && h.breaks.every(isSpan))) &&
+        (h.outside === undefined || OUTSIDE.indexOf(h.outside) >= 0)
+    if (!ok) {
+        err(
+            "site.hours",
+            'must be {"days": [1-7, Monday = 1; default 1-5], "from": "HH:MM", "to": "HH:MM" (after from), "breaks": [{"from": "12:00", "to": "13:00"}], "outside": "code" (default), "refuse" or "count"}'
+        )
         return undefined
     }
-    for (const k of Object.keys(raw))
-        if (["days", "from", "to", "breaks", "outside"].indexOf(k) < 0)
-            err(
-                p + "." + k,
-                "unknown key (expected one of: days, from, to, breaks, outside)"
-            )
-    let days = [1, 2, 3, 4, 5]
-    if (raw.days !== undefined) {
-        days = []
-        if (!Array.isArray(raw.days) || raw.days.length === 0)
-            err(p + ".days", "must list weekdays 1 (Monday) to 7 (Sunday)")
-        else
-            for (const d of raw.days)
-                if (
-                    typeof d !== "number" ||
-                    !(d >= 1 && d <= 7) ||
-                    Math.floor(d) !== d ||
-                    days.indexOf(d) >= 0
-                )
-                    err(
-                        p + ".days",
-                        "must list distinct weekdays 1 (Monday) to 7 (Sunday), not " +
-                            JSON.stringify(d)
-                    )
-                else days.push(d)
+    return {
+        days: h.days || [1, 2, 3, 4, 5],
+        from: h.from,
+        to: h.to,
+        breaks: h.breaks || [],
+        outside: h.outside || "code",
     }
-    const from = minutesOf(raw.from)
-    const to = minutesOf(raw.to)
-    if (from < 0) err(p + ".from", 'required time "HH:MM", e.g. "08:00"')
-    if (to < 0) err(p + ".to", 'required time "HH:MM", e.g. "18:00"')
-    else if (from >= 0 && to <= from) err(p + ".to", "must be after from")
-    const breaks: { from: string; to: string }[] = []
-    if (raw.breaks !== undefined) {
-        if (!Array.isArray(raw.breaks))
-            err(p + ".breaks", 'must be a list of {"from", "to"}')
-        else
-            raw.breaks.forEach((b: any, i: number) => {
-                const bp = p + ".breaks[" + i + "]"
-                const bf = isObject(b) ? minutesOf(b.from) : -1
-                const bt = isObject(b) ? minutesOf(b.to) : -1
-                if (bf < 0 || bt < 0 || bt <= bf)
-                    err(
-                        bp,
-                        'must be {"from": "HH:MM", "to": "HH:MM"}, to after from'
-                    )
-                else breaks.push({ from: b.from, to: b.to })
-            })
-    }
-    let outside: OutsideHours = "code"
-    if (raw.outside !== undefined) {
-        if (OUTSIDE.indexOf(raw.outside) < 0)
-            err(p + ".outside", "must be one of: " + OUTSIDE.join(", "))
-        else outside = raw.outside
-    }
-    return { days, from: raw.from, to: raw.to, breaks, outside }
 }
 
-/** Checks the site's office-rule keys into `site`. */
-export function checkOfficeSite(err: Err, raw: any, site: Site) {
+/**
+ * The host's check of the office rules (validatePolicy's `office`): each
+ * rule with a message, into `policy`.
+ */
+export function checkOfficeRules(err: Err, raw: any, policy: Policy) {
+    checkOfficeSite(err, raw.site, policy.site)
+    checkAuthCodes(err, raw.authCodes, policy)
+}
+
+/**
+ * The firmware's: only what keeps the port from failing on a policy the
+ * host has checked (and signed); the rules are taken as they are.
+ */
+export function guardOfficeRules(err: Err, raw: any, policy: Policy) {
+    const r = raw.site
+    const h = r.hours
+    const site = policy.site
+    const codes = raw.authCodes
+    if (
+        (h &&
+            !(
+                isObject(h) &&
+                Array.isArray(h.days || []) &&
+                Array.isArray(h.breaks || [])
+            )) ||
+        (codes && !Array.isArray(codes)) ||
+        (r.privatePrefix && typeof r.privatePrefix !== "string")
+    )
+        return err(
+            "site",
+            "malformed office rules: check the policy with dialguard policy check"
+        )
+    if (h)
+        site.hours = {
+            days: h.days || [1, 2, 3, 4, 5],
+            from: h.from,
+            to: h.to,
+            breaks: h.breaks || [],
+            outside: h.outside || "code",
+        }
+    site.callWarningSeconds = r.callWarningSeconds
+    site.callLimitSeconds = r.callLimitSeconds
+    site.privatePrefix = r.privatePrefix
+    policy.authCodes = codes
+}
+
+function checkOfficeSite(err: Err, raw: any, site: Site) {
     const hours = checkHours(err, raw.hours)
     if (hours) site.hours = hours
-    const warn = checkSeconds(
-        err,
-        raw.callWarningSeconds,
-        "site.callWarningSeconds"
-    )
-    if (warn) site.callWarningSeconds = warn
-    const limit = checkSeconds(
-        err,
-        raw.callLimitSeconds,
-        "site.callLimitSeconds"
-    )
-    if (limit) site.callLimitSeconds = limit
-    if (raw.privatePrefix !== undefined) {
-        if (!isPrefix(raw.privatePrefix))
-            err(
-                "site.privatePrefix",
-                'must be 1-4 keys 0-9 or *, e.g. "*9" (a # ends dialling)'
-            )
-        else site.privatePrefix = raw.privatePrefix
-    }
+    const w = "callWarningSeconds"
+    const l = "callLimitSeconds"
+    if (checkSeconds(err, raw[w], "site." + w)) site.callWarningSeconds = raw[w]
+    if (checkSeconds(err, raw[l], "site." + l)) site.callLimitSeconds = raw[l]
+    const pp = raw.privatePrefix
+    if (pp === undefined) return
+    let ok = typeof pp === "string" && pp.length >= 1 && pp.length <= 4
+    for (let i = 0; ok && i < pp.length; ++i)
+        ok = "0123456789*".indexOf(pp.charAt(i)) >= 0
+    if (ok) site.privatePrefix = pp
+    else
+        err(
+            "site.privatePrefix",
+            'must be 1-4 keys 0-9 or *, e.g. "*9" (a # ends dialling)'
+        )
 }
 
-/** Checks the policy's `authCodes` into `policy`. */
-export function checkAuthCodes(err: Err, raw: any, policy: Policy) {
+function checkAuthCodes(err: Err, raw: any, policy: Policy) {
     if (raw === undefined) return
-    if (!Array.isArray(raw)) {
-        err(
+    if (!Array.isArray(raw) || raw.length > MAX_AUTH_CODES)
+        return err(
             "authCodes",
-            'must be a list of {"owner", "allow", "hmac"} (dialguard policy code add)'
+            "must be a list of at most " +
+                MAX_AUTH_CODES +
+                " codes (dialguard policy code add)"
         )
-        return
-    }
-    if (raw.length > MAX_AUTH_CODES)
-        err("authCodes", "at most " + MAX_AUTH_CODES + " codes")
-    const codes: AuthCode[] = []
     raw.forEach((c: any, i: number) => {
-        const p = "authCodes[" + i + "]"
-        if (!isObject(c)) return err(p, "must be an object")
-        for (const k of Object.keys(c))
-            if (["owner", "allow", "hmac"].indexOf(k) < 0)
-                err(
-                    p + "." + k,
-                    "unknown key (expected one of: owner, allow, hmac)" +
-                        (k === "code" ? "; codes are never in clear" : "")
-                )
-        if (
-            typeof c.owner !== "string" ||
-            c.owner.length === 0 ||
-            c.owner.length > 40
-        )
+        const ok =
+            isObject(c) &&
+            onlyKeys(c, ["owner", "allow", "hmac"]) &&
+            typeof c.owner === "string" &&
+            c.owner.length >= 1 &&
+            c.owner.length <= 40 &&
+            SERVICE_CLASSES.indexOf(c.allow) >= 1 &&
+            isHex64(c.hmac)
+        if (!ok)
             err(
-                p + ".owner",
-                "required: who the code belongs to, 1-40 characters"
+                "authCodes[" + i + "]",
+                'must be {"owner": who, 1-40 characters, "allow": "local", "domestic" or "international", "hmac": 64 lower-case hex digits} (dialguard policy code add; a code is never in clear)'
             )
-        if (SERVICE_CLASSES.indexOf(c.allow) < 1)
-            err(p + ".allow", "must be one of: local, domestic, international")
-        if (!isHex64(c.hmac))
-            err(
-                p + ".hmac",
-                "must be 64 lower-case hex digits: HMAC-SHA256 of the code with the board key (dialguard policy code add)"
-            )
-        else if (codes.some(o => o.hmac === c.hmac))
-            err(p + ".hmac", "duplicate code")
-        codes.push({
-            owner: c.owner,
-            allow: c.allow as ServiceClass,
-            hmac: c.hmac,
-        })
+        else if (raw.findIndex((o: any) => o.hmac === c.hmac) < i)
+            err("authCodes[" + i + "]", "duplicate code")
     })
-    policy.authCodes = codes
+    policy.authCodes = raw as AuthCode[]
 }
 
 // ---------------------------------------------------------------- time
 
-/** ISO weekday (1 = Monday) and minute of the day, Beijing time, of a Unix time. */
-export function beijingWeekMinute(unixSeconds: number): {
-    day: number
-    minute: number
-} {
-    const t = Math.floor(unixSeconds) + 8 * 3600
-    const days = Math.floor(t / 86400)
-    // 1970-01-01 was a Thursday (4)
-    const day = ((((days + 3) % 7) + 7) % 7) + 1
-    return { day, minute: Math.floor((t - days * 86400) / 60) }
-}
-
-/** Is `unixSeconds` within the working hours? */
-export function withinHours(h: WorkingHours, unixSeconds: number): boolean {
-    const w = beijingWeekMinute(unixSeconds)
-    if (h.days.indexOf(w.day) < 0) return false
-    if (w.minute < minutesOf(h.from) || w.minute >= minutesOf(h.to))
-        return false
-    for (const b of h.breaks)
-        if (w.minute >= minutesOf(b.from) && w.minute < minutesOf(b.to))
-            return false
-    return true
+/** Within the working hours at `unixSeconds`; "unknown" for 0 (the time is not known). */
+export function hoursAt(
+    h: WorkingHours,
+    unixSeconds: number
+): "in" | "out" | "unknown" {
+    if (!unixSeconds) return "unknown"
+    const m = minutesOf(beijingTime(unixSeconds).slice(11, 16))
+    // ISO weekday in Beijing: 1970-01-01 was a Thursday (4)
+    const day = ((Math.floor((unixSeconds + 8 * 3600) / 86400) + 3) % 7) + 1
+    const off = (b: { from: string; to: string }) =>
+        m < minutesOf(b.from) || m >= minutesOf(b.to)
+    return h.days.indexOf(day) < 0 || off(h) || !h.breaks.every(off)
+        ? "out"
+        : "in"
 }

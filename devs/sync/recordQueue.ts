@@ -62,7 +62,7 @@ function slotKey(slot: number): string {
 
 /** Flash form: [boot, seq, handset, number, category, start, seconds] (≤ ~100 bytes). */
 function encode(r: CallRecord): string {
-    return JSON.stringify([
+    const a: any[] = [
         r.boot,
         r.seq,
         r.handset,
@@ -70,7 +70,13 @@ function encode(r: CallRecord): string {
         r.category,
         r.start,
         r.seconds,
-    ].concat(r.owner || r.private ? [r.owner || "", r.private ? 1 : 0] : []))
+    ]
+    // issue 12: [..., code owner, private 0/1] when either is set
+    if (r.owner || r.private) {
+        a.push(r.owner || "")
+        a.push(r.private ? 1 : 0)
+    }
+    return JSON.stringify(a)
 }
 
 function decode(v: string): CallRecord | undefined {

@@ -491,7 +491,9 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
         v.owner !== undefined &&
         (typeof v.owner !== "string" || v.owner.length > 40)
     )
-        return { error: '"owner" must be the code owner, at most 40 characters' }
+        return {
+            error: '"owner" must be the code owner, at most 40 characters',
+        }
     if (v.private !== undefined && v.private !== true)
         return { error: '"private" must be true when present' }
     if (!isCount(v.start))
