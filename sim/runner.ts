@@ -231,6 +231,7 @@ export async function runScenario(
             ring: sc.ring,
             logFile,
             startTime: sc.startTime,
+            configExtra: sc.boardConfig,
             keepWorkDir: opts.keepWorkDir,
             onEvent: opts.verbose
                 ? (e: SimEvent) => out("    " + formatEvent(e))

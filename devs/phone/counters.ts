@@ -164,7 +164,7 @@ function named(
 ): Record<string, number> {
     const r: Record<string, number> = {}
     names.forEach((n, i) => {
-        r[n] = row[at + i]
+        r[n] = row[at + i] || 0
     })
     return r
 }
