@@ -19,7 +19,7 @@ export interface ToneCadence {
 }
 
 /** Cadence of a tone, or undefined for silence. */
-export function cadenceOf(tone: number): ToneCadence {
+export function cadenceOf(tone: number): ToneCadence | undefined {
     switch (tone) {
         case TONE_DIAL:
             return { hz: 450, pattern: [1000] }
