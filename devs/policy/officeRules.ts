@@ -165,6 +165,8 @@ export function guardOfficeRules(err: Err, raw: any, policy: Policy) {
             "site",
             "malformed office rules: check the policy with dialguard policy check"
         )
+    const set: any = site
+    for (const k of OFFICE_SITE_KEYS) if (r[k] !== undefined) set[k] = r[k]
     if (h)
         site.hours = {
             days: h.days || [1, 2, 3, 4, 5],
@@ -173,10 +175,7 @@ export function guardOfficeRules(err: Err, raw: any, policy: Policy) {
             breaks: h.breaks || [],
             outside: h.outside || "code",
         }
-    site.callWarningSeconds = r.callWarningSeconds
-    site.callLimitSeconds = r.callLimitSeconds
-    site.privatePrefix = r.privatePrefix
-    policy.authCodes = codes
+    if (codes) policy.authCodes = codes
 }
 
 function checkOfficeSite(err: Err, raw: any, site: Site) {

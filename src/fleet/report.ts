@@ -14,6 +14,7 @@ import {
     RULE_COUNTS,
 } from "../../devs/phone/counters"
 import { FleetConnection } from "./broker"
+import { RulesSection, rulesSection } from "./reportRules"
 import {
     CallRecord,
     CounterNames,
@@ -197,6 +198,8 @@ export interface Report {
     }
     /** Boards with counters of calls made before they knew the date. */
     unknownMonth: { board: string; calls: number }[]
+    /** Issue 12: office rules per handset, calls per code owner (src/fleet/reportRules.ts). */
+    rules: RulesSection
     warnings: string[]
 }
 
@@ -378,6 +381,7 @@ export function buildReport(input: ReportInput): Report {
         premium,
         register,
         unknownMonth: input.unknownMonth,
+        rules: rulesSection(handsets, register?.calls),
         warnings: [...input.warnings, ...acc.warnings],
     }
 }
