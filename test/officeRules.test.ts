@@ -1,7 +1,12 @@
 // Issue 12: authorization codes, working hours, call length and private
 // calls on one handset port (fake clock), their validation, and the code
 // entry the CLI writes.
+import { spawnSync } from "node:child_process"
 import { createHmac } from "node:crypto"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, test } from "vitest"
 import { compileDialPlan } from "../devs/engine/dialPlan"
 import { Decision } from "../devs/engine/dialSession"
@@ -512,5 +517,138 @@ describe("validation", () => {
             hz: 450,
             pattern: [400, 4000],
         })
+    })
+})
+
+describe("the CLI: dialguard policy code, decide with office rules", () => {
+    const ROOT = fileURLToPath(new URL("..", import.meta.url))
+    const TMP = mkdtempSync(join(tmpdir(), "dialguard-rules-"))
+    const KEYFILE = join(TMP, "site.key")
+    writeFileSync(KEYFILE, "11".repeat(32) + "\n", { mode: 0o600 })
+    const cli = (args: string[], input = "") =>
+        spawnSync(
+            process.execPath,
+            [join(ROOT, "bin", "dialguard.mjs"), ...args],
+            {
+                cwd: ROOT,
+                input,
+                encoding: "utf8",
+            }
+        )
+
+    test("policy code: the entry has the HMAC, never the code; --add-to writes a valid policy", () => {
+        const r = cli(
+            [
+                "policy",
+                "code",
+                "--key",
+                KEYFILE,
+                "--owner",
+                "王经理",
+                "--allow",
+                "domestic",
+            ],
+            "482916\n"
+        )
+        expect(r.status).toBe(0)
+        expect(JSON.parse(r.stdout)).toEqual(CODES[0])
+        expect(r.stdout).not.toContain("482916")
+        const file = join(TMP, "p.json")
+        writeFileSync(file, JSON.stringify(rawPolicy()))
+        const a = cli(
+            [
+                "policy",
+                "code",
+                "--key",
+                KEYFILE,
+                "--owner",
+                "李主任",
+                "--allow",
+                "international",
+                "--add-to",
+                file,
+            ],
+            "730055\n"
+        )
+        expect(a.status).toBe(0)
+        expect(JSON.parse(readFileSync(file, "utf8")).authCodes).toEqual([
+            CODES[1],
+        ])
+        const bad = cli(
+            [
+                "policy",
+                "code",
+                "--key",
+                KEYFILE,
+                "--owner",
+                "X",
+                "--allow",
+                "local",
+            ],
+            "12\n"
+        )
+        expect(bad.status).toBe(1)
+        expect(bad.stderr).toContain("4-12 digits")
+        expect(bad.stderr).not.toContain("    at ")
+    })
+
+    test("decide: the prompt, a code lifting the call with its owner, hours, private", () => {
+        const file = join(TMP, "rules.json")
+        writeFileSync(
+            file,
+            JSON.stringify(
+                rawPolicy(
+                    {
+                        privatePrefix: "*9",
+                        hours: { from: "08:00", to: "18:00" },
+                    },
+                    { authCodes: CODES }
+                )
+            )
+        )
+        const d = (...a: string[]) =>
+            cli(["decide", "--policy", file, "--json", ...a])
+        const at = ["--at", "2026-12-01 10:00"]
+        const refused = JSON.parse(
+            d("--handset", "8001", "01062345678", ...at).stdout
+        )
+        expect(refused).toMatchObject({
+            action: "block",
+            code: "class",
+            codePrompt: true,
+        })
+        const lifted = JSON.parse(
+            d(
+                "--handset",
+                "8001",
+                "01062345678",
+                ...at,
+                "--code",
+                "482916",
+                "--key",
+                KEYFILE
+            ).stdout
+        )
+        expect(lifted).toMatchObject({
+            action: "dial",
+            dial: "1790901062345678",
+            codeOwner: "王经理",
+        })
+        const night = JSON.parse(
+            d("--handset", "8002", "52345678", "--at", "2026-12-01 19:30")
+                .stdout
+        )
+        expect(night).toMatchObject({ action: "block", code: "hours" })
+        const priv = JSON.parse(
+            d("--handset", "8001", "*952345678", ...at).stdout
+        )
+        expect(priv).toMatchObject({
+            action: "dial",
+            dial: "52345678",
+            private: true,
+        })
+        const noKey = d("--handset", "8001", "01062345678", "--code", "482916")
+        expect(noKey.status).toBe(2)
+        expect(noKey.stderr).toContain("--code needs --key")
     })
 })
