@@ -29,17 +29,6 @@ export const OFFICE_SITE_KEYS = [
 
 export const MAX_AUTH_CODES = 64
 const OUTSIDE: OutsideHours[] = ["code", "refuse", "count"]
-/** The categories a call can be placed in (as devs/phone/counters.ts). */
-const CALL_CATEGORIES = [
-    "internal",
-    "emergency",
-    "local",
-    "mobile",
-    "domestic",
-    "international",
-    "tollfree",
-    "service",
-]
 
 type Err = (path: string, reason: string) => void
 
@@ -87,6 +76,18 @@ function isSpan(o: any): boolean {
 
 function checkSeconds(err: Err, raw: any, path: string): boolean {
     if (raw === undefined) return false
+    // the categories a call can be placed in (as devs/phone/counters.ts;
+    // here, not at module level: the firmware would initialise it too)
+    const CALL_CATEGORIES = [
+        "internal",
+        "emergency",
+        "local",
+        "mobile",
+        "domestic",
+        "international",
+        "tollfree",
+        "service",
+    ]
     const ok =
         isObject(raw) &&
         Object.keys(raw).every(
@@ -149,32 +150,27 @@ export function checkOfficeRules(err: Err, raw: any, policy: Policy) {
 export function guardOfficeRules(err: Err, raw: any, policy: Policy) {
     const r = raw.site
     const h = r.hours
-    const site = policy.site
     const codes = raw.authCodes
     if (
         (h &&
-            !(
-                isObject(h) &&
-                Array.isArray(h.days || []) &&
-                Array.isArray(h.breaks || [])
-            )) ||
+            (typeof h !== "object" ||
+                !Array.isArray(h.days || []) ||
+                !Array.isArray(h.breaks || []))) ||
         (codes && !Array.isArray(codes)) ||
-        (r.privatePrefix && typeof r.privatePrefix !== "string")
+        typeof (r.privatePrefix || "") !== "string"
     )
         return err(
             "site",
             "malformed office rules: check the policy with dialguard policy check"
         )
-    const set: any = site
-    for (const k of OFFICE_SITE_KEYS) if (r[k] !== undefined) set[k] = r[k]
-    if (h)
-        site.hours = {
-            days: h.days || [1, 2, 3, 4, 5],
-            from: h.from,
-            to: h.to,
-            breaks: h.breaks || [],
-            outside: h.outside || "code",
-        }
+    if (h) {
+        // the defaults, into the parsed document itself
+        h.days = h.days || [1, 2, 3, 4, 5]
+        h.breaks = h.breaks || []
+        h.outside = h.outside || "code"
+    }
+    const site: any = policy.site
+    for (const k of OFFICE_SITE_KEYS) if (r[k] !== undefined) site[k] = r[k]
     if (codes) policy.authCodes = codes
 }
 
@@ -240,7 +236,7 @@ export function hoursAt(
     const day = ((Math.floor((unixSeconds + 8 * 3600) / 86400) + 3) % 7) + 1
     const off = (b: { from: string; to: string }) =>
         m < minutesOf(b.from) || m >= minutesOf(b.to)
-    return h.days.indexOf(day) < 0 || off(h) || !h.breaks.every(off)
-        ? "out"
-        : "in"
+    let out = h.days.indexOf(day) < 0 || off(h)
+    for (const b of h.breaks) out = out || !off(b)
+    return out ? "out" : "in"
 }

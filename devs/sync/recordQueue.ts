@@ -72,10 +72,7 @@ function encode(r: CallRecord): string {
         r.seconds,
     ]
     // issue 12: [..., code owner, private 0/1] when either is set
-    if (r.owner || r.private) {
-        a.push(r.owner || "")
-        a.push(r.private ? 1 : 0)
-    }
+    if (r.owner || r.private) a.push(r.owner || "", r.private ? 1 : 0)
     return JSON.stringify(a)
 }
 
