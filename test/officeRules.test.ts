@@ -652,3 +652,54 @@ describe("the CLI: dialguard policy code, decide with office rules", () => {
         expect(noKey.stderr).toContain("--code needs --key")
     })
 })
+
+describe("report: office rules per handset, calls per code owner", () => {
+    test("rules counted per handset; register calls summed per code owner", async () => {
+        const { rulesSection, renderRules, rulesCsv } =
+            await import("../src/fleet/reportRules")
+        const row = (ext: string, rules?: Record<string, number>) =>
+            ({
+                extension: ext,
+                name: ext === "8001" ? "王芳" : "",
+                department: "admin",
+                departmentName: "人事行政部",
+                rules,
+            }) as any
+        const call = (
+            owner: string | undefined,
+            seconds: number,
+            priv = false
+        ) => ({ owner, seconds, private: priv || undefined }) as any
+        const s = rulesSection(
+            [
+                row("8001", {
+                    codeCalls: 2,
+                    codeWrong: 5,
+                    codeLockouts: 1,
+                    privateCalls: 1,
+                    privateSeconds: 125,
+                }),
+                row("8002"),
+            ],
+            [
+                call("王经理", 60),
+                call("王经理", 30),
+                call("李主任", 10),
+                call(undefined, 99, true),
+            ]
+        )
+        expect(s.handsets.map(h => h.extension)).toEqual(["8001"])
+        expect(s.owners).toEqual([
+            { owner: "王经理", calls: 2, seconds: 90 },
+            { owner: "李主任", calls: 1, seconds: 10 },
+        ])
+        expect(s.privateCalls).toBe(1)
+        const text = renderRules(s).join("\n")
+        expect(text).toContain("Calls per authorization code owner")
+        expect(text).toMatch(/王经理\s+2\s+1:30/)
+        expect(text).toContain("2:05") // private time
+        expect(rulesCsv(s)).toContain(
+            "8001,王芳,人事行政部,2,5,1,0,0,0,0,0,1,125"
+        )
+    })
+})
