@@ -84,7 +84,8 @@ async function linkPorts() {
             board.config.ports[i],
             link,
             board,
-            board.config.ring
+            board.config.ring,
+            board.config.callSecondMs
         )
         board.addPort(port)
         link.attach(port)

@@ -269,6 +269,7 @@ export async function runScenario(
             ring: sc.ring,
             logFile: logOf,
             startTime: sc.startTime,
+            configExtra: sc.boardConfig,
             keepWorkDir: opts.keepWorkDir,
             onEvent: opts.verbose
                 ? (e: SimEvent) => out("    " + formatEvent(e))

@@ -82,6 +82,8 @@ export interface Scenario {
     /** Default wait of an expectation, ms. */
     timeoutMs: number
     firmware?: string
+    /** More board configuration (devs/app/boardConfig.ts), e.g. {"callSecondMs": 10}. */
+    boardConfig?: Record<string, unknown>
     steps: Step[]
 }
 
@@ -122,6 +124,8 @@ export const TONES = [
     "Unobtainable",
     "Congestion",
     "Warning",
+    "Prompt",
+    "CallWarning",
 ]
 
 const TOP_KEYS = [
@@ -134,6 +138,7 @@ const TOP_KEYS = [
     "ring",
     "outside",
     "startTime",
+    "boardConfig",
     "timeoutMs",
     "firmware",
     "steps",
@@ -547,6 +552,23 @@ export function parseScenario(file: string): Scenario {
             o.firmware === undefined
                 ? undefined
                 : c.str("firmware", o.firmware),
+        boardConfig: parseBoardConfig(c, o.boardConfig),
         steps,
     }
+}
+
+/** Extra board configuration keys; the firmware checks them (a bad one fails the start). */
+function parseBoardConfig(c: Checker, v: unknown) {
+    if (v === undefined) return undefined
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        c.fail("boardConfig", 'must be an object, e.g. {"callSecondMs": 10}')
+        return undefined
+    }
+    for (const k of ["board", "ports", "ringOnMs", "ringCycleMs"])
+        if (k in v)
+            c.fail(
+                "boardConfig." + k,
+                "is set by the scenario (ports, ring), not here"
+            )
+    return v as Record<string, unknown>
 }

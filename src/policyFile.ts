@@ -9,6 +9,7 @@ import { compileDialPlan } from "../devs/engine/dialPlan"
 import { DialPlan } from "../devs/engine/types"
 import { Policy } from "../devs/policy/types"
 import { validatePolicy } from "../devs/policy/validate"
+import { checkOfficeRules } from "../devs/policy/officeRules"
 import { CliError } from "./command"
 import { parseJson } from "./jsonError"
 import { isKeyFileText, mayHoldSecret } from "./secrets"
@@ -131,7 +132,7 @@ export function readPolicyDocument(file: string): unknown {
 
 /** Validates a parsed document and, when valid, compiles its dial plan. */
 export function checkPolicy(raw: unknown): PolicyCheck {
-    const v = validatePolicy(raw)
+    const v = validatePolicy(raw, checkOfficeRules)
     const hints: string[] = []
     if (v.errors.some(e => /must be a string, not -?\d/.test(e)))
         hints.push(

@@ -1370,7 +1370,7 @@ describe("collect and report", { timeout: 60000 }, () => {
         expect(deps[2][deps[0].indexOf("handsets")]).toBe("2")
         const regRaw = readFileSync(join(TMP, "nov-long-distance.csv"), "utf8")
         expect(regRaw).toContain(
-            `2026-11-03 14:05:09,8001,人事行政部,"=""01012345678""",国内长途 domestic,125,2:05,3,desk-a,${id1}\r\n`
+            `2026-11-03 14:05:09,8001,人事行政部,"=""01012345678""",国内长途 domestic,125,2:05,3,desk-a,${id1},,\r\n`
         )
         expect(parseCsv(regRaw)[2][3]).toBe("0085212345678")
 

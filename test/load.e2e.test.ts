@@ -75,10 +75,39 @@ const HEAP_FLOOR_KB = 8
 const PORTS = ["8001", "8002", "8003", "8004"]
 
 /** Version `version`: the same shape every time, only a name changes. */
+/**
+ * DIALGUARD_LOAD_OFFICE_RULES=1: the issue 12 office rules on (hours that
+ * only count, call-length warning and limit, a private prefix), for the
+ * heap figures with them; authorization codes are left out (a code prompt
+ * would hold every out-of-class attempt of the load 5 s).
+ */
+const OFFICE_RULES = process.env["DIALGUARD_LOAD_OFFICE_RULES"]
+    ? {
+          hours: {
+              from: "08:00",
+              to: "18:00",
+              breaks: [{ from: "12:00", to: "13:00" }],
+              outside: "count",
+          },
+          callWarningSeconds: { local: 300, domestic: 300, international: 300 },
+          callLimitSeconds: {
+              local: 3600,
+              domestic: 3600,
+              international: 3600,
+          },
+          privatePrefix: "*9",
+      }
+    : {}
+
 function policy(version: number) {
     return {
         version,
-        site: { name: "HQ", areaCode: "025", ipPrefix: "17909" },
+        site: {
+            name: "HQ",
+            areaCode: "025",
+            ipPrefix: "17909",
+            ...OFFICE_RULES,
+        },
         departments: [
             { id: "admin", name: "人事行政部", floor: 3, x: 10, y: 4 },
             { id: "sales", name: "销售部", floor: 3, x: 40, y: 4 },

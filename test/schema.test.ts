@@ -11,6 +11,7 @@ import {
     AREA_CODES_8,
 } from "../devs/numbering/areaCodes"
 import { validatePolicy } from "../devs/policy/validate"
+import { checkOfficeRules } from "../devs/policy/officeRules"
 import { rawPolicy, Rng, words } from "./helpers"
 
 const schema = JSON.parse(
@@ -38,7 +39,9 @@ function schemaPaths(raw: any): string[] {
 
 /** The path part of each validator error ("site.areaCode: ..." -> "site.areaCode"). */
 function validatorPaths(raw: any): string[] {
-    return validatePolicy(raw).errors.map(e => e.slice(0, e.indexOf(": ")))
+    return validatePolicy(raw, checkOfficeRules).errors.map(e =>
+        e.slice(0, e.indexOf(": "))
+    )
 }
 
 const clone = (x: any) => JSON.parse(JSON.stringify(x))
@@ -48,7 +51,30 @@ function edit(fn: (p: any) => void, base: any = rawPolicy()): any {
     return p
 }
 
+const HMAC = "ab".repeat(32)
 const GOOD: [string, any][] = [
+    [
+        "every office rule set (issue 12)",
+        edit(p => {
+            Object.assign(p.site, {
+                hours: {
+                    days: [1, 2, 3, 4, 5, 6],
+                    from: "08:00",
+                    to: "18:00",
+                    breaks: [{ from: "12:00", to: "13:30" }],
+                    outside: "refuse",
+                },
+                callWarningSeconds: { domestic: 300, internal: 180 },
+                callLimitSeconds: { international: 900 },
+                privatePrefix: "*9",
+            })
+            p.authCodes = [{ owner: "王经理", allow: "domestic", hmac: HMAC }]
+        }),
+    ],
+    [
+        "hours until midnight",
+        edit(p => (p.site.hours = { from: "00:00", to: "24:00" })),
+    ],
     ["the minimal policy", rawPolicy()],
     ["no handsets yet", rawPolicy({}, [])],
     ["Beijing", rawPolicy({ areaCode: "010" })],
@@ -87,6 +113,83 @@ const GOOD: [string, any][] = [
 
 // [what, policy, the path the validator reports]
 const BAD: [string, any, string][] = [
+    [
+        "hours without to",
+        edit(p => (p.site.hours = { from: "08:00" })),
+        "site.hours",
+    ],
+    [
+        "hours 8:00",
+        edit(p => (p.site.hours = { from: "8:00", to: "18:00" })),
+        "site.hours",
+    ],
+    [
+        "hours 25:00",
+        edit(p => (p.site.hours = { from: "08:00", to: "25:00" })),
+        "site.hours",
+    ],
+    [
+        "weekday 8",
+        edit(p => (p.site.hours = { from: "08:00", to: "18:00", days: [8] })),
+        "site.hours",
+    ],
+    [
+        "outside allow",
+        edit(
+            p =>
+                (p.site.hours = {
+                    from: "08:00",
+                    to: "18:00",
+                    outside: "allow",
+                })
+        ),
+        "site.hours",
+    ],
+    [
+        "unknown hours key",
+        edit(p => (p.site.hours = { from: "08:00", to: "18:00", lunch: 1 })),
+        "site.hours",
+    ],
+    [
+        "warning for an unknown category",
+        edit(p => (p.site.callWarningSeconds = { ld: 300 })),
+        "site.callWarningSeconds",
+    ],
+    [
+        "limit of 5 s",
+        edit(p => (p.site.callLimitSeconds = { local: 5 })),
+        "site.callLimitSeconds",
+    ],
+    [
+        "private prefix with #",
+        edit(p => (p.site.privatePrefix = "*9#")),
+        "site.privatePrefix",
+    ],
+    [
+        "a code in clear",
+        edit(
+            p =>
+                (p.authCodes = [
+                    { owner: "A", allow: "local", hmac: HMAC, code: "1234" },
+                ])
+        ),
+        "authCodes[0]",
+    ],
+    [
+        "a code of class internal",
+        edit(
+            p => (p.authCodes = [{ owner: "A", allow: "internal", hmac: HMAC }])
+        ),
+        "authCodes[0]",
+    ],
+    [
+        "a short hmac",
+        edit(
+            p => (p.authCodes = [{ owner: "A", allow: "local", hmac: "abc" }])
+        ),
+        "authCodes[0]",
+    ],
+    ["authCodes not a list", edit(p => (p.authCodes = {})), "authCodes"],
     ["not an object", [], "(policy)"],
     ["no version", edit(p => delete p.version), "version"],
     ["version 0", edit(p => (p.version = 0)), "version"],
@@ -330,6 +433,34 @@ const BAD: [string, any, string][] = [
 /** Rules that relate two values: the schema accepts these, the validator does not. */
 const VALIDATOR_ONLY: [string, any, string][] = [
     [
+        "hours ending before they start",
+        edit(p => (p.site.hours = { from: "18:00", to: "08:00" })),
+        "site.hours",
+    ],
+    [
+        "a break ending before it starts",
+        edit(
+            p =>
+                (p.site.hours = {
+                    from: "08:00",
+                    to: "18:00",
+                    breaks: [{ from: "13:00", to: "12:00" }],
+                })
+        ),
+        "site.hours",
+    ],
+    [
+        "the same code twice",
+        edit(
+            p =>
+                (p.authCodes = [
+                    { owner: "A", allow: "local", hmac: HMAC },
+                    { owner: "B", allow: "domestic", hmac: HMAC },
+                ])
+        ),
+        "authCodes[1]",
+    ],
+    [
         "duplicate department id",
         edit(p => p.departments.push(clone(p.departments[0]))),
         "departments[1].id",
@@ -444,7 +575,7 @@ describe("policy.schema.json", () => {
     })
 
     test.each(GOOD)("both accept: %s", (_, raw) => {
-        expect(validatePolicy(raw).errors).toEqual([])
+        expect(validatePolicy(raw, checkOfficeRules).errors).toEqual([])
         expect(schemaPaths(raw)).toEqual([])
     })
 
@@ -452,9 +583,12 @@ describe("policy.schema.json", () => {
         expect(validatorPaths(raw)).toContain(path)
         // A duplicate list entry: the schema (uniqueItems) points at the list.
         const paths = schemaPaths(raw)
+        // The office rules' (issue 12) messages name the object (site.hours,
+        // authCodes[0]) with its whole form; the schema the field inside.
         expect(
             paths.indexOf(path) >= 0 ||
-                paths.indexOf(path.replace(/\[\d+\]$/, "")) >= 0,
+                paths.indexOf(path.replace(/\[\d+\]$/, "")) >= 0 ||
+                paths.some(p => p.startsWith(path + ".")),
             paths.join(", ")
         ).toBe(true)
     })

@@ -9,13 +9,14 @@
 // policy is validated and compiled, stored, then enforced; after a
 // restart the last stored one is enforced, with or without a network.
 import * as ds from "@devicescript/core"
-import { digest } from "@devicescript/crypto"
+import { digest, hmac } from "@devicescript/crypto"
 import { SequentialWorker } from "@devicescript/runtime"
 import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
-import { Policy } from "../policy/types"
+import { hoursAt } from "../policy/officeRules"
+import { AuthCode, Policy } from "../policy/types"
 import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
-import { HandsetPort, PortRecorder } from "../phone/handsetPort"
+import { HandsetPort, PortRecorder, RuleEvent } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
 import { AdminBackend } from "./adminServer"
@@ -37,6 +38,7 @@ const UNPROVISIONED: BoardConfig = {
     board: "unprovisioned",
     ports: [""],
     ring: { onMs: 1000, cycleMs: 5000 },
+    callSecondMs: 1000,
 }
 
 const pause = async () => {
@@ -78,7 +80,10 @@ export class Board implements AdminBackend, PortRecorder {
         number: string,
         category: Category,
         start: number,
-        seconds: number
+        seconds: number,
+        /** Issue 12: the authorization code's owner, a private call. */
+        owner?: string,
+        priv?: boolean
     ) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
@@ -146,13 +151,48 @@ export class Board implements AdminBackend, PortRecorder {
         this.loaded = loaded
         this.version = loaded.policy.version
         this.enforcedHash = hash
-        for (const p of this.ports) p.setPolicy(portPolicy(loaded, p.extension))
+        for (const p of this.ports)
+            p.setPolicy(this.portPolicy(loaded, p.extension))
+    }
+
+    /** What port `ext` enforces, with the issue 12 hooks (codes, hours). */
+    private portPolicy(loaded: LoadedPolicy, ext: string) {
+        const pp = portPolicy(loaded, ext)
+        const policy = loaded.policy
+        const site = policy.site
+        const codes = policy.authCodes
+        const self = this
+        if (codes && codes.length && this.boardKey())
+            pp.checkCode = (code: string) => self.checkCode(codes, code)
+        const hours = site.hours
+        if (hours)
+            pp.hoursAt = (now: number) => hoursAt(hours, self.clock.unix(now))
+        return pp
+    }
+
+    /**
+     * The key authorization codes are HMACed with. Today the site key the
+     * board checks policy signatures with; the one place to change for a
+     * per-board key. Undefined without one: no code entry.
+     */
+    boardKey(): Buffer | undefined {
+        const sync = this.config.sync
+        return sync ? Buffer.from(sync.siteKey, "hex") : undefined
+    }
+
+    private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
+        const key = this.boardKey()
+        if (!key) return undefined
+        const mac = hmac(key, "sha256", code).toString("hex")
+        // (a plain compare: at a keypad a few ns of timing say nothing)
+        return codes.find(c => c.hmac === mac)
     }
 
     /** The port serving extension index `i` of the configuration. */
     addPort(port: HandsetPort) {
         // (while a policy is being compiled it gets one when that is done)
-        if (this.loaded) port.setPolicy(portPolicy(this.loaded, port.extension))
+        if (this.loaded)
+            port.setPolicy(this.portPolicy(this.loaded, port.extension))
         this.ports.push(port)
     }
 
@@ -316,8 +356,24 @@ export class Board implements AdminBackend, PortRecorder {
         return this.clock.month(ds.millis())
     }
 
-    outgoing(ext: string, category: Category, number: string, seconds: number) {
-        this.counters.recordCall(ext, this.month(), category, seconds)
+    outgoing(
+        ext: string,
+        category: Category,
+        number: string,
+        seconds: number,
+        d?: Decision
+    ) {
+        const m = this.month()
+        this.counters.recordCall(ext, m, category, seconds)
+        if (d && d.private) {
+            this.counters.recordRule(ext, m, "privateCalls", 1)
+            this.counters.recordRule(ext, m, "privateSeconds", seconds)
+        }
+        this.save()
+    }
+
+    rule(ext: string, what: RuleEvent) {
+        this.counters.recordRule(ext, this.month(), what, 1)
         this.save()
     }
 
@@ -343,7 +399,9 @@ export class Board implements AdminBackend, PortRecorder {
                 d.number || d.dial,
                 d.category,
                 this.clock.unix(placedAt),
-                seconds
+                seconds,
+                d.codeOwner,
+                d.private
             )
     }
 

@@ -15,6 +15,11 @@ export interface BoardConfig {
     ring: RingCadence
     /** Undefined: no broker, the board runs offline. */
     sync?: SyncConfig
+    /**
+     * Issue 12, test-only speed-up (like the ring cadence): ms per second
+     * of the call-length timers; 1000 unless set.
+     */
+    callSecondMs: number
 }
 
 export const MAX_PORTS = 4
@@ -35,6 +40,7 @@ export function validateConfig(raw: any): {
         "site",
         "broker",
         "siteKey",
+        "callSecondMs",
     ]
     for (const k of Object.keys(raw))
         if (known.indexOf(k) < 0) errors.push(k + ": unknown key")
@@ -71,10 +77,19 @@ export function validateConfig(raw: any): {
         errors.push(
             "ringCycleMs: must be longer than ringOnMs and at most 30000"
         )
+    const callSecondMs = raw.callSecondMs || 1000
+    if (!(callSecondMs >= 1 && callSecondMs <= 1000))
+        errors.push("callSecondMs: must be 1-1000 (ms per call-length second)")
     const sync = validateSync(raw, errors)
     if (errors.length) return { errors }
     return {
-        config: { board: raw.board, ports, ring: { onMs, cycleMs }, sync },
+        config: {
+            board: raw.board,
+            ports,
+            ring: { onMs, cycleMs },
+            sync,
+            callSecondMs,
+        },
         errors,
     }
 }

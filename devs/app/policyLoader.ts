@@ -96,6 +96,7 @@ export function portPolicy(loaded: LoadedPolicy, ext: string): PortPolicy {
         plan: loaded.plan,
         handset: handset || unprovisionedHandset(ext),
         ringsBeforeForward: policy.site.ringsBeforeForward,
+        site: policy.site,
         // a board policy brings the chains computed from the whole site
         forwardChain: (from: string) =>
             policy.forward

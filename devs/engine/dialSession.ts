@@ -20,6 +20,8 @@ export type BlockCode =
     | "suspended"
     | "invalid"
     | "siteBlocked"
+    /** Issue 12: outside working hours (site.hours). */
+    | "hours"
 
 export interface Decision {
     action: "dial" | "block"
@@ -36,6 +38,10 @@ export interface Decision {
     code?: BlockCode
     /** "digit": final at a key press; "timeout": needed the inter-digit timer. */
     decidedOn: "digit" | "timeout"
+    /** Issue 12: dialled after the private-call prefix (site.privatePrefix). */
+    private?: boolean
+    /** Issue 12: the owner of the authorization code that lifted the call. */
+    codeOwner?: string
 }
 
 export type TimerKind = "first" | "long" | "short"
@@ -72,28 +78,53 @@ export class DialSession {
     handset: Handset
     decision: Decision | undefined
     private m: Matcher
+    /** Issue 12: "" none; keys of it typed so far; the call is private once all are. */
+    private privatePrefix: string
+    private pre = ""
+    private isPrivate = false
 
-    constructor(plan: DialPlan, handset: Handset) {
+    constructor(plan: DialPlan, handset: Handset, privatePrefix?: string) {
         this.plan = plan
         this.handset = handset
         this.m = new Matcher(plan)
         this.decision = undefined
+        this.privatePrefix = privatePrefix || ""
     }
 
     /** Off-hook: start collecting; the first-digit timer runs. */
     start(): { timer: TimerKind; ms: number } {
         this.m.reset()
         this.decision = undefined
+        this.pre = ""
+        this.isPrivate = false
         return { timer: "first", ms: this.plan.timers.firstDigitMs }
     }
 
+    /** The number's keys, without a private prefix. */
     digits(): string {
         return this.m.digits
+    }
+
+    /** Keys pressed so far (a private prefix too). */
+    keyCount(): number {
+        return this.m.digits.length + this.pre.length
     }
 
     /** One key: "0"-"9", "*" or "#". */
     press(key: string): Step {
         if (this.decision) return { decision: this.decision }
+        // issue 12: the private prefix first; else the keys held are dialled
+        const pp = this.privatePrefix
+        const pre = this.pre
+        if (pp && !this.isPrivate && !this.m.digits) {
+            if (pp.indexOf(pre + key) === 0) {
+                this.pre = pre + key
+                this.isPrivate = this.pre === pp
+                return { timer: "long", ms: this.plan.timers.interDigitMs }
+            }
+            for (let i = 0; i < pre.length; ++i) this.m.push(pre.charAt(i))
+            this.pre = ""
+        }
         if (key === "#") return { decision: this.finish("digit") }
         this.m.push(key)
         if (this.m.digits.length > MAX_DIGITS)
@@ -150,6 +181,7 @@ export class DialSession {
             code,
             decidedOn: on,
         }
+        if (this.isPrivate) this.decision.private = true
         return this.decision
     }
 
@@ -167,6 +199,7 @@ export class DialSession {
             reason,
             decidedOn: on,
         }
+        if (this.isPrivate) this.decision.private = true
         return this.decision
     }
 
@@ -252,9 +285,10 @@ export class DialSession {
 export function decideDigits(
     plan: DialPlan,
     handset: Handset,
-    digits: string
+    digits: string,
+    privatePrefix?: string
 ): Decision {
-    const s = new DialSession(plan, handset)
+    const s = new DialSession(plan, handset, privatePrefix)
     s.start()
     for (let i = 0; i < digits.length; ++i) {
         const step = s.press(digits.charAt(i))

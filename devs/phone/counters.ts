@@ -51,6 +51,22 @@ export const INCOMING_OUTCOMES: IncomingOutcome[] = [
     "missed",
 ]
 export const CALLER_OUTCOMES: CallerOutcome[] = ["onTime", "late", "missed"]
+/**
+ * Issue 12 office rules, per handset (devs/phone/handsetPort.ts RuleEvent),
+ * then private calls and their seconds (deductible from the owner's pay).
+ */
+export const RULE_COUNTS: string[] = [
+    "codeCalls",
+    "codeWrong",
+    "codeLockouts",
+    "hoursRefused",
+    "afterHours",
+    "hoursUnknown",
+    "warned",
+    "cut",
+    "privateCalls",
+    "privateSeconds",
+]
 
 // One month of one handset is a fixed-order number array ("row"): calls by
 // category, seconds by category, blocked by code, incoming by outcome,
@@ -61,16 +77,20 @@ const SECONDS = CALLS + 8
 const BLOCKED = SECONDS + 8
 const INCOMING = BLOCKED + 6
 const CALLER = INCOMING + 4
-export const ROW_LENGTH = CALLER + 3
+const RULES = CALLER + 3
+/** Rows start without the rules group: it is added when first counted (heap). */
+export const ROW_LENGTH = RULES
+const FULL_LENGTH = RULES + 10
 
 /**
  * A new row of zeros. Copied once built: in the VM an array pushed to its
  * length keeps room to grow, a copy is allocated at its exact size
  * (measured: 269 against 182 bytes of heap per row).
  */
-function zeroRow(): number[] {
+function zeroRow(from?: number[]): number[] {
     const r: number[] = []
-    for (let i = 0; i < ROW_LENGTH; ++i) r.push(0)
+    const n = from ? FULL_LENGTH : ROW_LENGTH
+    for (let i = 0; i < n; ++i) r.push(from && i < from.length ? from[i] : 0)
     return r.slice(0)
 }
 
@@ -122,6 +142,8 @@ export interface MonthCounters {
     incoming: Record<string, number>
     /** By outcome in CALLER_OUTCOMES: the caller's view of calls that ended here. */
     caller: Record<string, number>
+    /** Issue 12: by name in RULE_COUNTS. */
+    rules: Record<string, number>
     totalCalls: number
     totalSeconds: number
     totalBlocked: number
@@ -142,14 +164,14 @@ function named(
 ): Record<string, number> {
     const r: Record<string, number> = {}
     names.forEach((n, i) => {
-        r[n] = row[at + i]
+        r[n] = row[at + i] || 0
     })
     return r
 }
 
 function sum(row: number[], at: number, n: number): number {
     let s = 0
-    for (let i = at; i < at + n; ++i) s += row[i]
+    for (let i = at; i < at + n; ++i) s += row[i] || 0
     return s
 }
 
@@ -235,6 +257,24 @@ export class CallCounters {
         return i >= 0 && this.add(ext, month, CALLER + i, 1)
     }
 
+    /** Issue 12: `n` more of RULE_COUNTS' `name` (e.g. "codeWrong"). */
+    recordRule(ext: string, month: string, name: string, n: number): boolean {
+        const i = RULE_COUNTS.indexOf(name)
+        const r = i >= 0 && n > 0 ? this.fullRow(ext, month) : undefined
+        if (r) r[RULES + i] += Math.round(n)
+        return !!r
+    }
+
+    /** The row with room for the rules group. */
+    private fullRow(ext: string, month: string): number[] | undefined {
+        let r = this.row(ext, month)
+        if (r && r.length < FULL_LENGTH) {
+            r = zeroRow(r)
+            this.rows[ext][month] = r
+        }
+        return r
+    }
+
     /** An incoming call answered at this handset after `rings` rings. */
     recordAnswered(ext: string, month: string, rings: number): boolean {
         return this.recordIncoming(
@@ -257,6 +297,7 @@ export class CallCounters {
             blocked: named(row, BLOCKED, BLOCKED_CODES),
             incoming: named(row, INCOMING, INCOMING_OUTCOMES),
             caller: named(row, CALLER, CALLER_OUTCOMES),
+            rules: named(row, RULES, RULE_COUNTS),
             totalCalls: sum(row, CALLS, 8),
             totalSeconds: sum(row, SECONDS, 8),
             totalBlocked: sum(row, BLOCKED, 6),
@@ -334,9 +375,10 @@ export class CallCounters {
             for (const m of Object.keys(months)) {
                 const src = months[m]
                 if (!Array.isArray(src)) continue
-                const r = c.row(ext, m)
+                const r =
+                    src.length > ROW_LENGTH ? c.fullRow(ext, m) : c.row(ext, m)
                 if (!r) continue
-                for (let i = 0; i < ROW_LENGTH && i < src.length; ++i) {
+                for (let i = 0; i < r.length && i < src.length; ++i) {
                     const n = src[i]
                     r[i] += typeof n === "number" && n > 0 ? n : 0
                 }

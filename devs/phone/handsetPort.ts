@@ -6,10 +6,11 @@
 // code runs in the VM and under vitest with a fake clock.
 // Portable: no @devicescript/* import.
 
-import { Decision, DialSession } from "../engine/dialSession"
+import { Decision, decideDigits, DialSession } from "../engine/dialSession"
 import { DialPlan } from "../engine/types"
 import { Category, isLongDistance } from "../numbering/categories"
-import { Handset } from "../policy/types"
+import { AuthCode, Handset, Site } from "../policy/types"
+import { classRank } from "../numbering/categories"
 import { CallerOutcome, IncomingOutcome } from "./counters"
 
 /** Call-progress tones; numbers match the Handset service's Tone enum. */
@@ -21,6 +22,40 @@ export const TONE_BUSY = 3
 export const TONE_UNOBTAINABLE = 4
 /** 催挂音: off the hook too long without dialling. */
 export const TONE_WARNING = 6
+/** Issue 12: key an authorization code and # (after a refusal). */
+export const TONE_PROMPT = 7
+/** Issue 12: the call has passed its length (a beep in the earpiece). */
+export const TONE_CALL_WARNING = 8
+
+/** Issue 12: how long the prompt tone waits for the first key of a code. */
+export const CODE_PROMPT_MS = 5000
+/** Five wrong codes lock code entry on the handset for 10 minutes. */
+export const CODE_TRIES = 5
+export const CODE_LOCK_MS = 10 * 60 * 1000
+/** The call-length warning beeps this long; the final one until the call ends. */
+export const WARNING_BEEP_MS = 1000
+export const FINAL_WARNING_S = 10
+/** Longest code keyed (more is a wrong code). */
+const MAX_CODE_DIGITS = 12
+
+/**
+ * Issue 12 events counted per handset (counters' "rules" group):
+ * codeCalls a call lifted by a code, codeWrong a wrong code, codeLockouts
+ * code entry locked after CODE_TRIES wrong ones, hoursRefused an external
+ * call refused outside working hours, afterHours one placed outside them
+ * (counted only, or with a code), hoursUnknown one placed before the board
+ * knew the time, warned a call warned for its length, cut one ended at its
+ * limit.
+ */
+export type RuleEvent =
+    | "codeCalls"
+    | "codeWrong"
+    | "codeLockouts"
+    | "hoursRefused"
+    | "afterHours"
+    | "hoursUnknown"
+    | "warned"
+    | "cut"
 
 /** Rule (一)8: answer within three rings. */
 export const ON_TIME_RINGS = 3
@@ -45,8 +80,11 @@ export interface PortRecorder {
         ext: string,
         category: Category,
         number: string,
-        seconds: number
+        seconds: number,
+        decision?: Decision
     ): void
+    /** Issue 12: an office-rule event on this handset. */
+    rule?(ext: string, what: RuleEvent): void
     blocked(ext: string, decision: Decision): void
     /** The handset's view: how this port dealt with a call that rang here. */
     incoming(ext: string, outcome: IncomingOutcome): void
@@ -82,6 +120,12 @@ export interface PortPolicy {
     ringsBeforeForward: number
     /** Extensions an unanswered call to `ext` goes to, nearest first. */
     forwardChain: (ext: string) => string[]
+    /** Issue 12: the site's office-rule options (hours, call length, private prefix). */
+    site?: Site
+    /** The code keyed, if it is a valid authorization code; unset: no code entry. */
+    checkCode?: (code: string) => AuthCode | undefined
+    /** Within site.hours at `now` (ms): "in", "out", or "unknown" before the board knows the time. */
+    hoursAt?: (now: number) => "in" | "out" | "unknown"
 }
 
 export type PortState =
@@ -93,6 +137,8 @@ export type PortState =
     | "talking"
     /** Off the hook after a refusal, a failed or ended call: a tone plays until on-hook. */
     | "waitOnHook"
+    /** Issue 12: after a refusal, the prompt tone: keying an authorization code and #. */
+    | "code"
 
 export class HandsetPort {
     state: PortState = "idle"
@@ -117,17 +163,30 @@ export class HandsetPort {
     private decision: Decision | undefined = undefined
     private placedAt = 0
     private connectedAt = 0
+    /** Issue 12: ms per second of the call-length timers (1000; shorter in tests). */
+    private secondMs: number
+    /** The number's keys of the call decided last (the one waiting for a code). */
+    private refusedDigits = ""
+    private refused: Decision | undefined = undefined
+    private code = ""
+    private wrongCodes = 0
+    private codeLockedUntil = 0
+    /** Connected call: the call-length stage reached (lengthTick), when the beep ends. */
+    private lengthStage = 0
+    private toneOffAt = 0
 
     constructor(
         extension: string,
         out: PortOutputs,
         rec: PortRecorder,
-        cadence: RingCadence
+        cadence: RingCadence,
+        secondMs?: number
     ) {
         this.extension = extension
         this.out = out
         this.rec = rec
         this.cadence = cadence
+        this.secondMs = secondMs || 1000
     }
 
     /**
@@ -150,7 +209,12 @@ export class HandsetPort {
             return
         }
         // A session per call: a policy arriving mid-dial waits for the next one.
-        const session = new DialSession(this.policy.plan, this.policy.handset)
+        const site = this.policy.site
+        const session = new DialSession(
+            this.policy.plan,
+            this.policy.handset,
+            site ? site.privatePrefix : undefined
+        )
         this.session = session
         this.state = "dialling"
         this.deadline = now + session.start().ms
@@ -164,15 +228,17 @@ export class HandsetPort {
             this.out.hangUp()
         if (s === "calling" || s === "connected") this.endCall(now)
         this.session = undefined
+        this.code = ""
         this.state = "idle"
         this.out.tone(TONE_OFF)
     }
 
     key(k: string, now: number) {
+        if (this.state === "code") return this.codeKey(k, now)
         // Keys during a call are not a new call (DTMF is the line's business).
         const session = this.session
         if (this.state !== "dialling" || !session) return
-        if (session.digits().length === 0) this.out.tone(TONE_OFF)
+        if (session.keyCount() === 0) this.out.tone(TONE_OFF)
         const step = session.press(k)
         if (step.decision) this.act(step.decision, now)
         else this.deadline = now + (step.ms ?? 0)
@@ -181,7 +247,7 @@ export class HandsetPort {
     tick(now: number) {
         const session = this.session
         if (this.state === "dialling" && session && now >= this.deadline) {
-            if (session.digits().length === 0) {
+            if (session.keyCount() === 0) {
                 // Lifted and never dialled: warn, don't count it as an attempt.
                 this.out.log(this.extension + " off hook without dialling")
                 this.session = undefined
@@ -189,15 +255,109 @@ export class HandsetPort {
                 this.out.tone(TONE_WARNING)
             } else this.act(session.expire(), now)
         } else if (this.state === "ringing") this.ringTick(now)
+        else if (this.state === "code" && now >= this.deadline)
+            this.codeKey("", now)
+        else if (this.state === "connected") this.lengthTick(now)
     }
 
     /** The firmware decided: send the number to the line or refuse it. */
     private act(d: Decision, now: number) {
-        const ext = this.extension
         const digits = this.session ? this.session.digits() : ""
         // Done with it: a finished session holds its matcher (~0.7 KB of
         // the 64 KB heap) and the plan until the next call.
         this.session = undefined
+        this.refusedDigits = digits
+        // issue 12: site.hours on external calls (not internal, emergency)
+        const p = this.policy as PortPolicy
+        const h = p.site ? p.site.hours : undefined
+        const c = d.category
+        const at =
+            h && p.hoursAt && c !== "internal" && c !== "emergency"
+                ? p.hoursAt(now)
+                : "in"
+        const outside = h ? h.outside : ""
+        if (d.action === "dial" && at !== "in") {
+            // before the SIP line has told the time: allowed, counted
+            if (at === "unknown") this.count("hoursUnknown")
+            else if (outside === "count") this.count("afterHours")
+            else {
+                d.action = "block"
+                d.code = "hours"
+                d.reason = c + " call outside working hours"
+            }
+        }
+        // a refusal a code can lift: the prompt tone, keys are a code
+        if (
+            p.checkCode &&
+            now >= this.codeLockedUntil &&
+            (d.code === "class" || (d.code === "hours" && outside === "code"))
+        ) {
+            this.out.log(this.extension + " " + d.reason + ": code prompt")
+            this.refused = d
+            this.code = ""
+            this.state = "code"
+            this.deadline = now + CODE_PROMPT_MS
+            this.out.tone(TONE_PROMPT)
+            return
+        }
+        this.place(d, now)
+    }
+
+    private count(what: RuleEvent) {
+        if (this.rec.rule) this.rec.rule(this.extension, what)
+    }
+
+    /**
+     * A key of the code; "" when the prompt timer ran out. At # (or too
+     * many keys) the code is checked: the call goes out or is refused.
+     */
+    private codeKey(k: string, now: number) {
+        if (!this.code) this.out.tone(TONE_OFF)
+        this.deadline = now + CODE_PROMPT_MS
+        if (k && k !== "#" && this.code.length < MAX_CODE_DIGITS) {
+            this.code += k
+            return
+        }
+        const p = this.policy
+        const ext = this.extension
+        const code = this.code
+        let d = this.refused as Decision
+        this.code = ""
+        this.refused = undefined
+        const valid = p && code && p.checkCode ? p.checkCode(code) : undefined
+        if (p && valid) {
+            this.wrongCodes = 0
+            // the code's class for this call only (never lower than the
+            // handset's); decided synchronously, nothing else sees it
+            const h = p.handset
+            const own = h.allow
+            if (classRank(valid.allow) > classRank(own)) h.allow = valid.allow
+            const lifted = decideDigits(p.plan, h, this.refusedDigits)
+            h.allow = own
+            if (lifted.action === "dial") {
+                lifted.private = d.private
+                lifted.codeOwner = valid.owner
+                lifted.reason += ", code of " + valid.owner
+                this.count("codeCalls")
+                if (d.code === "hours") this.count("afterHours")
+                d = lifted
+            }
+        } else if (code) {
+            this.count("codeWrong")
+            this.out.log(ext + " wrong code")
+            if (++this.wrongCodes >= CODE_TRIES) {
+                this.wrongCodes = 0
+                this.codeLockedUntil = now + CODE_LOCK_MS
+                this.count("codeLockouts")
+                this.out.log(ext + " code entry locked for 10 minutes")
+            }
+        }
+        this.place(d, now)
+    }
+
+    /** Dial `d` or refuse it. */
+    private place(d: Decision, now: number) {
+        const ext = this.extension
         if (d.action === "dial") {
             this.out.log(
                 ext +
@@ -211,14 +371,22 @@ export class HandsetPort {
             )
             this.decision = d
             this.placedAt = now
+            this.lengthStage = this.toneOffAt = 0
             this.state = "calling"
             this.out.dial(d.dial as string)
             this.out.tone(TONE_RINGBACK)
         } else {
             this.out.log(
-                ext + " refused " + digits + " [" + d.code + "] " + d.reason
+                ext +
+                    " refused " +
+                    this.refusedDigits +
+                    " [" +
+                    d.code +
+                    "] " +
+                    d.reason
             )
             this.rec.blocked(ext, d)
+            if (d.code === "hours") this.count("hoursRefused")
             this.state = "waitOnHook"
             this.out.tone(TONE_UNOBTAINABLE)
         }
@@ -229,6 +397,49 @@ export class HandsetPort {
         this.state = "connected"
         this.connectedAt = now
         this.out.tone(TONE_OFF)
+    }
+
+    /**
+     * Issue 12, site.callWarningSeconds / callLimitSeconds of the call's
+     * category: stage 1 the warning beep, 2 the final warning (continuous
+     * beeps for FINAL_WARNING_S), 3 the limit: the call ends.
+     */
+    private lengthTick(now: number) {
+        const p = this.policy
+        const d = this.decision
+        const site = p ? p.site : undefined
+        if (!site || !d) return
+        if (this.toneOffAt && now >= this.toneOffAt) {
+            this.toneOffAt = 0
+            this.out.tone(TONE_OFF)
+        }
+        const t = (now - this.connectedAt) / this.secondMs
+        const w = site.callWarningSeconds
+        const l = site.callLimitSeconds
+        const warn = w ? w[d.category] : 0
+        const limit = l ? l[d.category] : 0
+        const stage =
+            limit && t >= limit
+                ? 3
+                : limit && t >= limit - FINAL_WARNING_S
+                  ? 2
+                  : warn && t >= warn
+                    ? 1
+                    : 0
+        if (stage <= this.lengthStage) return
+        if (!this.lengthStage) this.count("warned")
+        this.lengthStage = stage
+        this.out.log(this.extension + " call length stage " + stage)
+        if (stage < 3) {
+            this.out.tone(TONE_CALL_WARNING)
+            this.toneOffAt = stage === 1 ? now + WARNING_BEEP_MS : 0
+            return
+        }
+        this.count("cut")
+        this.out.hangUp()
+        this.endCall(now)
+        this.state = "waitOnHook"
+        this.out.tone(TONE_BUSY)
     }
 
     callFailed(now: number) {
@@ -268,9 +479,13 @@ export class HandsetPort {
                 this.extension,
                 d.category,
                 d.dial as string,
-                seconds
+                seconds,
+                d
             )
-        if (this.rec.longDistance && isLongDistance(d.category))
+        // (issue 12: calls with a code or private are registered too)
+        const registered =
+            isLongDistance(d.category) || d.codeOwner || d.private
+        if (this.rec.longDistance && registered)
             this.rec.longDistance(this.extension, d, this.placedAt, seconds)
     }
 

@@ -59,7 +59,7 @@ export function boardPolicyDoc(
     const forward: Record<string, string> = {}
     for (const key of Object.keys(groups))
         forward[key] = compressExtensions(groups[key])
-    return {
+    const doc: any = {
         version: policy.version,
         board,
         site: policy.site,
@@ -68,6 +68,9 @@ export function boardPolicyDoc(
         extensions: compressExtensions(others),
         forward,
     }
+    // issue 12: every board checks every code (a code is not tied to a handset)
+    if (policy.authCodes) doc.authCodes = policy.authCodes
+    return doc
 }
 
 /** Board side: the forward chain for calls first for `ext` ([] if none). */

@@ -37,6 +37,14 @@ export interface Site {
     /** Number prefixes any handset may call whatever its class (not premium, not when receive-only or suspended). */
     allowed: string[]
     timers: Timers
+    // Issue 12 office rules (devs/policy/officeRules.ts); undefined = off.
+    hours?: WorkingHours
+    /** By call category: a warning tone once a call passes this many seconds. */
+    callWarningSeconds?: Record<string, number>
+    /** By call category: the call ends at this many seconds, after a final warning. */
+    callLimitSeconds?: Record<string, number>
+    /** Digits (e.g. "*9") dialled before a number to mark the call private. */
+    privatePrefix?: string
 }
 
 export interface Department {
@@ -61,10 +69,41 @@ export interface Policy {
     site: Site
     departments: Department[]
     handsets: Handset[]
+    /** Issue 12: codes that lift a refused call's class (none: no code entry). */
+    authCodes?: AuthCode[]
     /** Board policies only (devs/policy/boardPolicy.ts): the board it was cut for. */
     board?: string
     /** Board policies only: the site's other extensions, space-separated. */
     extensions?: string
     /** Board policies only: forward chain -> extensions (words) whose calls follow it. */
     forward?: Record<string, string>
+}
+
+// --- Office rules beyond the class of service (issue 12): authorization
+// codes, working hours, call length, private calls. Every one is off
+// unless the policy says otherwise (devs/policy/officeRules.ts checks them).
+
+/** One authorization code: who it belongs to and the class it lifts a call to. */
+export interface AuthCode {
+    /** The approving supervisor or the person the code is issued to. */
+    owner: string
+    allow: ServiceClass
+    /**
+     * HMAC-SHA256 (hex) of the code's digits keyed with the board key
+     * (today the site key): never the code in clear nor its plain hash.
+     */
+    hmac: string
+}
+
+/** What an external call outside working hours gets. */
+export type OutsideHours = "code" | "refuse" | "count"
+
+export interface WorkingHours {
+    /** ISO weekdays: 1 = Monday .. 7 = Sunday. */
+    days: number[]
+    /** "HH:MM" Beijing time; from inclusive, to exclusive. */
+    from: string
+    to: string
+    breaks: { from: string; to: string }[]
+    outside: OutsideHours
 }

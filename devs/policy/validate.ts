@@ -2,6 +2,7 @@
 // reported as "path: reason"; a policy with any problem is rejected whole.
 // Portable: no @devicescript/* import, no RegExp (the VM has none).
 
+import { guardOfficeRules, OFFICE_SITE_KEYS } from "./officeRules"
 import { splitPattern, subscriberLengths } from "../numbering/digits"
 import {
     BEIJING_EMERGENCY,
@@ -209,18 +210,24 @@ function checkSite(c: Checker, raw: any): Site | undefined {
         c.err("site", "required object")
         return undefined
     }
-    c.keys(raw, "site", [
-        "name",
-        "areaCode",
-        "ipPrefix",
-        "emergency",
-        "premiumPrefixes",
-        "outsideLinePrefix",
-        "ringsBeforeForward",
-        "blocked",
-        "allowed",
-        "timers",
-    ])
+    c.keys(
+        raw,
+        "site",
+        [
+            "name",
+            "areaCode",
+            "ipPrefix",
+            "emergency",
+            "premiumPrefixes",
+            "outsideLinePrefix",
+            "ringsBeforeForward",
+            "blocked",
+            "allowed",
+            "timers",
+        ],
+        // (the issue 12 keys: known, not listed, to keep the bytecode small)
+        OFFICE_SITE_KEYS
+    )
     const name = c.str(raw, "name", "site.name", undefined)
     let areaCode = c.str(raw, "areaCode", "site.areaCode", undefined)
     if (areaCode !== undefined) {
@@ -625,8 +632,21 @@ function checkBoardPart(c: Checker, raw: any, policy: Policy) {
     }
 }
 
+/**
+ * Issue 12 office-rule checks: `checkOfficeRules` (devs/policy/officeRules.ts,
+ * every rule with its message) on the host, which checks every policy
+ * before it signs, pushes or flashes it; the firmware runs `guardOfficeRules`
+ * instead (only what keeps the port safe), as its function bytecode is near
+ * the VM image's 64 KB limit.
+ */
+export type OfficeChecks = (
+    err: (path: string, why: string) => void,
+    raw: any,
+    policy: Policy
+) => void
+
 /** Validates a parsed policy document; `policy` is set only when there are no errors. */
-export function validatePolicy(raw: any): Validation {
+export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
     const c = new Checker()
     if (!isObject(raw)) {
         c.err("(policy)", "must be a JSON object")
@@ -635,7 +655,7 @@ export function validatePolicy(raw: any): Validation {
     c.keys(
         raw,
         "",
-        ["version", "site", "departments", "handsets"],
+        ["version", "site", "departments", "handsets", "authCodes"],
         ["board", "extensions", "forward"]
     )
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
@@ -650,6 +670,9 @@ export function validatePolicy(raw: any): Validation {
         handsets,
     }
     checkBoardPart(c, raw, policy)
+    // issue 12 office rules (devs/policy/officeRules.ts)
+    if (site)
+        (office || guardOfficeRules)((p, why) => c.err(p, why), raw, policy)
     if (c.errors.length) return { errors: c.errors }
     return { policy, errors: [] }
 }

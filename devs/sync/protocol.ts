@@ -107,6 +107,8 @@ export function countersMessage(
         if (blocked) h.blocked = blocked
         if (incoming) h.incoming = incoming
         if (caller) h.caller = caller
+        const rules = nonZero(s.rules)
+        if (rules) h.rules = rules
         handsets[ext] = h
     }
     return JSON.stringify({ board, month, handsets })

@@ -42,6 +42,10 @@ export interface CallRecord {
     start: number
     /** Talk time, 0 = not answered. */
     seconds: number
+    /** Issue 12: the owner of the authorization code that lifted it ("" none). */
+    owner?: string
+    /** Issue 12: dialled after the private-call prefix. */
+    private?: boolean
 }
 
 export interface QueuedRecord {
@@ -58,7 +62,7 @@ function slotKey(slot: number): string {
 
 /** Flash form: [boot, seq, handset, number, category, start, seconds] (≤ ~100 bytes). */
 function encode(r: CallRecord): string {
-    return JSON.stringify([
+    const a: any[] = [
         r.boot,
         r.seq,
         r.handset,
@@ -66,7 +70,10 @@ function encode(r: CallRecord): string {
         r.category,
         r.start,
         r.seconds,
-    ])
+    ]
+    // issue 12: [..., code owner, private 0/1] when either is set
+    if (r.owner || r.private) a.push(r.owner || "", r.private ? 1 : 0)
+    return JSON.stringify(a)
 }
 
 function decode(v: string): CallRecord | undefined {
@@ -74,8 +81,9 @@ function decode(v: string): CallRecord | undefined {
     try {
         a = JSON.parse(v)
     } catch (e) {}
-    if (!Array.isArray(a) || a.length !== 7) return undefined
-    return {
+    if (!Array.isArray(a) || (a.length !== 7 && a.length !== 9))
+        return undefined
+    const r: CallRecord = {
         boot: a[0],
         seq: a[1],
         handset: a[2],
@@ -84,6 +92,12 @@ function decode(v: string): CallRecord | undefined {
         start: a[5],
         seconds: a[6],
     }
+    // issue 12: [..., code owner, private 0/1]
+    if (a.length === 9) {
+        if (a[7]) r.owner = "" + a[7]
+        if (a[8]) r.private = true
+    }
+    return r
 }
 
 export class RecordQueue {

@@ -159,7 +159,15 @@ export class Sync {
             self.outbox.countersChanged(months)
             self.wake.notify()
         }
-        board.onLongDistance = (handset, number, category, start, seconds) => {
+        board.onLongDistance = (
+            handset,
+            number,
+            category,
+            start,
+            seconds,
+            owner,
+            priv
+        ) => {
             self.seq++
             const rec: CallRecord = {
                 boot: self.boot,
@@ -170,6 +178,8 @@ export class Sync {
                 start,
                 seconds,
             }
+            if (owner) rec.owner = owner
+            if (priv) rec.private = true
             self.addRecord.start(rec)
         }
         this.link.onUp = () => {
@@ -215,7 +225,7 @@ export class Sync {
     private recordMessage(q: QueuedRecord): string {
         const r = q.rec
         const id = this.board.config.board
-        return JSON.stringify({
+        const m: any = {
             board: id,
             handset: r.handset,
             number: r.number,
@@ -223,7 +233,11 @@ export class Sync {
             start: r.start,
             seconds: r.seconds,
             id: id + "-" + r.boot + "-" + r.seq,
-        })
+        }
+        // issue 12 (absent unless set)
+        if (r.owner) m.owner = r.owner
+        if (r.private) m.private = true
+        return JSON.stringify(m)
     }
 
     private async addRecord(rec: CallRecord) {

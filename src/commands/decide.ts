@@ -5,7 +5,14 @@ import { once } from "node:events"
 import { createInterface } from "node:readline"
 import { DialPlan } from "../../devs/engine/types"
 import { Decision, decideDigits } from "../../devs/engine/dialSession"
-import { Handset } from "../../devs/policy/types"
+import { Handset, Policy } from "../../devs/policy/types"
+import { readKeyFile } from "../fleet/sign"
+import {
+    decideWithRules,
+    OfficeDecision,
+    OfficeOptions,
+    usesOfficeRules,
+} from "../officeDecide"
 import {
     CliError,
     Command,
@@ -29,13 +36,26 @@ or block the call, and why. Uses the same engine as the firmware.
 The readable line shows what is sent to the line (DIAL) or BLOCK, then
 [category] or [category, refusal code], the reason, and what settled it.
 
+Office rules (issue 12), when the policy sets them: a private prefix
+(site.privatePrefix, e.g. *9) marks the call private; working hours
+(site.hours) are judged at --at; a refusal an authorization code can lift
+says so (the handset plays the prompt tone), and --code with --key keys
+that code: the call goes out with the code's class and its owner.
+
 Options:
   --policy FILE    policy file (.json, or .yaml/.yml)
+  --at TIME        Beijing time of the call for working hours, e.g.
+                   "2026-12-01 19:30" (default: now; "unknown": before the
+                   board knows the time)
+  --code DIGITS    the authorization code keyed after a refusal
+  --key KEYFILE    the site key file the codes are HMACed with (for --code)
   --handset EXT    extension of the handset that dials (must be in the policy)
   --json           print the decision as one JSON object:
                    {"action":"dial"|"block","category":"...","dial":"...",
                     "reason":"...","code":"...","decidedOn":"digit"|"timeout"}
-                   ("dial" only when dialling, "code" only when blocking)
+                   ("dial" only when dialling, "code" only when blocking;
+                   office rules add "private":true, "codeOwner":"...",
+                   "codePrompt":true)
   --batch          decide many calls: read JSON lines from stdin, write one
                    JSON decision per line to stdout (see below)
   -h, --help       show this help
@@ -73,6 +93,9 @@ const OPTIONS = {
     handset: { type: "string" },
     json: { type: "boolean" },
     batch: { type: "boolean" },
+    at: { type: "string" },
+    code: { type: "string" },
+    key: { type: "string" },
 } as const
 
 /**
@@ -98,6 +121,9 @@ const DECISION_KEYS = [
     "reason",
     "code",
     "decidedOn",
+    "private",
+    "codeOwner",
+    "codePrompt",
 ]
 
 class Handsets {
@@ -134,6 +160,11 @@ function decisionFields(d: Decision): Record<string, string> {
     o["reason"] = d.reason
     if (d.action === "block" && d.code) o["code"] = d.code
     o["decidedOn"] = d.decidedOn
+    // issue 12
+    const x = d as OfficeDecision
+    if (x.private) o["private"] = true as any
+    if (x.codeOwner) o["codeOwner"] = x.codeOwner
+    if (x.codePrompt) o["codePrompt"] = true as any
     return o
 }
 
@@ -143,13 +174,61 @@ function decisionFields(d: Decision): Record<string, string> {
  */
 export function describe(ext: string, digits: string, d: Decision): string {
     const head = `${ext} dials ${digits || "nothing"} -> `
-    const tail = ` (decided on ${d.decidedOn})`
+    const x = d as OfficeDecision
+    const tail =
+        ` (decided on ${d.decidedOn})` +
+        (x.private ? " [private]" : "") +
+        (x.codePrompt
+            ? " [prompt tone: an authorization code can lift this]"
+            : "")
     if (d.action === "dial")
         return `${head}DIAL ${d.dial} [${d.category}] ${d.reason}${tail}`
     return `${head}BLOCK [${d.category}, ${d.code}] ${d.reason}${tail}`
 }
 
-function decideOne(file: string, ext: string, raw: string, json: boolean) {
+/** --at, --key, --code as the office-rule options. */
+function officeOptions(v: Record<string, unknown>): OfficeOptions {
+    const at = v["at"] as string | undefined
+    let unix = Math.floor(Date.now() / 1000)
+    if (at === "unknown") unix = 0
+    else if (at !== undefined) {
+        const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(at)
+        if (!m)
+            throw new UsageError(
+                `--at ${JSON.stringify(at)}: expected Beijing time "YYYY-MM-DD HH:MM" or "unknown"`
+            )
+        unix = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 8, +m[5]) / 1000
+    }
+    const code = v["code"] as string | undefined
+    const keyFile = v["key"] as string | undefined
+    if (code !== undefined && !/^[0-9]{1,12}$/.test(code))
+        throw new UsageError("--code must be 1-12 digits")
+    if (code !== undefined && keyFile === undefined)
+        throw new UsageError(
+            "--code needs --key KEYFILE (the codes are HMACed with it)"
+        )
+    return { unix, code, key: keyFile ? readKeyFile(keyFile) : undefined }
+}
+
+function decideCall(
+    policy: Policy,
+    plan: DialPlan,
+    h: Handset,
+    digits: string,
+    office: OfficeOptions
+): Decision {
+    return usesOfficeRules(policy)
+        ? decideWithRules(policy, plan, h, digits, office)
+        : decideDigits(plan, h, digits)
+}
+
+function decideOne(
+    file: string,
+    ext: string,
+    raw: string,
+    json: boolean,
+    office: OfficeOptions
+) {
     const n = normalizeDigits(raw)
     if (n.bad) {
         const what = `DIGITS ${JSON.stringify(raw)}`
@@ -157,11 +236,11 @@ function decideOne(file: string, ext: string, raw: string, json: boolean) {
             `${what} contains ${JSON.stringify(n.bad)} (${ALLOWED_KEYS})`
         )
     }
-    const { plan } = loadPolicy(file)
+    const { policy, plan } = loadPolicy(file)
     const handsets = new Handsets(plan, file)
     const h = handsets.get(ext)
     if (!h) throw new CliError(handsets.unknown(ext))
-    const d = decideDigits(plan, h, n.digits)
+    const d = decideCall(policy, plan, h, n.digits, office)
     const line = json
         ? JSON.stringify(decisionFields(d))
         : describe(ext, n.digits, d)
@@ -212,6 +291,8 @@ function parseLine(line: string): Record<string, unknown> | string {
 
 /** One input line to an output object: the decision or an error, then the input's fields. */
 function batchLine(
+    policy: Policy,
+    office: OfficeOptions,
     plan: DialPlan,
     handsets: Handsets,
     line: string,
@@ -241,12 +322,17 @@ function batchLine(
         return fail(
             `"digits" contains ${JSON.stringify(n.bad)} (${ALLOWED_KEYS})`
         )
-    const decision = decisionFields(decideDigits(plan, h, n.digits))
+    const decision = decisionFields(
+        decideCall(policy, plan, h, n.digits, office)
+    )
     return { out: { ...decision, ...rest }, ok: true }
 }
 
-async function decideBatch(file: string): Promise<number> {
-    const { plan } = loadPolicy(file)
+async function decideBatch(
+    file: string,
+    office: OfficeOptions
+): Promise<number> {
+    const { policy, plan } = loadPolicy(file)
     const handsets = new Handsets(plan, file)
     const out = new LineWriter()
     const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
@@ -255,7 +341,7 @@ async function decideBatch(file: string): Promise<number> {
     for await (const line of rl) {
         lineNo++
         if (line.trim() === "") continue
-        const r = batchLine(plan, handsets, line, lineNo)
+        const r = batchLine(policy, office, plan, handsets, line, lineNo)
         if (!r.ok) failed++
         const pending = out.add(JSON.stringify(r.out))
         if (pending) await pending
@@ -288,7 +374,7 @@ export const decide: Command = {
                 )
             if (p.positionals.length)
                 throw extra(0, "--batch reads the calls from stdin")
-            return decideBatch(file)
+            return decideBatch(file, officeOptions(p.values))
         }
         const ext = required(p, "handset", "EXT (the extension that dials)")
         if (p.positionals.length === 0)
@@ -298,6 +384,12 @@ export const decide: Command = {
         if (p.positionals.length > 1)
             throw extra(1, "give DIGITS once; quote it if it has spaces")
         const json = p.values["json"] === true
-        return decideOne(file, ext, p.positionals[0], json)
+        return decideOne(
+            file,
+            ext,
+            p.positionals[0],
+            json,
+            officeOptions(p.values)
+        )
     },
 }

@@ -3,6 +3,7 @@
 
 import { Command } from "../command"
 import { policyCheck } from "./policyCheck"
+import { policyCode } from "./policyCode"
 import { policyPush } from "./policyPush"
 
 export const policy: Command = {
@@ -16,6 +17,7 @@ export const policy: Command = {
 Examples:
   dialguard policy check sim/policies/hq.policy.json
   dialguard policy push sim/policies/hq.policy.json --broker mqtt://127.0.0.1:1883 --key hq.key
+  echo 482916 | dialguard policy code --key hq.key --owner 王经理 --allow domestic
 `,
-    subcommands: [policyCheck, policyPush],
+    subcommands: [policyCheck, policyPush, policyCode],
 }

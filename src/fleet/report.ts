@@ -11,8 +11,10 @@ import {
     CALL_CATEGORIES,
     CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
+    RULE_COUNTS,
 } from "../../devs/phone/counters"
 import { FleetConnection } from "./broker"
+import { RulesSection, rulesSection } from "./reportRules"
 import {
     CallRecord,
     CounterNames,
@@ -31,6 +33,7 @@ export const NAMES: CounterNames = {
     codes: BLOCKED_CODES as string[],
     outcomes: INCOMING_OUTCOMES as string[],
     callerOutcomes: CALLER_OUTCOMES as string[],
+    rules: RULE_COUNTS,
 }
 
 /** Chinese names of the call categories, for finance. */
@@ -60,6 +63,7 @@ export function emptyCounters(): HandsetCounters {
         blocked: zeros(NAMES.codes),
         incoming: zeros(NAMES.outcomes),
         caller: zeros(NAMES.callerOutcomes),
+        rules: zeros(RULE_COUNTS),
     }
 }
 
@@ -69,6 +73,12 @@ function addInto(to: HandsetCounters, from: HandsetCounters) {
     for (const k of GROUPS)
         for (const n of Object.keys(from[k]))
             to[k][n] = (to[k][n] ?? 0) + from[k][n]
+    // issue 12: the office-rule counts (boards before it send none)
+    const fr = from.rules
+    if (fr) {
+        const tr = to.rules ?? (to.rules = zeros(RULE_COUNTS))
+        for (const n of Object.keys(fr)) tr[n] = (tr[n] ?? 0) + fr[n]
+    }
 }
 
 const sum = (r: Record<string, number>) =>
@@ -188,6 +198,8 @@ export interface Report {
     }
     /** Boards with counters of calls made before they knew the date. */
     unknownMonth: { board: string; calls: number }[]
+    /** Issue 12: office rules per handset, calls per code owner (src/fleet/reportRules.ts). */
+    rules: RulesSection
     warnings: string[]
 }
 
@@ -369,6 +381,7 @@ export function buildReport(input: ReportInput): Report {
         premium,
         register,
         unknownMonth: input.unknownMonth,
+        rules: rulesSection(handsets, register?.calls),
         warnings: [...input.warnings, ...acc.warnings],
     }
 }

@@ -15,6 +15,7 @@ import {
     usedCategories,
 } from "./report"
 import { renderTable } from "./table"
+import { renderRules, rulesCsv } from "./reportRules"
 
 const callsAndMinutes = (n: number, s: number) =>
     n === 0 ? "-" : `${n} / ${minutes(s).toFixed(1)}`
@@ -150,6 +151,7 @@ export function renderReportText(r: Report): string {
         )
     else {
         const reg = r.register
+        const flagged = reg.calls.some(c => c.owner || c.private)
         out.push(
             `Long-distance register (rule (一)4), ${reg.calls.length} calls from ${reg.file}`
         )
@@ -163,6 +165,8 @@ export function renderReportText(r: Report): string {
                         "number",
                         "category",
                         "duration",
+                        // issue 12: a code's owner, a private call
+                        ...(flagged ? ["note"] : []),
                     ],
                     reg.calls.map(c => [
                         c.time || "(time unknown)",
@@ -171,6 +175,7 @@ export function renderReportText(r: Report): string {
                         c.number,
                         c.category,
                         duration(c.seconds),
+                        ...(flagged ? [callNote(c)] : []),
                     ]),
                     [5]
                 ).trimEnd()
@@ -183,11 +188,20 @@ export function renderReportText(r: Report): string {
                         : "")
             )
     }
+    out.push(...renderRules(r.rules))
     for (const u of r.unknownMonth)
         out.push(
             `note: board ${u.board} also counted ${u.calls} calls before it knew the date (month "unknown"); they are not in this month`
         )
     return out.join("\n").replace(/\n*$/, "\n")
+}
+
+/** Issue 12: "code: 王经理", "private", both, or "". */
+function callNote(c: { owner?: string; private?: boolean }): string {
+    const parts: string[] = []
+    if (c.owner) parts.push("code: " + c.owner)
+    if (c.private) parts.push("private")
+    return parts.join(", ")
 }
 
 // ---------------------------------------------------------------- CSV
@@ -292,6 +306,8 @@ export function registerCsv(r: Report): string {
         "started minutes",
         "board",
         "id",
+        "code owner",
+        "private",
     ]
     const rows = (r.register?.calls ?? []).map(c => [
         c.time,
@@ -304,6 +320,8 @@ export function registerCsv(r: Report): string {
         Math.ceil(c.seconds / 60),
         c.board,
         c.id,
+        c.owner ?? "",
+        c.private ? "private" : "",
     ])
     return toCsv(header, rows)
 }
@@ -328,6 +346,8 @@ export function writeReportCsv(r: Report, target: string): string[] {
     if (r.departments)
         files.push([`${stem}-departments.csv`, departmentsCsv(r)])
     if (r.register) files.push([`${stem}-long-distance.csv`, registerCsv(r)])
+    if (r.rules.handsets.length)
+        files.push([`${stem}-office-rules.csv`, rulesCsv(r.rules)])
     for (const [file, text] of files) writeFileSync(file, text, "utf8")
     return files.map(f => f[0])
 }

@@ -221,6 +221,8 @@ export interface HandsetCounters {
      * counted), late, missed.
      */
     caller: Record<string, number>
+    /** Issue 12 office rules (RULE_COUNTS); only when the board sent them. */
+    rules?: Record<string, number>
 }
 
 export type LongDistance = "domestic" | "international"
@@ -238,6 +240,10 @@ export interface CallRecord {
     seconds: number
     /** "<board>-<seq>", unique forever per board: resends carry the same id. */
     id: string
+    /** Issue 12: the owner of the authorization code that lifted the call. */
+    owner?: string
+    /** Issue 12: a private call (deductible from the handset owner's pay). */
+    private?: boolean
 }
 
 // ---------------------------------------------------------------- checks
@@ -393,6 +399,8 @@ export interface CounterNames {
     codes: string[]
     outcomes: string[]
     callerOutcomes: string[]
+    /** Issue 12: the office-rule counts (RULE_COUNTS). */
+    rules?: string[]
 }
 
 /**
@@ -434,7 +442,12 @@ export function checkCounters(
             names.callerOutcomes,
             unknown
         )
-        for (const r of [calls, seconds, blocked, incoming, caller])
+        // issue 12: the office-rule group, when the board sent it
+        const rules =
+            h.rules !== undefined && names.rules
+                ? counts(h.rules, at + ".rules", names.rules, unknown)
+                : undefined
+        for (const r of [calls, seconds, blocked, incoming, caller, rules])
             if (typeof r === "string") return { error: r }
         handsets[ext] = {
             calls: calls as Record<string, number>,
@@ -443,6 +456,7 @@ export function checkCounters(
             incoming: incoming as Record<string, number>,
             caller: caller as Record<string, number>,
         }
+        if (rules) handsets[ext].rules = rules as Record<string, number>
     }
     return { value: { board: v.board, month: v.month, handsets } }
 }
@@ -465,8 +479,23 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
         return { error: '"handset" must be an extension string' }
     if (!isNumberString(v.number))
         return { error: '"number" must be the digits dialled (0-9 * #)' }
-    if (v.category !== "domestic" && v.category !== "international")
+    // (issue 12: calls with a code or private are registered whatever their category)
+    const flagged = v.owner !== undefined || v.private !== undefined
+    if (
+        v.category !== "domestic" &&
+        v.category !== "international" &&
+        !(flagged && typeof v.category === "string" && v.category.length <= 16)
+    )
         return { error: '"category" must be "domestic" or "international"' }
+    if (
+        v.owner !== undefined &&
+        (typeof v.owner !== "string" || v.owner.length > 40)
+    )
+        return {
+            error: '"owner" must be the code owner, at most 40 characters',
+        }
+    if (v.private !== undefined && v.private !== true)
+        return { error: '"private" must be true when present' }
     if (!isCount(v.start))
         return { error: '"start" must be unix seconds (or 0)' }
     if (typeof v.seconds !== "number" || !(v.seconds >= 0) || v.seconds > 86400)
@@ -480,6 +509,8 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
             start: v.start,
             seconds: v.seconds,
             id: v.id,
+            ...(v.owner ? { owner: v.owner } : {}),
+            ...(v.private ? { private: true } : {}),
         },
     }
 }
