@@ -168,6 +168,8 @@ export interface SiteOptions {
      * scenario, as before sites existed).
      */
     wholePolicy?: boolean
+    /** More board configuration for every board (a scenario's boardConfig). */
+    configExtra?: Record<string, unknown>
 }
 
 export class SimSite {
@@ -225,13 +227,14 @@ export class SimSite {
                     busPort: i === 0 ? opts.busPort : undefined,
                     exchange: this.exchange,
                     rec: this.rec,
-                    configExtra: sync
-                        ? {
-                              site: sync.site,
-                              broker: { url: this.links.get(b.id)!.url },
-                              siteKey: sync.siteKey,
-                          }
-                        : undefined,
+                    configExtra: {
+                        ...opts.configExtra,
+                        ...(sync && {
+                            site: sync.site,
+                            broker: { url: this.links.get(b.id)!.url },
+                            siteKey: sync.siteKey,
+                        }),
+                    },
                 })
             )
         )
