@@ -28,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { validatePolicy } from "../devs/policy/validate"
 import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
+import { CallStore } from "../src/fleet/callStore"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
 import { testBrokerKind } from "./brokerChoice"
@@ -1143,19 +1144,17 @@ describe("collect and report", { timeout: 60000 }, () => {
         await d.waitFor(new RegExp(`duplicate ${id1} ignored`))
         expect(await d.stop()).toBe(0)
 
-        const lines = readFileSync(join(dir, "calls-2026-11.jsonl"), "utf8")
-            .trimEnd()
-            .split("\n")
-        expect(lines.map(l => JSON.parse(l).id)).toStrictEqual([id1, id2])
-        expect(JSON.parse(lines[0])).toStrictEqual({
-            board: "desk-a",
-            ...call,
-            id: id1,
+        // one row per id in calls.sqlite, the record as the board sent it
+        const store = new CallStore(join(dir, "calls.sqlite"), {
+            readonly: true,
         })
-        const unknown = readFileSync(join(dir, "calls-unknown.jsonl"), "utf8")
-            .trimEnd()
-            .split("\n")
-        expect(unknown.map(l => JSON.parse(l).id)).toStrictEqual([id3])
+        const nov = store.month("2026-11")
+        expect(nov.map(r => r.id)).toStrictEqual([id1, id2])
+        expect(nov[0]).toStrictEqual({ board: "desk-a", ...call, id: id1 })
+        expect(store.month("unknown").map(r => r.id)).toStrictEqual([id3])
+        expect(store.size).toBe(3)
+        expect(store.conflicts()).toStrictEqual([])
+        store.close()
     })
 
     test("collect: reconnects by itself after the broker restarts", async () => {
