@@ -16,6 +16,7 @@ import {
     HandsetPort,
     PortOutputs,
     PortPolicy,
+    PortCall,
     PortRecorder,
 } from "../devs/phone/handsetPort"
 import { validPolicy } from "./helpers"
@@ -848,29 +849,14 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
     const plan = compileDialPlan(policy)
 
     function port(ext: string) {
-        const calls: {
-            ext: string
-            number?: string
-            dial?: string
-            category: string
-            placedAt: number
-            seconds: number
-        }[] = []
+        const calls: (PortCall & { ext: string })[] = []
         const counted: number[] = []
         const rec: PortRecorder = {
             outgoing: (_e, _c, _n, seconds) => counted.push(seconds),
             blocked: () => {},
             incoming: () => {},
             callEnded: () => {},
-            longDistance: (e, d, placedAt, seconds) =>
-                calls.push({
-                    ext: e,
-                    number: d.number,
-                    dial: d.dial,
-                    category: d.category,
-                    placedAt,
-                    seconds,
-                }),
+            call: (e, c) => calls.push({ ext: e, ...c }),
         }
         const out: PortOutputs = {
             tone: () => {},
@@ -906,36 +892,48 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
         expect(r.calls).toStrictEqual([
             {
                 ext: "8001",
+                dir: "out",
                 number: "01062345678",
                 dial: "1790901062345678",
                 category: "domestic",
-                placedAt: 2700,
+                startAt: 2700,
+                answeredAt: 30000,
+                endedAt: 95500,
                 seconds: 65,
+                outcome: "answered",
+                code: "",
+                forExt: "",
+                rings: 0,
+                hops: 0,
             },
         ])
         expect(r.counted).toStrictEqual([65])
     })
 
-    test("not answered (busy, hung up while ringing, far end gone): recorded with 0 s, not counted", () => {
+    test("not answered (busy, hung up while ringing, far end gone, unreachable): recorded with 0 s and the outcome, not counted", () => {
         const r = port("8101")
         r.dial("90085212345678", 0)
-        r.p.callFailed(5000)
+        r.p.callFailed(5000, 1)
         r.p.onHook(6000)
         r.dial("902062345678", 10000)
         r.p.onHook(20000)
         r.dial("901062345678", 30000)
         r.p.remoteHungUp(60000)
+        r.p.onHook(61000)
+        r.dial("901062345679", 70000)
+        r.p.callFailed(75000, 3)
         expect(
-            r.calls.map(c => [c.number, c.category, c.seconds])
+            r.calls.map(c => [c.number, c.category, c.seconds, c.outcome])
         ).toStrictEqual([
-            ["0085212345678", "international", 0],
-            ["02062345678", "domestic", 0],
-            ["01062345678", "domestic", 0],
+            ["0085212345678", "international", 0, "busy"],
+            ["02062345678", "domestic", 0, "noAnswer"],
+            ["01062345678", "domestic", 0, "noAnswer"],
+            ["01062345679", "domestic", 0, "unreachable"],
         ])
         expect(r.counted).toStrictEqual([])
     })
 
-    test("local, internal and refused calls are not in the register", () => {
+    test("every call is recorded: local, internal, refused with its code", () => {
         const r = port("8001")
         r.dial("952345678", 0)
         r.p.remoteAnswered(3000)
@@ -944,8 +942,70 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
         r.p.onHook(12000)
         r.dial("90085212345678", 20000) // 8001 is domestic only: refused
         r.p.onHook(25000)
-        expect(r.calls).toStrictEqual([])
+        expect(
+            r.calls.map(c => [c.number, c.category, c.outcome, c.code, c.dial])
+        ).toStrictEqual([
+            ["52345678", "local", "answered", "", "52345678"],
+            ["8101", "internal", "noAnswer", "", "8101"],
+            ["90085212345678", "international", "refused", "class", ""],
+        ])
         expect(r.counted).toStrictEqual([6])
+    })
+
+    test("incoming: answered after the caller's rings, missed, forwarded on (recorded by the next hop)", () => {
+        const r = port("8001")
+        // forwarded here from 8000 after its 3 rings; answered on ring 2 here
+        r.p.incomingCall("13912345678", "8000", 1, 0)
+        r.p.offHook(6000)
+        r.p.onHook(66000)
+        // the caller gives up on ring 3
+        r.p.incomingCall("02552345678", "", 0, 100000)
+        r.p.remoteHungUp(111000)
+        expect(r.calls).toStrictEqual([
+            {
+                ext: "8001",
+                dir: "in",
+                number: "13912345678",
+                dial: "",
+                category: "incoming",
+                startAt: 0,
+                answeredAt: 6000,
+                endedAt: 66000,
+                seconds: 60,
+                outcome: "answered",
+                code: "",
+                forExt: "8000",
+                rings: 5,
+                hops: 1,
+            },
+            {
+                ext: "8001",
+                dir: "in",
+                number: "02552345678",
+                dial: "",
+                category: "incoming",
+                startAt: 100000,
+                answeredAt: 0,
+                endedAt: 111000,
+                seconds: 0,
+                outcome: "missed",
+                code: "",
+                forExt: "",
+                rings: 3,
+                hops: 0,
+            },
+        ])
+        const f = port("8001")
+        f.p.setPolicy({
+            plan,
+            handset: plan.handsets.find(h => h.extension === "8001")!,
+            ringsBeforeForward: 3,
+            forwardChain: () => ["8001", "8000"],
+        })
+        f.p.incomingCall("13912345678", "", 0, 0)
+        f.p.tick(16000)
+        expect(f.p.state).toBe("idle")
+        expect(f.calls).toStrictEqual([])
     })
 
     test("no policy while a new one is compiled: busy tone, nothing placed", () => {

@@ -15,7 +15,7 @@ import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
 import { Policy } from "../policy/types"
 import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
-import { HandsetPort, PortRecorder } from "../phone/handsetPort"
+import { HandsetPort, PortCall, PortRecorder } from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
 import { AdminBackend } from "./adminServer"
@@ -51,6 +51,23 @@ function hashOf(text: string): string {
     return digest("sha256", text).toString("hex")
 }
 
+/** A call record as the board passes it to the sync: PortCall with Unix seconds. */
+export interface BoardCall {
+    out: boolean
+    number: string
+    dial: string
+    category: string
+    start: number
+    answered: number
+    end: number
+    seconds: number
+    outcome: string
+    code: string
+    forExt: string
+    rings: number
+    hops: number
+}
+
 export class Board implements AdminBackend, PortRecorder {
     config: BoardConfig = UNPROVISIONED
     loaded: LoadedPolicy
@@ -73,13 +90,8 @@ export class Board implements AdminBackend, PortRecorder {
     /** Hooks for the sync (devs/sync/sync.ts); unset on a board without a broker. */
     onChange: () => void
     onCountersSaved: (months: string[]) => void
-    onLongDistance: (
-        ext: string,
-        number: string,
-        category: Category,
-        start: number,
-        seconds: number
-    ) => void
+    /** Every call's record (CDR), times in Unix seconds (0 = unknown). */
+    onCallRecord: (ext: string, r: BoardCall) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
     private cfgHash = ""
@@ -336,15 +348,25 @@ export class Board implements AdminBackend, PortRecorder {
         this.save()
     }
 
-    longDistance(ext: string, d: Decision, placedAt: number, seconds: number) {
-        if (this.onLongDistance)
-            this.onLongDistance(
-                ext,
-                d.number || d.dial,
-                d.category,
-                this.clock.unix(placedAt),
-                seconds
-            )
+    call(ext: string, c: PortCall) {
+        if (!this.onCallRecord) return
+        const clock = this.clock
+        const at = (ms: number) => (ms ? clock.unix(ms) : 0)
+        this.onCallRecord(ext, {
+            out: c.dir === "out",
+            number: c.number,
+            dial: c.dial,
+            category: c.category,
+            start: at(c.startAt),
+            answered: at(c.answeredAt),
+            end: at(c.endedAt),
+            seconds: c.seconds,
+            outcome: c.outcome,
+            code: c.code,
+            forExt: c.forExt,
+            rings: c.rings,
+            hops: c.hops,
+        })
     }
 
     /**

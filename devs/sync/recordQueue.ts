@@ -1,12 +1,13 @@
-// The long-distance call records not yet surely at the broker, kept in
-// flash until then. One settings key per record ("rec0".."rec29"): a
+// The call records (a CDR for every call, issue 11) not yet surely at the
+// broker, kept in flash until then. One settings key per record ("rec0".."rec29"): a
 // record costs one small write when the call ends and one delete once it
 // is out, and flash holds each record once (a ChunkedStore would rewrite
 // the whole queue twice per change, and the settings flash holds ~7 KB in
 // all). A key is written whole or not at all, so a restart at any point
 // leaves every record either stored or not. When all slots hold records
-// (the broker has been away for 30 long-distance calls), the oldest is
-// overwritten and counted in "recdrop" (the state's droppedRecords).
+// (the broker has been away for 30 calls), the oldest is overwritten and
+// counted in "recdrop" (the state's droppedRecords); the counters still
+// count every call, and `dialguard report` shows the difference.
 // Portable: no @devicescript/* import.
 
 import { KeyValueStore } from "../store/chunkedStore"
@@ -42,6 +43,20 @@ export interface CallRecord {
     start: number
     /** Talk time, 0 = not answered. */
     seconds: number
+    // The rest came with issue 11; absent in records of older firmware
+    // (long-distance calls only) that a restart reads back from flash.
+    /** false: incoming (number = the caller). */
+    out?: boolean
+    /** Digits sent to the line ("" refused). */
+    dial?: string
+    /** Unix seconds, 0 = never / unknown. */
+    answered?: number
+    end?: number
+    outcome?: string
+    code?: string
+    forExt?: string
+    rings?: number
+    hops?: number
 }
 
 export interface QueuedRecord {
@@ -56,9 +71,13 @@ function slotKey(slot: number): string {
     return "rec" + slot
 }
 
-/** Flash form: [boot, seq, handset, number, category, start, seconds] (≤ ~100 bytes). */
+/**
+ * Flash form, an array without keys: [boot, seq, handset, number,
+ * category, start, seconds] then (issue 11) [out 1/0, dial, answered, end,
+ * outcome, code, forExt, rings, hops] (≤ ~150 bytes; a setting holds 216).
+ */
 function encode(r: CallRecord): string {
-    return JSON.stringify([
+    const a: any[] = [
         r.boot,
         r.seq,
         r.handset,
@@ -66,7 +85,20 @@ function encode(r: CallRecord): string {
         r.category,
         r.start,
         r.seconds,
-    ])
+    ]
+    if (r.outcome)
+        a.push(
+            r.out === false ? 0 : 1,
+            r.dial || "",
+            r.answered || 0,
+            r.end || 0,
+            r.outcome,
+            r.code || "",
+            r.forExt || "",
+            r.rings || 0,
+            r.hops || 0
+        )
+    return JSON.stringify(a)
 }
 
 function decode(v: string): CallRecord | undefined {
@@ -74,8 +106,9 @@ function decode(v: string): CallRecord | undefined {
     try {
         a = JSON.parse(v)
     } catch (e) {}
-    if (!Array.isArray(a) || a.length !== 7) return undefined
-    return {
+    if (!Array.isArray(a) || (a.length !== 7 && a.length !== 16))
+        return undefined
+    const r: CallRecord = {
         boot: a[0],
         seq: a[1],
         handset: a[2],
@@ -84,6 +117,18 @@ function decode(v: string): CallRecord | undefined {
         start: a[5],
         seconds: a[6],
     }
+    if (a.length === 16) {
+        r.out = a[7] !== 0
+        r.dial = a[8]
+        r.answered = a[9]
+        r.end = a[10]
+        r.outcome = a[11]
+        r.code = a[12]
+        r.forExt = a[13]
+        r.rings = a[14]
+        r.hops = a[15]
+    }
+    return r
 }
 
 export class RecordQueue {

@@ -159,16 +159,25 @@ export class Sync {
             self.outbox.countersChanged(months)
             self.wake.notify()
         }
-        board.onLongDistance = (handset, number, category, start, seconds) => {
+        board.onCallRecord = (handset, c) => {
             self.seq++
             const rec: CallRecord = {
                 boot: self.boot,
                 seq: self.seq,
                 handset,
-                number,
-                category,
-                start,
-                seconds,
+                number: c.number,
+                category: c.category,
+                start: c.start,
+                seconds: c.seconds,
+                out: c.out,
+                dial: c.dial,
+                answered: c.answered,
+                end: c.end,
+                outcome: c.outcome,
+                code: c.code,
+                forExt: c.forExt,
+                rings: c.rings,
+                hops: c.hops,
             }
             self.addRecord.start(rec)
         }
@@ -212,10 +221,11 @@ export class Sync {
         })
     }
 
+    /** The record on the wire (PROTOCOL.md): empty and 0 fields left out. */
     private recordMessage(q: QueuedRecord): string {
         const r = q.rec
         const id = this.board.config.board
-        return JSON.stringify({
+        const m: any = {
             board: id,
             handset: r.handset,
             number: r.number,
@@ -223,7 +233,19 @@ export class Sync {
             start: r.start,
             seconds: r.seconds,
             id: id + "-" + r.boot + "-" + r.seq,
-        })
+        }
+        if (r.outcome) {
+            if (r.out === false) m.dir = "in"
+            if (r.dial && r.dial !== r.number) m.dial = r.dial
+            if (r.answered) m.answered = r.answered
+            if (r.end) m.end = r.end
+            m.outcome = r.outcome
+            if (r.code) m.code = r.code
+            if (r.forExt) m.for = r.forExt
+            if (r.rings) m.rings = r.rings
+            if (r.hops) m.hops = r.hops
+        }
+        return JSON.stringify(m)
     }
 
     private async addRecord(rec: CallRecord) {
