@@ -19,8 +19,6 @@ import { ChildProcess } from "node:child_process"
 import {
     mkdirSync,
     mkdtempSync,
-    readdirSync,
-    readFileSync,
     rmSync,
     writeFileSync,
 } from "node:fs"
@@ -31,6 +29,7 @@ import { jd } from "../sim/jd"
 import type { JDServiceServer } from "../sim/jd"
 import { SimEvent } from "../sim/record"
 import { SimSession } from "../sim/session"
+import { registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import {
     collect,
@@ -368,14 +367,7 @@ function totalMade(): number {
 }
 
 function registerLines(): any[] {
-    return readdirSync(CALLS_DIR)
-        .filter(f => f.endsWith(".jsonl"))
-        .flatMap(f =>
-            readFileSync(join(CALLS_DIR, f), "utf8")
-                .split("\n")
-                .filter(Boolean)
-                .map(l => JSON.parse(l))
-        )
+    return registerIn(CALLS_DIR)
 }
 
 describe.skipIf(skip)(

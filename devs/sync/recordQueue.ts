@@ -86,18 +86,18 @@ function encode(r: CallRecord): string {
         r.start,
         r.seconds,
     ]
-    if (r.outcome)
-        a.push(
-            r.out === false ? 0 : 1,
-            r.dial || "",
-            r.answered || 0,
-            r.end || 0,
-            r.outcome,
-            r.code || "",
-            r.forExt || "",
-            r.rings || 0,
-            r.hops || 0
-        )
+    if (r.outcome) {
+        // (one push per value: the VM compiler takes few arguments per call)
+        a.push(r.out === false ? 0 : 1)
+        a.push(r.dial || "")
+        a.push(r.answered || 0)
+        a.push(r.end || 0)
+        a.push(r.outcome)
+        a.push(r.code || "")
+        a.push(r.forExt || "")
+        a.push(r.rings || 0)
+        a.push(r.hops || 0)
+    }
     return JSON.stringify(a)
 }
 
