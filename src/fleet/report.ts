@@ -12,6 +12,7 @@ import {
     CALLER_OUTCOMES,
     INCOMING_OUTCOMES,
 } from "../../devs/phone/counters"
+import type { Bill } from "./bill"
 import { FleetConnection } from "./broker"
 import { CallStore, DB_NAME, openForReading } from "./callStore"
 import {
@@ -190,6 +191,8 @@ export interface Report {
     /** Boards with counters of calls made before they knew the date. */
     unknownMonth: { board: string; calls: number }[]
     warnings: string[]
+    /** With a policy and the call records: the month's bill (src/fleet/bill.ts). */
+    bill?: Bill
 }
 
 /** part / whole in %, one decimal; undefined when whole is 0. */
