@@ -54,6 +54,7 @@ import {
     nextBoot,
     QueuedRecord,
     RecordQueue,
+    encodeRecord,
 } from "../devs/sync/recordQueue"
 import { boardMessage, preparePush } from "../src/fleet/push"
 import { policyHash } from "../src/fleet/sign"
@@ -635,6 +636,49 @@ describe("call record queue in flash", () => {
         expect(again.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
         expect(again.dropped).toBe(2)
         expect(MAX_RECORDS).toBe(30)
+    })
+
+    test("a call record of issue 11 round-trips through flash, compact", async () => {
+        const kv = new MemoryKV()
+        const q = new RecordQueue(kv)
+        const full: CallRecord = {
+            ...rec(1, 117439385260141),
+            number: "01012345678",
+            start: 1795749600,
+            seconds: 125,
+            out: true,
+            dial: "1790901012345678",
+            answered: 1795749606,
+            end: 1795749731,
+            outcome: "answered",
+            code: "",
+            forExt: "",
+            rings: 0,
+            hops: 0,
+        }
+        const missed: CallRecord = {
+            ...rec(2, 117439385260141),
+            number: "13912345678",
+            category: "incoming",
+            start: 0, // before the board knew the time
+            seconds: 0,
+            out: false,
+            dial: "",
+            answered: 0,
+            end: 0,
+            outcome: "missed",
+            code: "",
+            forExt: "8000",
+            rings: 7,
+            hops: 2,
+        }
+        await q.add(full)
+        await q.add(missed)
+        expect(kv.data["rec0"]!.length).toBeLessThanOrEqual(120)
+        const again = new RecordQueue(kv)
+        await again.load()
+        expect(again.records.map(r => r.rec)).toStrictEqual([full, missed])
+        expect(encodeRecord(full)).toBe(kv.data["rec0"])
     })
 
     test("a corrupt slot is removed at load", async () => {

@@ -73,10 +73,13 @@ function slotKey(slot: number): string {
 
 /**
  * Flash form, an array without keys: [boot, seq, handset, number,
- * category, start, seconds] then (issue 11) [out 1/0, dial, answered, end,
- * outcome, code, forExt, rings, hops] (≤ ~150 bytes; a setting holds 216).
+ * category, start, seconds] then (issue 11) [out 1/0, dial ("" = the
+ * number itself), answered, end, outcome, code, forExt, rings, hops], the
+ * two times as seconds after `start` (-1 = never / unknown; absolute when
+ * `start` is 0). About 115 bytes for an IP long-distance call; a setting
+ * holds 216.
  */
-function encode(r: CallRecord): string {
+export function encodeRecord(r: CallRecord): string {
     const a: any[] = [
         r.boot,
         r.seq,
@@ -89,9 +92,9 @@ function encode(r: CallRecord): string {
     if (r.outcome) {
         // (one push per value: the VM compiler takes few arguments per call)
         a.push(r.out === false ? 0 : 1)
-        a.push(r.dial || "")
-        a.push(r.answered || 0)
-        a.push(r.end || 0)
+        a.push(r.dial === r.number ? "" : r.dial || "")
+        a.push(offset(r.answered || 0, r.start))
+        a.push(offset(r.end || 0, r.start))
         a.push(r.outcome)
         a.push(r.code || "")
         a.push(r.forExt || "")
@@ -99,6 +102,16 @@ function encode(r: CallRecord): string {
         a.push(r.hops || 0)
     }
     return JSON.stringify(a)
+}
+
+function offset(t: number, start: number): number {
+    if (!t) return -1
+    return start ? t - start : t
+}
+
+function unoffset(o: number, start: number): number {
+    if (o < 0) return 0
+    return start ? start + o : o
 }
 
 function decode(v: string): CallRecord | undefined {
@@ -119,9 +132,9 @@ function decode(v: string): CallRecord | undefined {
     }
     if (a.length === 16) {
         r.out = a[7] !== 0
-        r.dial = a[8]
-        r.answered = a[9]
-        r.end = a[10]
+        r.dial = a[8] || (r.out ? r.number : "")
+        r.answered = unoffset(a[9], r.start)
+        r.end = unoffset(a[10], r.start)
         r.outcome = a[11]
         r.code = a[12]
         r.forExt = a[13]
@@ -185,7 +198,7 @@ export class RecordQueue {
         }
         const q: QueuedRecord = { rec, slot, stored: false }
         this.records.push(q)
-        await this.write(slotKey(slot), encode(rec))
+        await this.write(slotKey(slot), encodeRecord(rec))
         // Even when flash failed: sending it from RAM beats losing it.
         q.stored = true
     }

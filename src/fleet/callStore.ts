@@ -197,7 +197,7 @@ function row(r: CallRecord, record: string, received: number) {
         handset: r.handset,
         direction: out ? "out" : "in",
         number: r.number,
-        dialled: out ? (r.dial ?? r.number) : "",
+        dialled: out && outcomeOf(r) !== "refused" ? (r.dial ?? r.number) : "",
         category: r.category,
         month: monthOf(r.start),
         start: r.start,
