@@ -617,7 +617,7 @@ describe("call record queue in flash", () => {
         expect(kv.data["rec1"]).toContain("[2,1,")
         const again = new RecordQueue(kv)
         await again.load()
-        expect(again.records.map(r => [r.rec.boot, r.rec.seq])).toStrictEqual([
+        expect(again.records.map(r => [r.boot, r.seq])).toStrictEqual([
             [1, 1],
             [1, 3],
             [2, 1],
@@ -629,11 +629,11 @@ describe("call record queue in flash", () => {
         const kv = new MemoryKV()
         const q = new RecordQueue(kv, 3)
         for (let i = 1; i <= 5; ++i) await q.add(rec(i))
-        expect(q.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(q.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
         expect(q.dropped).toBe(2)
         const again = new RecordQueue(kv, 3)
         await again.load()
-        expect(again.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(again.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
         expect(again.dropped).toBe(2)
         expect(MAX_RECORDS).toBe(30)
     })
@@ -677,7 +677,7 @@ describe("call record queue in flash", () => {
         expect(kv.data["rec0"]!.length).toBeLessThanOrEqual(120)
         const again = new RecordQueue(kv)
         await again.load()
-        expect(again.records.map(r => r.rec)).toStrictEqual([full, missed])
+        expect(again.records.map(r => r.rec())).toStrictEqual([full, missed])
         expect(encodeRecord(full)).toBe(kv.data["rec0"])
     })
 
@@ -695,7 +695,7 @@ describe("call record queue in flash", () => {
         ])
         const q = new RecordQueue(kv)
         await q.load()
-        expect(q.records.map(r => r.rec.seq)).toStrictEqual([9])
+        expect(q.records.map(r => r.seq)).toStrictEqual([9])
         expect(kv.data["rec4"]).toBeUndefined()
     })
 
@@ -758,7 +758,7 @@ function rig() {
         state: () => "state " + ++stateN,
         counters: m => m + " " + counters.n,
         months: () => counters.months,
-        record: (q: QueuedRecord) => "record " + q.rec.seq,
+        record: (q: QueuedRecord) => "record " + q.seq,
     }
     const box = new Outbox(src, queue, () => clock.now)
     const link = new FakeLink(clock)
@@ -832,7 +832,7 @@ describe("outbox", () => {
         await r.queue.add(rec(7))
         r.link.up = false
         expect(await r.box.flush(r.link)).toBe(RETRY_MS)
-        expect(r.queue.records.map(q => q.rec.seq)).toStrictEqual([7])
+        expect(r.queue.records.map(q => q.seq)).toStrictEqual([7])
         expect(r.kv.data["rec0"]).toBeDefined()
         r.link.up = true
         r.box.connected()

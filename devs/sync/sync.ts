@@ -223,7 +223,7 @@ export class Sync {
 
     /** The record on the wire (PROTOCOL.md): empty and 0 fields left out. */
     private recordMessage(q: QueuedRecord): string {
-        const r = q.rec
+        const r = q.rec()
         const id = this.board.config.board
         const m: any = {
             board: id,
