@@ -677,8 +677,46 @@ describe("call record queue in flash", () => {
         expect(kv.data["rec0"]!.length).toBeLessThanOrEqual(120)
         const again = new RecordQueue(kv)
         await again.load()
-        expect(again.records.map(r => r.rec())).toStrictEqual([full, missed])
+        expect(
+            await Promise.all(again.records.map(r => again.read(r)))
+        ).toStrictEqual([full, missed])
+        expect(again.records.every(r => r.text === "")).toBe(true)
         expect(encodeRecord(full)).toBe(kv.data["rec0"])
+        // the wire message, straight from flash (PROTOCOL.md)
+        const wire = await Promise.all(
+            again.records.map(r => again.message(r, "desk-a"))
+        )
+        expect(wire.map(w => JSON.parse(w))).toStrictEqual([
+            {
+                board: "desk-a",
+                handset: "8001",
+                number: "01012345678",
+                category: "domestic",
+                start: 1795749600,
+                seconds: 125,
+                id: "desk-a-117439385260141-1",
+                dial: "1790901062345678".replace("062345678", "012345678"),
+                answered: 1795749606,
+                end: 1795749731,
+                outcome: "answered",
+            },
+            {
+                board: "desk-a",
+                handset: "8001",
+                number: "13912345678",
+                category: "incoming",
+                start: 0,
+                seconds: 0,
+                id: "desk-a-117439385260141-2",
+                dir: "in",
+                outcome: "missed",
+                for: "8000",
+                rings: 7,
+                hops: 2,
+            },
+        ])
+        for (const w of wire)
+            expect(checkCallRecord(JSON.parse(w)).error).toBeUndefined()
     })
 
     test("a corrupt slot is removed at load", async () => {

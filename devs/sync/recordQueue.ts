@@ -60,9 +60,10 @@ export interface CallRecord {
 }
 
 /**
- * A queued record. It is held in RAM as its flash text (~115 bytes), not
- * as an object of 16 fields (~500 bytes of the VM heap each: 30 of them
- * left under 8 KB of a board's heap free); `rec` decodes it when sent.
+ * A queued record: its place in flash, not its content (a record object
+ * of 16 fields takes ~500 bytes of the VM heap: 30 of them left a 4-port
+ * board under 8 KB free). `text` holds the flash text only while it is not
+ * in flash (being written, or the write failed); read() gets the record.
  */
 export class QueuedRecord {
     text: string
@@ -85,10 +86,6 @@ export class QueuedRecord {
         this.seq = seq
         this.slot = slot
         this.stored = stored
-    }
-
-    rec(): CallRecord {
-        return decode(this.text) as CallRecord
     }
 }
 
@@ -193,7 +190,7 @@ export class RecordQueue {
             if (v === undefined) continue
             const rec = decode(v)
             if (rec)
-                found.push(new QueuedRecord(v, rec.boot, rec.seq, slot, true))
+                found.push(new QueuedRecord("", rec.boot, rec.seq, slot, true))
             else await this.kv.remove(slotKey(slot))
         }
         found.sort((a, b) => a.boot - b.boot || a.seq - b.seq)
@@ -225,9 +222,60 @@ export class RecordQueue {
         const text = encodeRecord(rec)
         const q = new QueuedRecord(text, rec.boot, rec.seq, slot, false)
         this.records.push(q)
-        await this.write(slotKey(slot), text)
         // Even when flash failed: sending it from RAM beats losing it.
+        if (await this.write(slotKey(slot), text)) q.text = ""
         q.stored = true
+    }
+
+    /**
+     * The wire message of `q` (PROTOCOL.md) for board `board`, built
+     * straight from its flash text: no record object on the heap while
+     * the queue empties after a reconnect. "" when unreadable.
+     */
+    async message(q: QueuedRecord, board: string): Promise<string> {
+        const v = q.text || (await this.kv.read(slotKey(q.slot)))
+        if (v === undefined) return ""
+        let a: any[] | undefined = undefined
+        try {
+            a = JSON.parse(v)
+        } catch (e) {}
+        if (!Array.isArray(a) || (a.length !== 7 && a.length !== 16)) return ""
+        const str = (x: any) => JSON.stringify(x)
+        let m =
+            '{"board":' +
+            str(board) +
+            ',"handset":' +
+            str(a[2]) +
+            ',"number":' +
+            str(a[3]) +
+            ',"category":' +
+            str(a[4]) +
+            ',"start":' +
+            a[5] +
+            ',"seconds":' +
+            a[6] +
+            ',"id":' +
+            str(board + "-" + a[0] + "-" + a[1])
+        if (a.length === 16) {
+            const start = a[5]
+            if (a[7] === 0) m += ',"dir":"in"'
+            if (a[8]) m += ',"dial":' + str(a[8])
+            if (a[9] >= 0) m += ',"answered":' + unoffset(a[9], start)
+            if (a[10] >= 0) m += ',"end":' + unoffset(a[10], start)
+            m += ',"outcome":' + str(a[11])
+            if (a[12]) m += ',"code":' + str(a[12])
+            if (a[13]) m += ',"for":' + str(a[13])
+            if (a[14]) m += ',"rings":' + a[14]
+            if (a[15]) m += ',"hops":' + a[15]
+        }
+        return m + "}"
+    }
+
+    /** The record of `q` (from flash unless it lives in RAM); undefined if unreadable. */
+    async read(q: QueuedRecord): Promise<CallRecord | undefined> {
+        if (q.text) return decode(q.text)
+        const v = await this.kv.read(slotKey(q.slot))
+        return v === undefined ? undefined : decode(v)
     }
 
     /** The record is surely out: forget it. */
@@ -241,12 +289,14 @@ export class RecordQueue {
         }
     }
 
-    private async write(key: string, value: string) {
+    private async write(key: string, value: string): Promise<boolean> {
         try {
             await this.kv.write(key, value)
             this.error = ""
+            return true
         } catch (e) {
             this.error = "call register flash: " + (e as Error).message
+            return false
         }
     }
 }

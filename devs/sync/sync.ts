@@ -93,7 +93,8 @@ export class Sync {
                 state: () => self.state(),
                 counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
-                record: q => self.recordMessage(q),
+                record: async q =>
+                    await self.queue.message(q, board.config.board),
             },
             this.queue,
             () => ds.millis()
@@ -219,33 +220,6 @@ export class Sync {
             ts: b.clock.unix(ds.millis()),
             droppedRecords: this.queue.dropped,
         })
-    }
-
-    /** The record on the wire (PROTOCOL.md): empty and 0 fields left out. */
-    private recordMessage(q: QueuedRecord): string {
-        const r = q.rec()
-        const id = this.board.config.board
-        const m: any = {
-            board: id,
-            handset: r.handset,
-            number: r.number,
-            category: r.category,
-            start: r.start,
-            seconds: r.seconds,
-            id: id + "-" + r.boot + "-" + r.seq,
-        }
-        if (r.outcome) {
-            if (r.out === false) m.dir = "in"
-            if (r.dial && r.dial !== r.number) m.dial = r.dial
-            if (r.answered) m.answered = r.answered
-            if (r.end) m.end = r.end
-            m.outcome = r.outcome
-            if (r.code) m.code = r.code
-            if (r.forExt) m.for = r.forExt
-            if (r.rings) m.rings = r.rings
-            if (r.hops) m.hops = r.hops
-        }
-        return JSON.stringify(m)
     }
 
     private async addRecord(rec: CallRecord) {

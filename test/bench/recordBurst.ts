@@ -7,7 +7,7 @@
 // out-of-memory restart is what was left). scripts/bench.ts runs it.
 import * as ds from "@devicescript/core"
 import { SettingsStore } from "../../devs/store/settingsStore"
-import { RecordQueue } from "../../devs/sync/recordQueue"
+import { encodeRecord, RecordQueue } from "../../devs/sync/recordQueue"
 import { loadBoard, probeFreeHeap } from "./heapProbe"
 
 await loadBoard()
@@ -37,7 +37,10 @@ for (let i = 1; i <= 500; ++i) {
     if (i % 50 === 0) await ds.sleep(0)
 }
 let bytes = 0
-for (const r of q.records) bytes += r.text.length + 5
+for (const r of q.records) {
+    const rec = await q.read(r)
+    if (rec) bytes += encodeRecord(rec).length + 5
+}
 console.log(
     "BURST " +
         q.records.length +
