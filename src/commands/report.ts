@@ -55,8 +55,8 @@ The month of site ID, from the boards' retained counters
   departments; extensions not in it are grouped as "(not in policy)");
 - the premium-line attempts, most first;
 - the long-distance register (rule (一)4): handset, number, start in
-  Beijing time, duration, from the files 'dialguard collect' writes (call
-  records are not retained on the broker, so only a running collector sees
+  Beijing time, duration, from the call records 'dialguard collect' keeps
+  (they are not retained on the broker, so only a running collector sees
   them all). Without --calls the register is left out.
 
 With --policy and --calls, the bill (issue 11; rules (二)3.7, 3.7.2, (一)5):
@@ -82,7 +82,8 @@ Options:
   --month YYYY-MM    the month, e.g. 2026-11
   --policy FILE      the site's policy: handset names and departments
   --calls DIR        the folder 'dialguard collect --out DIR' writes
-                     (reads DIR/calls-YYYY-MM.jsonl; a folder, not a file)
+                     (reads DIR/calls.sqlite, or the calls-*.jsonl files of
+                     older versions; a folder, not a file)
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be
