@@ -1639,7 +1639,9 @@ describe("collect and report", { timeout: 60000 }, () => {
             6,
         ])
         // printed: A4 landscape, one page wide (the sheet's own XML)
-        const files = XLSX.read(readFileSync(xlsxFile), { bookFiles: true }) as any
+        const files = XLSX.read(readFileSync(xlsxFile), {
+            bookFiles: true,
+        }) as any
         const xml = files.files["xl/worksheets/sheet1.xml"].content.toString()
         expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
         expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
