@@ -235,10 +235,22 @@ async function boardFigures(result: any) {
             parseFloat(await runVmProgram(entry, "HEAP ", 60000, true))
         const empty = await free("test/bench/heapEmpty.ts")
         const board = await free("test/bench/heapBoard.ts")
+        // 500 call records while the broker is down (recordBurst.ts):
+        // what the flash keeps, what is dropped, the heap left
+        const burst = (
+            await runVmProgram("test/bench/recordBurst.ts", "BURST ", 300000)
+        ).split(" ")
         result.heap = {
             usableKb: empty,
             boardFreeKb: board,
             boardUsesKb: empty - board,
+            burst500: {
+                keptRecords: Number(burst[0]),
+                droppedRecords: Number(burst[1]),
+                flashBytes: Number(burst[2]),
+                flashError: burst[3],
+                freeKb: await free("test/bench/recordBurst.ts"),
+            },
         }
     } catch (e) {
         result.vm = { error: (e as Error).message }

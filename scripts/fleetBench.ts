@@ -16,6 +16,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import mqtt from "mqtt"
 import { sampleCallRecord } from "../src/fleet/bench"
+import { recordsIn } from "../test/callsDb"
 import { SimSession } from "../sim/session"
 import {
     MosquittoBroker,
@@ -167,16 +168,7 @@ async function collectorRate(broker: MosquittoBroker, tmp: string) {
         })
         const lines = () => {
             try {
-                return readdirSync(dir)
-                    .filter(f => f.endsWith(".jsonl"))
-                    .reduce(
-                        (n, f) =>
-                            n +
-                            readFileSync(join(dir, f), "utf8")
-                                .split("\n")
-                                .filter(Boolean).length,
-                        0
-                    )
+                return recordsIn(dir).length
             } catch {
                 return 0
             }

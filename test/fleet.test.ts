@@ -28,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { validatePolicy } from "../devs/policy/validate"
 import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
+import { CallStore } from "../src/fleet/callStore"
 import { parseCsv } from "../src/fleet/csv"
 import { beijingTime, monthOf } from "../src/fleet/topics"
 import { testBrokerKind } from "./brokerChoice"
@@ -1143,19 +1144,17 @@ describe("collect and report", { timeout: 60000 }, () => {
         await d.waitFor(new RegExp(`duplicate ${id1} ignored`))
         expect(await d.stop()).toBe(0)
 
-        const lines = readFileSync(join(dir, "calls-2026-11.jsonl"), "utf8")
-            .trimEnd()
-            .split("\n")
-        expect(lines.map(l => JSON.parse(l).id)).toStrictEqual([id1, id2])
-        expect(JSON.parse(lines[0])).toStrictEqual({
-            board: "desk-a",
-            ...call,
-            id: id1,
+        // one row per id in calls.sqlite, the record as the board sent it
+        const store = new CallStore(join(dir, "calls.sqlite"), {
+            readonly: true,
         })
-        const unknown = readFileSync(join(dir, "calls-unknown.jsonl"), "utf8")
-            .trimEnd()
-            .split("\n")
-        expect(unknown.map(l => JSON.parse(l).id)).toStrictEqual([id3])
+        const nov = store.month("2026-11")
+        expect(nov.map(r => r.id)).toStrictEqual([id1, id2])
+        expect(nov[0]).toStrictEqual({ board: "desk-a", ...call, id: id1 })
+        expect(store.month("unknown").map(r => r.id)).toStrictEqual([id3])
+        expect(store.size).toBe(3)
+        expect(store.conflicts()).toStrictEqual([])
+        store.close()
     })
 
     test("collect: reconnects by itself after the broker restarts", async () => {
@@ -1425,6 +1424,229 @@ describe("collect and report", { timeout: 60000 }, () => {
         expect(plain.stdout).toContain(
             "Long-distance register (rule (一)4): not included"
         )
+    })
+
+    test("report: the bill in 元 per handset, owner and department, fines, register, missed calls; CSV and a workbook read back by another library", async () => {
+        const site = "bill-site"
+        const dir = join(TMP, "register-bill")
+        const a = await board(URL_PLAIN, site, "desk-a")
+        await a.counters("2026-11", {
+            "8001": {
+                calls: { local: 1, domestic: 1, international: 1, tollfree: 1 },
+                seconds: {
+                    local: 181,
+                    domestic: 125,
+                    international: 61,
+                    tollfree: 120,
+                },
+                blocked: { premium: 1 },
+            },
+            // one mobile call more than the records hold
+            "8101": {
+                calls: { mobile: 2 },
+                seconds: { mobile: 61 },
+                blocked: { premium: 1 },
+                caller: { missed: 1 },
+            },
+        })
+        const col = new Daemon([
+            "collect",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+            "--out",
+            dir,
+        ])
+        await col.waitFor(/collecting/)
+        const out = (
+            handset: string,
+            number: string,
+            category: string,
+            start: number,
+            seconds: number,
+            more = {}
+        ) =>
+            a.call({
+                handset,
+                number,
+                category,
+                start,
+                seconds,
+                outcome: seconds ? "answered" : "busy",
+                ...more,
+            } as any)
+        const ids = [
+            await out("8001", "52345678", "local", T1, 181, {
+                answered: T1 + 5,
+                end: T1 + 186,
+            }), // 22 + 11
+            await out("8001", "01012345678", "domestic", T1 + 600, 125, {
+                dial: "1790901012345678",
+            }), // 21 × 3
+            await out("8001", "0085212345678", "international", T1 + 1200, 61), // 11 × 12
+            await out("8001", "02012345678", "domestic", T1 + 1300, 0), // busy: 0
+            await out("8001", "4001234567", "tollfree", T1 + 1400, 120), // no tariff
+            await out("8001", "16812345", "premium", T1 + 1500, 0, {
+                outcome: "refused",
+                code: "premium",
+            }),
+            await out("8101", "13912345678", "mobile", T2, 61), // 2 × 10
+            await out("8101", "16888888", "premium", T2 + 60, 0, {
+                outcome: "refused",
+                code: "premium",
+            }),
+            await out("8101", "02587654321", "incoming", T2 + 120, 0, {
+                dir: "in",
+                outcome: "missed",
+                for: "8102",
+                rings: 6,
+                hops: 1,
+            }),
+        ]
+        await col.waitFor(new RegExp(ids[ids.length - 1]))
+        expect(await col.stop()).toBe(0)
+        const policy = policyFile("Bill Site", 1, {
+            tariffs: {
+                local: {
+                    firstSeconds: 180,
+                    first: 22,
+                    unitSeconds: 60,
+                    unit: 11,
+                },
+                mobile: { unitSeconds: 60, unit: 10 },
+                domestic: { unitSeconds: 6, unit: 3 },
+                international: {
+                    unitSeconds: 6,
+                    unit: 46,
+                    prefixes: { "00852": 12 },
+                },
+            },
+        })
+        const doc = JSON.parse(readFileSync(policy, "utf8"))
+        doc.handsets[1].owner = ["张三", "李四"]
+        doc.departments[1].head = "赵总"
+        writeFileSync(policy, JSON.stringify(doc))
+        const xlsxFile = join(TMP, "bill.xlsx")
+        const base = [
+            "report",
+            "--broker",
+            URL_PLAIN,
+            "--site",
+            site,
+            "--month",
+            "2026-11",
+            "--policy",
+            policy,
+            "--calls",
+            dir,
+        ]
+        const r = await dialguard([
+            ...base,
+            "--csv",
+            join(TMP, "bill.csv"),
+            "--xlsx",
+            xlsxFile,
+        ])
+        noStackTrace(r)
+        expect(r.code, r.stderr).toBe(0)
+        // priced independently: 33 + 63 + 132 + 20 分; two fines of 100 元
+        expect(r.stdout).toContain(
+            "calls 2.48 元, premium fines 200.00 元, total 202.48 元"
+        )
+        expect(r.stderr).toContain("no tariff for tollfree")
+        expect(r.stderr).toContain(
+            "handset 8101: mobile calls: 1 in the call records, 2 on its counters"
+        )
+        expect(r.stderr).not.toContain("handset 8001:")
+        expect(r.stdout).toMatch(
+            /^张三\s+8001\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
+        )
+        expect(r.stdout).toMatch(
+            /^赵总\s+8101 8102\s+1\s+2\s+0\.20\s+0\.00\s+0\.20$/m
+        )
+        expect(r.stdout).toMatch(
+            /^sales\s+销售部\s+赵总\s+2\s+1\s+2\s+0\.20\s+100\.00\s+100\.00\s+100\.20$/m
+        )
+        expect(r.stdout).toMatch(/02587654321\s+8102\s+6$/m)
+
+        // CSV: one language, whole minutes, 元 with 2 decimals
+        const handsetsCsv = parseCsv(
+            readFileSync(join(TMP, "bill-bill-handsets.csv"), "utf8")
+        )
+        expect(handsetsCsv[0].slice(0, 4)).toStrictEqual([
+            "分机",
+            "名称",
+            "部门",
+            "责任人",
+        ])
+        const h8001 = handsetsCsv.find(x => x[0] === "8001")!
+        expect(h8001[handsetsCsv[0].indexOf("市话 计费分钟")]).toBe("4")
+        expect(h8001[handsetsCsv[0].indexOf("合计(元)")]).toBe("102.28")
+        expect(handsetsCsv[handsetsCsv.length - 1][0]).toBe("合计")
+        const en = await dialguard([
+            ...base,
+            "--lang",
+            "en",
+            "--csv",
+            join(TMP, "bill-en.csv"),
+        ])
+        expect(en.code, en.stderr).toBe(0)
+        const enCsv = readFileSync(join(TMP, "bill-en-bill-owners.csv"), "utf8")
+        expect(enCsv.split("\r\n")[0]).toBe(
+            "\uFEFFResponsible,Handsets,Calls,Billed minutes,Charges (CNY),Fines (CNY),Total (CNY)"
+        )
+
+        // the workbook, read by SheetJS (not exceljs, which wrote it)
+        const XLSX = await import("xlsx")
+        const wb = XLSX.read(readFileSync(xlsxFile), {
+            cellNF: true,
+            cellDates: true,
+        })
+        expect(wb.SheetNames).toStrictEqual([
+            "话费汇总",
+            "责任人",
+            "部门",
+            "长途登记",
+            "声讯台",
+            "未接来电",
+        ])
+        const rows = (name: string) =>
+            XLSX.utils.sheet_to_json<any[]>(wb.Sheets[name], {
+                header: 1,
+                raw: true,
+            })
+        const sum = rows("话费汇总")
+        const totals = sum[sum.length - 1]
+        expect(totals[0]).toBe("合计")
+        expect(totals[sum[0].indexOf("合计(元)")]).toBeCloseTo(202.48, 10)
+        const ws = wb.Sheets["长途登记"]
+        const reg = rows("长途登记")
+        expect(reg[1][2]).toBe("01012345678") // text, leading 0 kept
+        expect(ws["C2"].t).toBe("s")
+        expect(ws["A2"].t).toBe("d") // a date
+        expect(ws["H2"].z).toBe("0.00")
+        expect(reg[1][7]).toBeCloseTo(0.63, 10)
+        expect(
+            rows("声讯台")
+                .slice(1, 3)
+                .map(x => x[4])
+        ).toStrictEqual(["张三, 李四", "部门分摊"])
+        expect(rows("未接来电")[1].slice(1, 5)).toStrictEqual([
+            "8101",
+            "02587654321",
+            "8102",
+            6,
+        ])
+        // printed: A4 landscape, one page wide (the sheet's own XML)
+        const files = XLSX.read(readFileSync(xlsxFile), {
+            bookFiles: true,
+        }) as any
+        const xml = files.files["xl/worksheets/sheet1.xml"].content.toString()
+        expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
+        expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
+        expect(xml).toMatch(/<pageSetup[^>]*fitToWidth="1"/)
+        expect(xml).toMatch(/<pageSetUpPr[^>]*fitToPage="1"/)
     })
 
     test("report: bad month, missing site", async () => {

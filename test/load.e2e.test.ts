@@ -16,14 +16,7 @@
 // written to .devicescript/sim/load-e2e.measurements.json.
 
 import { ChildProcess } from "node:child_process"
-import {
-    mkdirSync,
-    mkdtempSync,
-    readdirSync,
-    readFileSync,
-    rmSync,
-    writeFileSync,
-} from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -31,6 +24,8 @@ import { jd } from "../src/board/jd"
 import type { JDServiceServer } from "../src/board/jd"
 import { SimEvent } from "../src/board/record"
 import { SimSession } from "../sim/session"
+import mqtt from "mqtt"
+import { recordsIn, registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import {
     collect,
@@ -74,6 +69,36 @@ const HEAP_FLOOR_KB = 8
 
 const PORTS = ["8001", "8002", "8003", "8004"]
 
+/** The bill's tariffs (分): every category a first period, so a 0 s answered call costs too. */
+const TARIFFS: Record<string, any> = {
+    local: { firstSeconds: 180, first: 22, unitSeconds: 60, unit: 11 },
+    mobile: { firstSeconds: 60, first: 10, unitSeconds: 60, unit: 10 },
+    domestic: { firstSeconds: 6, first: 30, unitSeconds: 6, unit: 3 },
+    international: {
+        firstSeconds: 6,
+        first: 46,
+        unitSeconds: 6,
+        unit: 46,
+        prefixes: { "00852": 12 },
+    },
+}
+
+/** The test's own price of a record, in 分 (not src/fleet/pricing.ts). */
+function priceHere(r: any): number {
+    if (r.dir === "in" || r.outcome !== "answered") return 0
+    const t = TARIFFS[r.category]
+    if (!t) return 0
+    let unit = t.unit
+    let best = 0
+    for (const [p, u] of Object.entries<number>(t.prefixes ?? {}))
+        if (r.number.startsWith(p) && p.length > best) {
+            best = p.length
+            unit = u
+        }
+    const rest = Math.max(0, Math.floor(r.seconds) - t.firstSeconds)
+    return t.first + Math.ceil(rest / t.unitSeconds) * unit
+}
+
 /** Version `version`: the same shape every time, only a name changes. */
 /**
  * DIALGUARD_LOAD_OFFICE_RULES=1: the issue 12 office rules on (hours that
@@ -102,6 +127,7 @@ const OFFICE_RULES = process.env["DIALGUARD_LOAD_OFFICE_RULES"]
 function policy(version: number) {
     return {
         version,
+        tariffs: TARIFFS,
         site: {
             name: "HQ",
             areaCode: "025",
@@ -125,6 +151,7 @@ function policy(version: number) {
                 department: "admin",
                 allow: "domestic",
                 name: "v" + String(version).padStart(2, "0"),
+                owner: ["张三", "李四"],
             },
             { extension: "8002", department: "sales", allow: "international" },
             { extension: "8003", department: "sales", allow: "local" },
@@ -397,14 +424,7 @@ function totalMade(): number {
 }
 
 function registerLines(): any[] {
-    return readdirSync(CALLS_DIR)
-        .filter(f => f.endsWith(".jsonl"))
-        .flatMap(f =>
-            readFileSync(join(CALLS_DIR, f), "utf8")
-                .split("\n")
-                .filter(Boolean)
-                .map(l => JSON.parse(l))
-        )
+    return registerIn(CALLS_DIR)
 }
 
 describe.skipIf(skip)(
@@ -598,6 +618,77 @@ describe.skipIf(skip)(
             const key = (r: any) => `${r.handset} ${r.category} ${r.number}`
             expect(lines.map(key).sort()).toStrictEqual(want.map(key).sort())
             measured["longDistanceRecords"] = lines.length
+
+            // the bill: a record for every call placed; its total priced
+            // here from the same tariffs; records and counters agree
+            const outgoing = () =>
+                recordsIn(CALLS_DIR).filter(r => r.dir !== "in")
+            expect(outgoing().length, "a record for every call").toBe(
+                totalMade()
+            )
+            const wantFen = outgoing().reduce((n, r) => n + priceHere(r), 0)
+            const premium = outgoing().filter(r => r.code === "premium").length
+            expect(premium).toBeGreaterThan(0)
+            const bill = async () => {
+                const b = await dialguard([
+                    "report",
+                    "--broker",
+                    broker.url,
+                    "--site",
+                    SITE,
+                    "--month",
+                    MONTH,
+                    "--policy",
+                    policyFile(10),
+                    "--calls",
+                    CALLS_DIR,
+                    "--json",
+                ])
+                expect(b.code, b.stderr).toBe(0)
+                return JSON.parse(b.stdout).bill
+            }
+            const b1 = await bill()
+            expect(b1.total.fen).toBe(wantFen)
+            expect(b1.total.fen).toBeGreaterThan(0)
+            expect(b1.total.fines).toBe(premium * 10000)
+            expect(b1.mismatches).toStrictEqual([])
+            measured["billFen"] = b1.total.fen
+
+            // a resend storm of every record, across a collector restart:
+            // nothing changes
+            await stopChild(collector)
+            collector = collect(broker.url, SITE, CALLS_DIR)
+            const storm = await mqtt.connectAsync(broker.url, {
+                clientId: "load-e2e-storm",
+            })
+            const topic = `dialguard/${SITE}/${BOARD}/calls`
+            for (const r of recordsIn(CALLS_DIR))
+                await storm.publishAsync(topic, JSON.stringify(r), { qos: 1 })
+            const marker = `${BOARD}-0-1`
+            await storm.publishAsync(
+                topic,
+                JSON.stringify({
+                    board: BOARD,
+                    handset: "8001",
+                    number: "52345678",
+                    category: "local",
+                    start: 0,
+                    seconds: 0,
+                    id: marker,
+                    outcome: "noAnswer",
+                }),
+                { qos: 1 }
+            )
+            await storm.endAsync()
+            const until = Date.now() + 60000
+            while (
+                Date.now() < until &&
+                !recordsIn(CALLS_DIR).some(r => r.id === marker)
+            )
+                await sleep(200)
+            expect(outgoing().filter(r => r.start > 0).length).toBe(totalMade())
+            const b2 = await bill()
+            expect(b2.total).toStrictEqual(b1.total)
             for (const l of lines) expect(l.board).toBe(BOARD)
 
             // back after the broker's restart

@@ -111,6 +111,25 @@ const GOOD: [string, any][] = [
     ],
 ]
 
+const TARIFFS = {
+    local: { firstSeconds: 180, first: 22, unitSeconds: 60, unit: 11 },
+    mobile: { unitSeconds: 60, unit: 10 },
+    international: { unitSeconds: 6, unit: 46, prefixes: { "001": 24 } },
+}
+GOOD.push(
+    [
+        "tariffs, a fine, owners and a head",
+        edit(p => {
+            p.tariffs = TARIFFS
+            p.premiumFine = 0
+            p.departments[0].head = "王经理"
+            p.handsets[0].owner = "张三"
+            p.handsets[1].owner = ["李四", "王五"]
+        }),
+    ],
+    ["no tariffs priced yet", edit(p => (p.tariffs = {}))]
+)
+
 // [what, policy, the path the validator reports]
 const BAD: [string, any, string][] = [
     [
@@ -190,6 +209,56 @@ const BAD: [string, any, string][] = [
         "authCodes[0]",
     ],
     ["authCodes not a list", edit(p => (p.authCodes = {})), "authCodes"],
+    [
+        "a price in 元",
+        edit(p => (p.tariffs = { mobile: { unitSeconds: 60, unit: 0.1 } })),
+        "tariffs.mobile.unit",
+    ],
+    [
+        "a tariff for premium numbers",
+        edit(p => (p.tariffs = { premium: { unitSeconds: 60, unit: 1 } })),
+        "tariffs.premium",
+    ],
+    [
+        "first without firstSeconds",
+        edit(
+            p =>
+                (p.tariffs = {
+                    local: { first: 22, unitSeconds: 60, unit: 11 },
+                })
+        ),
+        "tariffs.local.firstSeconds",
+    ],
+    [
+        "prefixes on a domestic tariff",
+        edit(
+            p =>
+                (p.tariffs = {
+                    domestic: {
+                        unitSeconds: 6,
+                        unit: 3,
+                        prefixes: { "00": 1 },
+                    },
+                })
+        ),
+        "tariffs.domestic.prefixes",
+    ],
+    ["a negative fine", edit(p => (p.premiumFine = -1)), "premiumFine"],
+    [
+        "an owner as a number",
+        edit(p => (p.handsets[0].owner = 7)),
+        "handsets[0].owner",
+    ],
+    [
+        "an empty owner list",
+        edit(p => (p.handsets[0].owner = [])),
+        "handsets[0].owner",
+    ],
+    [
+        "a blank head",
+        edit(p => (p.departments[0].head = " ")),
+        "departments[0].head",
+    ],
     ["not an object", [], "(policy)"],
     ["no version", edit(p => delete p.version), "version"],
     ["version 0", edit(p => (p.version = 0)), "version"],

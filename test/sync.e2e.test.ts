@@ -17,7 +17,6 @@ import {
     mkdirSync,
     mkdtempSync,
     readFileSync,
-    readdirSync,
     rmSync,
     writeFileSync,
 } from "node:fs"
@@ -25,6 +24,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
+import { registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import { policyHash } from "../src/fleet/sign"
 import {
@@ -462,13 +462,7 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             let lines: any[] = []
             const end = Date.now() + 30000
             while (Date.now() < end) {
-                const files = readdirSync(dir).filter(f => f.endsWith(".jsonl"))
-                lines = files.flatMap(f =>
-                    readFileSync(join(dir, f), "utf8")
-                        .split("\n")
-                        .filter(Boolean)
-                        .map(l => JSON.parse(l))
-                )
+                lines = registerIn(dir)
                 if (lines.length >= 3) break
                 await sleep(200)
             }
@@ -590,15 +584,7 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
     }, 120000)
 
     test("a fresh flash: record ids never repeat, the collector keeps every call", async () => {
-        const ids = () =>
-            readdirSync(CALLS_DIR)
-                .filter(f => f.endsWith(".jsonl"))
-                .flatMap(f =>
-                    readFileSync(join(CALLS_DIR, f), "utf8")
-                        .split("\n")
-                        .filter(Boolean)
-                        .map(l => JSON.parse(l))
-                )
+        const ids = () => registerIn(CALLS_DIR)
         const before = ids()
         expect(before.length).toBeGreaterThanOrEqual(3)
         // the same board flashed anew: no boot count, policy or records in

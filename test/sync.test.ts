@@ -16,6 +16,7 @@ import {
     HandsetPort,
     PortOutputs,
     PortPolicy,
+    PortCall,
     PortRecorder,
 } from "../devs/phone/handsetPort"
 import { validPolicy } from "./helpers"
@@ -53,6 +54,7 @@ import {
     nextBoot,
     QueuedRecord,
     RecordQueue,
+    encodeRecord,
 } from "../devs/sync/recordQueue"
 import { boardMessage, preparePush } from "../src/fleet/push"
 import { policyHash } from "../src/fleet/sign"
@@ -615,7 +617,7 @@ describe("call record queue in flash", () => {
         expect(kv.data["rec1"]).toContain("[2,1,")
         const again = new RecordQueue(kv)
         await again.load()
-        expect(again.records.map(r => [r.rec.boot, r.rec.seq])).toStrictEqual([
+        expect(again.records.map(r => [r.boot, r.seq])).toStrictEqual([
             [1, 1],
             [1, 3],
             [2, 1],
@@ -627,13 +629,94 @@ describe("call record queue in flash", () => {
         const kv = new MemoryKV()
         const q = new RecordQueue(kv, 3)
         for (let i = 1; i <= 5; ++i) await q.add(rec(i))
-        expect(q.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(q.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
         expect(q.dropped).toBe(2)
         const again = new RecordQueue(kv, 3)
         await again.load()
-        expect(again.records.map(r => r.rec.seq)).toStrictEqual([3, 4, 5])
+        expect(again.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
         expect(again.dropped).toBe(2)
         expect(MAX_RECORDS).toBe(30)
+    })
+
+    test("a call record of issue 11 round-trips through flash, compact", async () => {
+        const kv = new MemoryKV()
+        const q = new RecordQueue(kv)
+        const full: CallRecord = {
+            ...rec(1, 117439385260141),
+            number: "01012345678",
+            start: 1795749600,
+            seconds: 125,
+            out: true,
+            dial: "1790901012345678",
+            answered: 1795749606,
+            end: 1795749731,
+            outcome: "answered",
+            code: "",
+            forExt: "",
+            rings: 0,
+            hops: 0,
+        }
+        const missed: CallRecord = {
+            ...rec(2, 117439385260141),
+            number: "13912345678",
+            category: "incoming",
+            start: 0, // before the board knew the time
+            seconds: 0,
+            out: false,
+            dial: "",
+            answered: 0,
+            end: 0,
+            outcome: "missed",
+            code: "",
+            forExt: "8000",
+            rings: 7,
+            hops: 2,
+        }
+        await q.add(full)
+        await q.add(missed)
+        expect(kv.data["rec0"]!.length).toBeLessThanOrEqual(120)
+        const again = new RecordQueue(kv)
+        await again.load()
+        expect(
+            await Promise.all(again.records.map(r => again.read(r)))
+        ).toStrictEqual([full, missed])
+        expect(again.records.every(r => r.text === "")).toBe(true)
+        expect(encodeRecord(full)).toBe(kv.data["rec0"])
+        // the wire message, straight from flash (PROTOCOL.md)
+        const wire = await Promise.all(
+            again.records.map(r => again.message(r, "desk-a"))
+        )
+        expect(wire.map(w => JSON.parse(w))).toStrictEqual([
+            {
+                board: "desk-a",
+                handset: "8001",
+                number: "01012345678",
+                category: "domestic",
+                start: 1795749600,
+                seconds: 125,
+                id: "desk-a-117439385260141-1",
+                dial: "1790901062345678".replace("062345678", "012345678"),
+                answered: 1795749606,
+                end: 1795749731,
+                outcome: "answered",
+            },
+            {
+                board: "desk-a",
+                handset: "8001",
+                number: "13912345678",
+                category: "incoming",
+                start: 0,
+                seconds: 0,
+                id: "desk-a-117439385260141-2",
+                dir: "in",
+                outcome: "missed",
+                for: "8000",
+                rings: 7,
+                hops: 2,
+            },
+        ])
+        for (const w of wire)
+            expect(checkCallRecord(JSON.parse(w)).error).toBeUndefined()
     })
 
     test("a corrupt slot is removed at load", async () => {
@@ -650,7 +733,7 @@ describe("call record queue in flash", () => {
         ])
         const q = new RecordQueue(kv)
         await q.load()
-        expect(q.records.map(r => r.rec.seq)).toStrictEqual([9])
+        expect(q.records.map(r => r.seq)).toStrictEqual([9])
         expect(kv.data["rec4"]).toBeUndefined()
     })
 
@@ -713,7 +796,7 @@ function rig() {
         state: () => "state " + ++stateN,
         counters: m => m + " " + counters.n,
         months: () => counters.months,
-        record: (q: QueuedRecord) => "record " + q.rec.seq,
+        record: (q: QueuedRecord) => "record " + q.seq,
     }
     const box = new Outbox(src, queue, () => clock.now)
     const link = new FakeLink(clock)
@@ -787,7 +870,7 @@ describe("outbox", () => {
         await r.queue.add(rec(7))
         r.link.up = false
         expect(await r.box.flush(r.link)).toBe(RETRY_MS)
-        expect(r.queue.records.map(q => q.rec.seq)).toStrictEqual([7])
+        expect(r.queue.records.map(q => q.seq)).toStrictEqual([7])
         expect(r.kv.data["rec0"]).toBeDefined()
         r.link.up = true
         r.box.connected()
@@ -848,29 +931,14 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
     const plan = compileDialPlan(policy)
 
     function port(ext: string) {
-        const calls: {
-            ext: string
-            number?: string
-            dial?: string
-            category: string
-            placedAt: number
-            seconds: number
-        }[] = []
+        const calls: (PortCall & { ext: string })[] = []
         const counted: number[] = []
         const rec: PortRecorder = {
             outgoing: (_e, _c, _n, seconds) => counted.push(seconds),
             blocked: () => {},
             incoming: () => {},
             callEnded: () => {},
-            longDistance: (e, d, placedAt, seconds) =>
-                calls.push({
-                    ext: e,
-                    number: d.number,
-                    dial: d.dial,
-                    category: d.category,
-                    placedAt,
-                    seconds,
-                }),
+            call: (e, c) => calls.push({ ext: e, ...c }),
         }
         const out: PortOutputs = {
             tone: () => {},
@@ -906,36 +974,48 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
         expect(r.calls).toStrictEqual([
             {
                 ext: "8001",
+                dir: "out",
                 number: "01062345678",
                 dial: "1790901062345678",
                 category: "domestic",
-                placedAt: 2700,
+                startAt: 2700,
+                answeredAt: 30000,
+                endedAt: 95500,
                 seconds: 65,
+                outcome: "answered",
+                code: "",
+                forExt: "",
+                rings: 0,
+                hops: 0,
             },
         ])
         expect(r.counted).toStrictEqual([65])
     })
 
-    test("not answered (busy, hung up while ringing, far end gone): recorded with 0 s, not counted", () => {
+    test("not answered (busy, hung up while ringing, far end gone, unreachable): recorded with 0 s and the outcome, not counted", () => {
         const r = port("8101")
         r.dial("90085212345678", 0)
-        r.p.callFailed(5000)
+        r.p.callFailed(5000, 1)
         r.p.onHook(6000)
         r.dial("902062345678", 10000)
         r.p.onHook(20000)
         r.dial("901062345678", 30000)
         r.p.remoteHungUp(60000)
+        r.p.onHook(61000)
+        r.dial("901062345679", 70000)
+        r.p.callFailed(75000, 3)
         expect(
-            r.calls.map(c => [c.number, c.category, c.seconds])
+            r.calls.map(c => [c.number, c.category, c.seconds, c.outcome])
         ).toStrictEqual([
-            ["0085212345678", "international", 0],
-            ["02062345678", "domestic", 0],
-            ["01062345678", "domestic", 0],
+            ["0085212345678", "international", 0, "busy"],
+            ["02062345678", "domestic", 0, "noAnswer"],
+            ["01062345678", "domestic", 0, "noAnswer"],
+            ["01062345679", "domestic", 0, "unreachable"],
         ])
         expect(r.counted).toStrictEqual([])
     })
 
-    test("local, internal and refused calls are not in the register", () => {
+    test("every call is recorded: local, internal, refused with its code", () => {
         const r = port("8001")
         r.dial("952345678", 0)
         r.p.remoteAnswered(3000)
@@ -944,8 +1024,70 @@ describe("the long-distance register: HandsetPort reports every long-distance ca
         r.p.onHook(12000)
         r.dial("90085212345678", 20000) // 8001 is domestic only: refused
         r.p.onHook(25000)
-        expect(r.calls).toStrictEqual([])
+        expect(
+            r.calls.map(c => [c.number, c.category, c.outcome, c.code, c.dial])
+        ).toStrictEqual([
+            ["52345678", "local", "answered", "", "52345678"],
+            ["8101", "internal", "noAnswer", "", "8101"],
+            ["90085212345678", "international", "refused", "class", ""],
+        ])
         expect(r.counted).toStrictEqual([6])
+    })
+
+    test("incoming: answered after the caller's rings, missed, forwarded on (recorded by the next hop)", () => {
+        const r = port("8001")
+        // forwarded here from 8000 after its 3 rings; answered on ring 2 here
+        r.p.incomingCall("13912345678", "8000", 1, 0)
+        r.p.offHook(6000)
+        r.p.onHook(66000)
+        // the caller gives up on ring 3
+        r.p.incomingCall("02552345678", "", 0, 100000)
+        r.p.remoteHungUp(111000)
+        expect(r.calls).toStrictEqual([
+            {
+                ext: "8001",
+                dir: "in",
+                number: "13912345678",
+                dial: "",
+                category: "incoming",
+                startAt: 0,
+                answeredAt: 6000,
+                endedAt: 66000,
+                seconds: 60,
+                outcome: "answered",
+                code: "",
+                forExt: "8000",
+                rings: 5,
+                hops: 1,
+            },
+            {
+                ext: "8001",
+                dir: "in",
+                number: "02552345678",
+                dial: "",
+                category: "incoming",
+                startAt: 100000,
+                answeredAt: 0,
+                endedAt: 111000,
+                seconds: 0,
+                outcome: "missed",
+                code: "",
+                forExt: "",
+                rings: 3,
+                hops: 0,
+            },
+        ])
+        const f = port("8001")
+        f.p.setPolicy({
+            plan,
+            handset: plan.handsets.find(h => h.extension === "8001")!,
+            ringsBeforeForward: 3,
+            forwardChain: () => ["8001", "8000"],
+        })
+        f.p.incomingCall("13912345678", "", 0, 0)
+        f.p.tick(16000)
+        expect(f.p.state).toBe("idle")
+        expect(f.calls).toStrictEqual([])
     })
 
     test("no policy while a new one is compiled: busy tone, nothing placed", () => {

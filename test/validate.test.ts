@@ -179,10 +179,10 @@ describe("rejected policies list every problem as path: reason", () => {
         raw.handset = []
         raw.departments[0].colour = "red"
         expect(errors(raw)).toEqual([
-            "handset: unknown key (expected one of: version, site, departments, handsets, authCodes)",
+            "handset: unknown key (expected one of: version, site, departments, handsets, authCodes, tariffs, premiumFine)",
             "site.areacode: unknown key (expected one of: name, areaCode, ipPrefix, emergency, premiumPrefixes, outsideLinePrefix, ringsBeforeForward, blocked, allowed, timers)",
-            "departments[0].colour: unknown key (expected one of: id, name, floor, x, y)",
-            "handsets[0].class: unknown key (expected one of: extension, department, allow, receiveOnly, suspended, name)",
+            "departments[0].colour: unknown key (expected one of: id, name, floor, x, y, head)",
+            "handsets[0].class: unknown key (expected one of: extension, department, allow, receiveOnly, suspended, name, owner)",
         ])
         expect(errors(siteWith({ timers: { shortMS: 2000 } }))).toEqual([
             "site.timers.shortMS: unknown key (expected one of: firstDigitMs, interDigitMs, shortMs)",

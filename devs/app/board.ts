@@ -16,7 +16,12 @@ import { Category } from "../numbering/categories"
 import { hoursAt } from "../policy/officeRules"
 import { AuthCode, Policy } from "../policy/types"
 import { CallCounters, CallerOutcome, IncomingOutcome } from "../phone/counters"
-import { HandsetPort, PortRecorder, RuleEvent } from "../phone/handsetPort"
+import {
+    HandsetPort,
+    PortCall,
+    PortRecorder,
+    RuleEvent,
+} from "../phone/handsetPort"
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
 import { AdminBackend } from "./adminServer"
@@ -53,6 +58,26 @@ function hashOf(text: string): string {
     return digest("sha256", text).toString("hex")
 }
 
+/** A call record as the board passes it to the sync: PortCall with Unix seconds. */
+export interface BoardCall {
+    out: boolean
+    number: string
+    dial: string
+    category: string
+    start: number
+    answered: number
+    end: number
+    seconds: number
+    outcome: string
+    code: string
+    forExt: string
+    rings: number
+    hops: number
+    /** Issue 12: the authorization code's owner, a private call. */
+    owner?: string
+    private?: boolean
+}
+
 export class Board implements AdminBackend, PortRecorder {
     config: BoardConfig = UNPROVISIONED
     loaded: LoadedPolicy
@@ -75,16 +100,8 @@ export class Board implements AdminBackend, PortRecorder {
     /** Hooks for the sync (devs/sync/sync.ts); unset on a board without a broker. */
     onChange: () => void
     onCountersSaved: (months: string[]) => void
-    onLongDistance: (
-        ext: string,
-        number: string,
-        category: Category,
-        start: number,
-        seconds: number,
-        /** Issue 12: the authorization code's owner, a private call. */
-        owner?: string,
-        priv?: boolean
-    ) => void
+    /** Every call's record (CDR), times in Unix seconds (0 = unknown). */
+    onCallRecord: (ext: string, r: BoardCall) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
     private cfgHash = ""
@@ -392,17 +409,27 @@ export class Board implements AdminBackend, PortRecorder {
         this.save()
     }
 
-    longDistance(ext: string, d: Decision, placedAt: number, seconds: number) {
-        if (this.onLongDistance)
-            this.onLongDistance(
-                ext,
-                d.number || d.dial,
-                d.category,
-                this.clock.unix(placedAt),
-                seconds,
-                d.codeOwner,
-                d.private
-            )
+    call(ext: string, c: PortCall) {
+        if (!this.onCallRecord) return
+        const clock = this.clock
+        const at = (ms: number) => (ms ? clock.unix(ms) : 0)
+        this.onCallRecord(ext, {
+            out: c.dir === "out",
+            number: c.number,
+            dial: c.dial,
+            category: c.category,
+            start: at(c.startAt),
+            answered: at(c.answeredAt),
+            end: at(c.endedAt),
+            seconds: c.seconds,
+            outcome: c.outcome,
+            code: c.code,
+            forExt: c.forExt,
+            rings: c.rings,
+            hops: c.hops,
+            owner: c.owner,
+            private: c.private,
+        })
     }
 
     /**

@@ -34,7 +34,9 @@ export class PortLink implements PortOutputs {
         this.line.remoteHungUp.subscribe(async () =>
             port.remoteHungUp(ds.millis())
         )
-        this.line.callFailed.subscribe(async () => port.callFailed(ds.millis()))
+        this.line.callFailed.subscribe(async reason =>
+            port.callFailed(ds.millis(), reason as number)
+        )
     }
 
     private order(fn: () => Promise<void>) {

@@ -8,7 +8,7 @@
 
 import { Decision, decideDigits, DialSession } from "../engine/dialSession"
 import { DialPlan } from "../engine/types"
-import { Category, isLongDistance } from "../numbering/categories"
+import { Category } from "../numbering/categories"
 import { AuthCode, Handset, Site } from "../policy/types"
 import { classRank } from "../numbering/categories"
 import { CallerOutcome, IncomingOutcome } from "./counters"
@@ -94,16 +94,42 @@ export interface PortRecorder {
      * later, or given up by the caller.
      */
     callEnded(ext: string, outcome: CallerOutcome): void
-    /**
-     * A domestic or international call placed at `placedAt` (ms) ended,
-     * answered or not: `seconds` of talk, 0 if never connected.
-     */
-    longDistance?(
-        ext: string,
-        decision: Decision,
-        placedAt: number,
-        seconds: number
-    ): void
+    /** Every call, once, when it is over (the call record, CDR). */
+    call?(ext: string, c: PortCall): void
+}
+
+/** SIP line FailureReason (services/sipline.md) -> a record's outcome. */
+const FAILURES = ["", "busy", "noAnswer", "unreachable", "rejected"]
+
+/**
+ * One call as a port saw it. Times are ms (the port's clock), 0 = never.
+ * Outgoing: `number` as dialled (no IP or outside-line prefix), `dial` the
+ * digits sent ("" when refused). Incoming (dir "in"), recorded where it
+ * ended (answered or given up by the caller; a port that forwards it on
+ * records nothing): `number` the caller, `forExt` the extension it was
+ * for when forwarded here, `rings` the caller heard from the first ring
+ * (every hop's), `hops` forwards before it came here.
+ */
+export interface PortCall {
+    dir: "out" | "in"
+    number: string
+    dial: string
+    category: string
+    startAt: number
+    answeredAt: number
+    endedAt: number
+    seconds: number
+    /** answered, busy, noAnswer, unreachable, rejected, refused, missed */
+    outcome: string
+    /** refused: the block code */
+    code: string
+    forExt: string
+    rings: number
+    hops: number
+    /** Issue 12: the owner of the authorization code that lifted it. */
+    owner?: string
+    /** Issue 12: dialled after the private-call prefix. */
+    private?: boolean
 }
 
 /** Ringing cadence: the bell rings `onMs` of every `cycleMs`; one cycle is one ring. */
@@ -174,6 +200,8 @@ export class HandsetPort {
     /** Connected call: the call-length stage reached (lengthTick), when the beep ends. */
     private lengthStage = 0
     private toneOffAt = 0
+    /** The incoming call ringing or being talked on (undefined when none). */
+    private inCall: PortCall | undefined = undefined
 
     constructor(
         extension: string,
@@ -227,6 +255,7 @@ export class HandsetPort {
         if (s === "calling" || s === "connected" || s === "talking")
             this.out.hangUp()
         if (s === "calling" || s === "connected") this.endCall(now)
+        if (s === "talking") this.endIncoming(now, 0)
         this.session = undefined
         this.code = ""
         this.state = "idle"
@@ -387,6 +416,21 @@ export class HandsetPort {
             )
             this.rec.blocked(ext, d)
             if (d.code === "hours") this.count("hoursRefused")
+            this.record({
+                dir: "out",
+                number: this.refusedDigits,
+                dial: "",
+                category: d.category,
+                startAt: now,
+                answeredAt: 0,
+                endedAt: now,
+                seconds: 0,
+                outcome: "refused",
+                code: d.code || "",
+                forExt: "",
+                rings: 0,
+                hops: 0,
+            })
             this.state = "waitOnHook"
             this.out.tone(TONE_UNOBTAINABLE)
         }
@@ -442,9 +486,10 @@ export class HandsetPort {
         this.out.tone(TONE_BUSY)
     }
 
-    callFailed(now: number) {
+    /** `reason`: the SIP line's FailureReason (1 busy, 2 no answer, 3 unreachable, 4 rejected). */
+    callFailed(now: number, reason?: number) {
         if (this.state !== "calling") return
-        this.endCall(now)
+        this.endCall(now, FAILURES[reason || 0] || "unreachable")
         this.state = "waitOnHook"
         this.out.tone(TONE_BUSY)
     }
@@ -457,19 +502,26 @@ export class HandsetPort {
             this.rec.incoming(this.extension, "missed")
             this.rec.callEnded(this.extension, "missed")
             this.out.log(this.extension + " missed call")
+            this.endIncoming(now, this.earlierRings + this.ringNumber(now))
             this.state = "idle"
             return
         }
         if (s !== "calling" && s !== "connected" && s !== "talking") return
         if (s === "calling" || s === "connected") this.endCall(now)
+        if (s === "talking") this.endIncoming(now, 0)
         this.state = "waitOnHook"
         this.out.tone(TONE_BUSY)
     }
 
-    /** An outgoing call ends: counted if it was connected, registered if long distance. */
-    private endCall(now: number) {
+    /**
+     * An outgoing call ends: counted if it was connected, recorded in any
+     * case. `failed`: the line's failure; hung up before an answer is
+     * noAnswer.
+     */
+    private endCall(now: number, failed?: string) {
         const d = this.decision
         if (!d) return
+        this.decision = undefined
         const connected = this.state === "connected"
         const seconds = connected
             ? Math.floor((now - this.connectedAt) / 1000)
@@ -482,11 +534,41 @@ export class HandsetPort {
                 seconds,
                 d
             )
-        // (issue 12: calls with a code or private are registered too)
-        const registered =
-            isLongDistance(d.category) || d.codeOwner || d.private
-        if (this.rec.longDistance && registered)
-            this.rec.longDistance(this.extension, d, this.placedAt, seconds)
+        this.record({
+            dir: "out",
+            number: d.number || (d.dial as string),
+            dial: d.dial as string,
+            category: d.category,
+            startAt: this.placedAt,
+            answeredAt: connected ? this.connectedAt : 0,
+            endedAt: now,
+            seconds,
+            outcome: connected ? "answered" : failed || "noAnswer",
+            code: "",
+            forExt: "",
+            rings: 0,
+            hops: 0,
+            owner: d.codeOwner || "",
+            private: !!d.private,
+        })
+    }
+
+    /** The incoming call ends here: answered (talk over) or missed after `rings`. */
+    private endIncoming(now: number, rings: number) {
+        const c = this.inCall
+        if (!c) return
+        this.inCall = undefined
+        c.endedAt = now
+        if (c.answeredAt) c.seconds = Math.floor((now - c.answeredAt) / 1000)
+        else {
+            c.outcome = "missed"
+            c.rings = rings
+        }
+        this.record(c)
+    }
+
+    private record(c: PortCall) {
+        if (this.rec.call) this.rec.call(this.extension, c)
     }
 
     /**
@@ -524,6 +606,21 @@ export class HandsetPort {
         this.state = "ringing"
         this.ringStart = now
         this.ringOn = false
+        this.inCall = {
+            dir: "in",
+            number: caller,
+            dial: "",
+            category: "incoming",
+            startAt: now,
+            answeredAt: 0,
+            endedAt: 0,
+            seconds: 0,
+            outcome: "answered",
+            code: "",
+            forExt: divertedFrom,
+            rings: 0,
+            hops: diversions,
+        }
         this.ringTick(now)
     }
 
@@ -558,6 +655,8 @@ export class HandsetPort {
             )
             this.out.redirect(this.forwardTo)
             this.rec.incoming(this.extension, "forwarded")
+            // the hop it goes to records it
+            this.inCall = undefined
             this.state = "idle"
             return
         }
@@ -580,6 +679,10 @@ export class HandsetPort {
         const heard = this.earlierRings + ring
         this.stopRinging()
         this.out.answer()
+        if (this.inCall) {
+            this.inCall.answeredAt = now
+            this.inCall.rings = heard
+        }
         this.rec.incoming(
             this.extension,
             ring <= ON_TIME_RINGS ? "onTime" : "late"

@@ -50,6 +50,8 @@ export interface Site {
 export interface Department {
     id: string
     name: string
+    /** 负责人: responsible for the bill of its handsets that have no owner (rule (二)3.2.1). */
+    head?: string
     floor: number
     x: number
     y: number
@@ -62,6 +64,24 @@ export interface Handset {
     receiveOnly: boolean
     suspended: boolean
     name: string
+    /** 责任人: who pays for private and premium charges; several share equally ((二)3.1.2). */
+    owner?: string[]
+}
+
+/**
+ * The price of one category's calls in 分 (whole numbers, never floats):
+ * an answered call of S seconds costs
+ * first + ceil(max(0, S - firstSeconds) / unitSeconds) * unit with
+ * firstSeconds, else ceil(S / unitSeconds) * unit. Host side only (the
+ * bill): boards never receive tariffs.
+ */
+export interface Tariff {
+    firstSeconds?: number
+    first?: number
+    unitSeconds: number
+    unit: number
+    /** International only: number prefix (as dialled) -> unit, longest match wins. */
+    prefixes?: Record<string, number>
 }
 
 export interface Policy {
@@ -71,6 +91,10 @@ export interface Policy {
     handsets: Handset[]
     /** Issue 12: codes that lift a refused call's class (none: no code entry). */
     authCodes?: AuthCode[]
+    /** Per call category (CALL_CATEGORIES); a category without one is not priced. */
+    tariffs?: Record<string, Tariff>
+    /** Fine per premium-rate attempt in 分 (rule (一)5); DEFAULT_PREMIUM_FINE when not given. */
+    premiumFine?: number
     /** Board policies only (devs/policy/boardPolicy.ts): the board it was cut for. */
     board?: string
     /** Board policies only: the site's other extensions, space-separated. */

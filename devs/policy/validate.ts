@@ -19,6 +19,7 @@ import {
     SERVICE_CLASSES,
     ServiceClass,
     Site,
+    Tariff,
     Timers,
 } from "./types"
 
@@ -29,6 +30,19 @@ export const DEFAULT_TIMERS: Timers = {
 }
 export const DEFAULT_IP_PREFIX = "17909"
 export const DEFAULT_RINGS_BEFORE_FORWARD = 3
+/** Rule (一)5: 100 元 per premium-rate attempt, in 分. */
+export const DEFAULT_PREMIUM_FINE = 10000
+/** Categories a tariff may be given for (the chargeable ones of CALL_CATEGORIES). */
+export const TARIFF_CATEGORIES = [
+    "local",
+    "mobile",
+    "domestic",
+    "international",
+    "tollfree",
+    "service",
+]
+/** Highest price in 分 of a tariff's step or a fine: 10000 元. */
+const MAX_FEN = 1000000
 /** Emergency numbers no policy may drop. */
 const MANDATORY_EMERGENCY = ["110", "119", "120", "122"]
 
@@ -462,7 +476,7 @@ function checkDepartments(c: Checker, raw: any): Department[] {
             c.err(p, "must be an object")
             continue
         }
-        c.keys(d, p, ["id", "name", "floor", "x", "y"])
+        c.keys(d, p, ["id", "name", "floor", "x", "y", "head"])
         const id = c.str(d, "id", p + ".id", undefined)
         if (id === "") c.err(p + ".id", "must not be empty")
         else if (id !== undefined) {
@@ -470,13 +484,20 @@ function checkDepartments(c: Checker, raw: any): Department[] {
                 c.err(p + ".id", "duplicate department " + quote(id))
             ids["#" + id] = true
         }
-        out.push({
+        const dep: Department = {
             id,
             name: c.str(d, "name", p + ".name", ""),
             floor: c.int(d, "floor", p + ".floor", undefined, -10, 200),
             x: c.num(d, "x", p + ".x"),
             y: c.num(d, "y", p + ".y"),
-        })
+        }
+        if (d.head !== undefined) {
+            const head = c.str(d, "head", p + ".head", "")
+            if (head !== undefined && head.trim() === "")
+                c.err(p + ".head", "must be a name")
+            else dep.head = head
+        }
+        out.push(dep)
     }
     return out
 }
@@ -521,6 +542,7 @@ function checkHandsets(
             "receiveOnly",
             "suspended",
             "name",
+            "owner",
         ])
         const ext = c.str(h, "extension", p + ".extension", undefined)
         const problem = ext === undefined ? "" : extensionProblem(ext)
@@ -575,14 +597,117 @@ function checkHandsets(
                 p + ".allow",
                 quote(allow) + " must be one of " + SERVICE_CLASSES.join(", ")
             )
-        out.push({
+        const hs: Handset = {
             extension: ext,
             department: dept,
             allow,
             receiveOnly: c.bool(h, "receiveOnly", p + ".receiveOnly"),
             suspended: c.bool(h, "suspended", p + ".suspended"),
             name: c.str(h, "name", p + ".name", ""),
-        })
+        }
+        if (h.owner !== undefined)
+            hs.owner = checkOwner(c, h.owner, p + ".owner")
+        out.push(hs)
+    }
+    return out
+}
+
+/** A name, or a non-empty list of different names: always a list after. */
+function checkOwner(c: Checker, v: any, path: string): string[] {
+    const list = typeof v === "string" ? [v] : v
+    const why = "must be a name or a list of names"
+    if (!Array.isArray(list) || list.length === 0) {
+        c.err(path, why)
+        return []
+    }
+    const out: string[] = []
+    for (let i = 0; i < list.length; ++i) {
+        const n = list[i]
+        const p = Array.isArray(v) ? path + "[" + i + "]" : path
+        if (typeof n !== "string" || n.trim() === "" || n.length > 64)
+            c.err(p, "must be a name of 1-64 characters, not " + quote(n))
+        else if (out.indexOf(n) >= 0) c.err(p, "duplicate " + quote(n))
+        else out.push(n)
+    }
+    return out
+}
+
+function checkTariffs(c: Checker, raw: any): Record<string, Tariff> {
+    const out: Record<string, Tariff> = {}
+    if (!isObject(raw)) {
+        c.err("tariffs", "must map call categories to tariffs")
+        return out
+    }
+    c.keys(raw, "tariffs", TARIFF_CATEGORIES)
+    for (const cat of TARIFF_CATEGORIES) {
+        const t = raw[cat]
+        if (t === undefined) continue
+        const p = "tariffs." + cat
+        if (!isObject(t)) {
+            c.err(p, "must be an object")
+            continue
+        }
+        const known = ["firstSeconds", "first", "unitSeconds", "unit"]
+        if (cat === "international") known.push("prefixes")
+        c.keys(t, p, known)
+        const tariff: Tariff = {
+            unitSeconds: c.int(
+                t,
+                "unitSeconds",
+                p + ".unitSeconds",
+                undefined,
+                1,
+                3600
+            ),
+            unit: c.int(t, "unit", p + ".unit", undefined, 0, MAX_FEN),
+        }
+        if (t.firstSeconds !== undefined || t.first !== undefined) {
+            tariff.firstSeconds = c.int(
+                t,
+                "firstSeconds",
+                p + ".firstSeconds",
+                undefined,
+                1,
+                86400
+            )
+            tariff.first = c.int(
+                t,
+                "first",
+                p + ".first",
+                undefined,
+                0,
+                MAX_FEN
+            )
+        }
+        if (t.prefixes !== undefined) {
+            if (!isObject(t.prefixes))
+                c.err(
+                    p + ".prefixes",
+                    "must map number prefixes to a unit price"
+                )
+            else {
+                const prefixes: Record<string, number> = {}
+                for (const k of Object.keys(t.prefixes)) {
+                    const kp = p + ".prefixes." + k
+                    if (!isDigits(k) || k.length > 20 || k.indexOf("00") !== 0)
+                        c.err(
+                            kp,
+                            "must be an international number prefix: 00 then digits"
+                        )
+                    else
+                        prefixes[k] = c.int(
+                            t.prefixes,
+                            k,
+                            kp,
+                            undefined,
+                            0,
+                            MAX_FEN
+                        )
+                }
+                tariff.prefixes = prefixes
+            }
+        }
+        out[cat] = tariff
     }
     return out
 }
@@ -655,7 +780,15 @@ export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
     c.keys(
         raw,
         "",
-        ["version", "site", "departments", "handsets", "authCodes"],
+        [
+            "version",
+            "site",
+            "departments",
+            "handsets",
+            "authCodes",
+            "tariffs",
+            "premiumFine",
+        ],
         ["board", "extensions", "forward"]
     )
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
@@ -669,6 +802,16 @@ export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
         departments,
         handsets,
     }
+    if (raw.tariffs !== undefined) policy.tariffs = checkTariffs(c, raw.tariffs)
+    if (raw.premiumFine !== undefined)
+        policy.premiumFine = c.int(
+            raw,
+            "premiumFine",
+            "premiumFine",
+            DEFAULT_PREMIUM_FINE,
+            0,
+            MAX_FEN
+        )
     checkBoardPart(c, raw, policy)
     // issue 12 office rules (devs/policy/officeRules.ts)
     if (site)

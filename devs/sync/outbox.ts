@@ -32,7 +32,8 @@ export interface OutboxSource {
     counters(month: string): string
     /** Every month held (republished after each connect). */
     months(): string[]
-    record(q: QueuedRecord): string
+    /** The record's message; "" when it cannot be read (it is dropped). */
+    record(q: QueuedRecord): Promise<string> | string
 }
 
 function without(list: string[], item: string): string[] {
@@ -115,8 +116,12 @@ export class Outbox {
             if (!state && !rec) month = this.dueMonth(now)
             if (rec) {
                 topic = this.src.callsTopic
-                payload = this.src.record(rec)
+                payload = await this.src.record(rec)
                 retain = false
+                if (payload === "") {
+                    await this.queue.remove(rec)
+                    continue
+                }
             } else if (month !== undefined) {
                 topic = this.src.countersTopic(month)
                 payload = this.src.counters(month)

@@ -1,12 +1,13 @@
-// The long-distance call records not yet surely at the broker, kept in
-// flash until then. One settings key per record ("rec0".."rec29"): a
+// The call records (a CDR for every call, issue 11) not yet surely at the
+// broker, kept in flash until then. One settings key per record ("rec0".."rec29"): a
 // record costs one small write when the call ends and one delete once it
 // is out, and flash holds each record once (a ChunkedStore would rewrite
 // the whole queue twice per change, and the settings flash holds ~7 KB in
 // all). A key is written whole or not at all, so a restart at any point
 // leaves every record either stored or not. When all slots hold records
-// (the broker has been away for 30 long-distance calls), the oldest is
-// overwritten and counted in "recdrop" (the state's droppedRecords).
+// (the broker has been away for 30 calls), the oldest is overwritten and
+// counted in "recdrop" (the state's droppedRecords); the counters still
+// count every call, and `dialguard report` shows the difference.
 // Portable: no @devicescript/* import.
 
 import { KeyValueStore } from "../store/chunkedStore"
@@ -42,26 +43,69 @@ export interface CallRecord {
     start: number
     /** Talk time, 0 = not answered. */
     seconds: number
+    // The rest came with issue 11; absent in records of older firmware
+    // (long-distance calls only) that a restart reads back from flash.
+    /** false: incoming (number = the caller). */
+    out?: boolean
+    /** Digits sent to the line ("" refused). */
+    dial?: string
+    /** Unix seconds, 0 = never / unknown. */
+    answered?: number
+    end?: number
+    outcome?: string
+    code?: string
+    forExt?: string
+    rings?: number
+    hops?: number
     /** Issue 12: the owner of the authorization code that lifted it ("" none). */
     owner?: string
     /** Issue 12: dialled after the private-call prefix. */
     private?: boolean
 }
 
-export interface QueuedRecord {
-    rec: CallRecord
+/**
+ * A queued record: its place in flash, not its content (a record object
+ * of 16 fields takes ~500 bytes of the VM heap: 30 of them left a 4-port
+ * board under 8 KB free). `text` holds the flash text only while it is not
+ * in flash (being written, or the write failed); read() gets the record.
+ */
+export class QueuedRecord {
+    text: string
+    boot: number
+    seq: number
     /** Its settings key. */
     slot: number
     /** Written to flash (or the write failed and it lives in RAM only). */
     stored: boolean
+
+    constructor(
+        text: string,
+        boot: number,
+        seq: number,
+        slot: number,
+        stored: boolean
+    ) {
+        this.text = text
+        this.boot = boot
+        this.seq = seq
+        this.slot = slot
+        this.stored = stored
+    }
 }
 
 function slotKey(slot: number): string {
     return "rec" + slot
 }
 
-/** Flash form: [boot, seq, handset, number, category, start, seconds] (≤ ~100 bytes). */
-function encode(r: CallRecord): string {
+/**
+ * Flash form, an array without keys: [boot, seq, handset, number,
+ * category, start, seconds] then (issue 11) [out 1/0, dial ("" = the
+ * number itself), answered, end, outcome, code, forExt, rings, hops], the
+ * two times as seconds after `start` (-1 = never / unknown; absolute when
+ * `start` is 0). About 115 bytes for an IP long-distance call; a setting
+ * holds 216.
+ */
+export function encodeRecord(r: CallRecord): string {
     const a: any[] = [
         r.boot,
         r.seq,
@@ -71,9 +115,34 @@ function encode(r: CallRecord): string {
         r.start,
         r.seconds,
     ]
-    // issue 12: [..., code owner, private 0/1] when either is set
-    if (r.owner || r.private) a.push(r.owner || "", r.private ? 1 : 0)
+    if (r.outcome) {
+        // (one push per value: the VM compiler takes few arguments per call)
+        a.push(r.out === false ? 0 : 1)
+        a.push(r.dial === r.number ? "" : r.dial || "")
+        a.push(offset(r.answered || 0, r.start))
+        a.push(offset(r.end || 0, r.start))
+        a.push(r.outcome)
+        a.push(r.code || "")
+        a.push(r.forExt || "")
+        a.push(r.rings || 0)
+        a.push(r.hops || 0)
+        // issue 12: [..., code owner, private 0/1] when either is set
+        if (r.owner || r.private) {
+            a.push(r.owner || "")
+            a.push(r.private ? 1 : 0)
+        }
+    }
     return JSON.stringify(a)
+}
+
+function offset(t: number, start: number): number {
+    if (!t) return -1
+    return start ? t - start : t
+}
+
+function unoffset(o: number, start: number): number {
+    if (o < 0) return 0
+    return start ? start + o : o
 }
 
 function decode(v: string): CallRecord | undefined {
@@ -81,7 +150,10 @@ function decode(v: string): CallRecord | undefined {
     try {
         a = JSON.parse(v)
     } catch (e) {}
-    if (!Array.isArray(a) || (a.length !== 7 && a.length !== 9))
+    if (
+        !Array.isArray(a) ||
+        (a.length !== 7 && a.length !== 16 && a.length !== 18)
+    )
         return undefined
     const r: CallRecord = {
         boot: a[0],
@@ -92,10 +164,21 @@ function decode(v: string): CallRecord | undefined {
         start: a[5],
         seconds: a[6],
     }
-    // issue 12: [..., code owner, private 0/1]
-    if (a.length === 9) {
-        if (a[7]) r.owner = "" + a[7]
-        if (a[8]) r.private = true
+    if (a.length >= 16) {
+        r.out = a[7] !== 0
+        r.dial = a[8] || (r.out ? r.number : "")
+        r.answered = unoffset(a[9], r.start)
+        r.end = unoffset(a[10], r.start)
+        r.outcome = a[11]
+        r.code = a[12]
+        r.forExt = a[13]
+        r.rings = a[14]
+        r.hops = a[15]
+        // issue 12: [..., code owner, private 0/1]
+        if (a.length === 18) {
+            if (a[16]) r.owner = "" + a[16]
+            if (a[17]) r.private = true
+        }
     }
     return r
 }
@@ -123,10 +206,11 @@ export class RecordQueue {
             const v = await this.kv.read(slotKey(slot))
             if (v === undefined) continue
             const rec = decode(v)
-            if (rec) found.push({ rec, slot, stored: true })
+            if (rec)
+                found.push(new QueuedRecord("", rec.boot, rec.seq, slot, true))
             else await this.kv.remove(slotKey(slot))
         }
-        found.sort((a, b) => a.rec.boot - b.rec.boot || a.rec.seq - b.rec.seq)
+        found.sort((a, b) => a.boot - b.boot || a.seq - b.seq)
         this.records = found
     }
 
@@ -152,11 +236,70 @@ export class RecordQueue {
             this.dropped++
             await this.write(DROPPED_KEY, "" + this.dropped)
         }
-        const q: QueuedRecord = { rec, slot, stored: false }
+        const text = encodeRecord(rec)
+        const q = new QueuedRecord(text, rec.boot, rec.seq, slot, false)
         this.records.push(q)
-        await this.write(slotKey(slot), encode(rec))
         // Even when flash failed: sending it from RAM beats losing it.
+        if (await this.write(slotKey(slot), text)) q.text = ""
         q.stored = true
+    }
+
+    /**
+     * The wire message of `q` (PROTOCOL.md) for board `board`, built
+     * straight from its flash text: no record object on the heap while
+     * the queue empties after a reconnect. "" when unreadable.
+     */
+    async message(q: QueuedRecord, board: string): Promise<string> {
+        const v = q.text || (await this.kv.read(slotKey(q.slot)))
+        if (v === undefined) return ""
+        let a: any[] | undefined = undefined
+        try {
+            a = JSON.parse(v)
+        } catch (e) {}
+        if (
+            !Array.isArray(a) ||
+            (a.length !== 7 && a.length !== 16 && a.length !== 18)
+        )
+            return ""
+        const str = (x: any) => JSON.stringify(x)
+        let m =
+            '{"board":' +
+            str(board) +
+            ',"handset":' +
+            str(a[2]) +
+            ',"number":' +
+            str(a[3]) +
+            ',"category":' +
+            str(a[4]) +
+            ',"start":' +
+            a[5] +
+            ',"seconds":' +
+            a[6] +
+            ',"id":' +
+            str(board + "-" + a[0] + "-" + a[1])
+        if (a.length >= 16) {
+            const start = a[5]
+            if (a[7] === 0) m += ',"dir":"in"'
+            if (a[8]) m += ',"dial":' + str(a[8])
+            if (a[9] >= 0) m += ',"answered":' + unoffset(a[9], start)
+            if (a[10] >= 0) m += ',"end":' + unoffset(a[10], start)
+            m += ',"outcome":' + str(a[11])
+            if (a[12]) m += ',"code":' + str(a[12])
+            if (a[13]) m += ',"for":' + str(a[13])
+            if (a[14]) m += ',"rings":' + a[14]
+            if (a[15]) m += ',"hops":' + a[15]
+            // issue 12: the authorization code's owner, a private call
+            if (a[16]) m += ',"owner":' + str(a[16])
+            if (a[17]) m += ',"private":true'
+        }
+        return m + "}"
+    }
+
+    /** The record of `q` (from flash unless it lives in RAM); undefined if unreadable. */
+    async read(q: QueuedRecord): Promise<CallRecord | undefined> {
+        if (q.text) return decode(q.text)
+        const v = await this.kv.read(slotKey(q.slot))
+        return v === undefined ? undefined : decode(v)
     }
 
     /** The record is surely out: forget it. */
@@ -170,12 +313,14 @@ export class RecordQueue {
         }
     }
 
-    private async write(key: string, value: string) {
+    private async write(key: string, value: string): Promise<boolean> {
         try {
             await this.kv.write(key, value)
             this.error = ""
+            return true
         } catch (e) {
             this.error = "call register flash: " + (e as Error).message
+            return false
         }
     }
 }

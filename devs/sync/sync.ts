@@ -93,7 +93,8 @@ export class Sync {
                 state: () => self.state(),
                 counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
-                record: q => self.recordMessage(q),
+                record: async q =>
+                    await self.queue.message(q, board.config.board),
             },
             this.queue,
             () => ds.millis()
@@ -159,27 +160,28 @@ export class Sync {
             self.outbox.countersChanged(months)
             self.wake.notify()
         }
-        board.onLongDistance = (
-            handset,
-            number,
-            category,
-            start,
-            seconds,
-            owner,
-            priv
-        ) => {
+        board.onCallRecord = (handset, c) => {
             self.seq++
             const rec: CallRecord = {
                 boot: self.boot,
                 seq: self.seq,
                 handset,
-                number,
-                category,
-                start,
-                seconds,
+                number: c.number,
+                category: c.category,
+                start: c.start,
+                seconds: c.seconds,
+                out: c.out,
+                dial: c.dial,
+                answered: c.answered,
+                end: c.end,
+                outcome: c.outcome,
+                code: c.code,
+                forExt: c.forExt,
+                rings: c.rings,
+                hops: c.hops,
             }
-            if (owner) rec.owner = owner
-            if (priv) rec.private = true
+            if (c.owner) rec.owner = c.owner
+            if (c.private) rec.private = true
             self.addRecord.start(rec)
         }
         this.link.onUp = () => {
@@ -220,24 +222,6 @@ export class Sync {
             ts: b.clock.unix(ds.millis()),
             droppedRecords: this.queue.dropped,
         })
-    }
-
-    private recordMessage(q: QueuedRecord): string {
-        const r = q.rec
-        const id = this.board.config.board
-        const m: any = {
-            board: id,
-            handset: r.handset,
-            number: r.number,
-            category: r.category,
-            start: r.start,
-            seconds: r.seconds,
-            id: id + "-" + r.boot + "-" + r.seq,
-        }
-        // issue 12 (absent unless set)
-        if (r.owner) m.owner = r.owner
-        if (r.private) m.private = true
-        return JSON.stringify(m)
     }
 
     private async addRecord(rec: CallRecord) {

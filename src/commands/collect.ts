@@ -16,26 +16,56 @@ import {
     describeConnectError,
     FleetConnection,
 } from "../fleet/broker"
-import { CallRegister, handleCallMessage, lockDir } from "../fleet/collect"
+import { handleCallMessage, lockDir, openRegister } from "../fleet/collect"
+import type { CallStore } from "../fleet/callStore"
 import type { MqttClient } from "mqtt"
 import { noPositionals, siteOption } from "../fleet/options"
 import { duration } from "../fleet/report"
-import { beijingTime, callsFilter, isBoardId } from "../fleet/topics"
+import {
+    beijingTime,
+    CallRecord,
+    callsFilter,
+    isBoardId,
+    outcomeOf,
+} from "../fleet/topics"
+
+/** "8001 -> 01012345678  domestic  2:05", "8001 <- 13912345678  missed (for 8002)". */
+export function recordLine(r: CallRecord): string {
+    const outcome = outcomeOf(r)
+    if (r.dir === "in")
+        return (
+            `${r.handset} <- ${r.number || "(unknown)"}  ` +
+            (outcome === "answered"
+                ? `answered  ${duration(r.seconds)}`
+                : outcome) +
+            (r.for ? ` (for ${r.for})` : "")
+        )
+    return (
+        `${r.handset} -> ${r.number}  ${r.category}  ` +
+        (outcome === "answered"
+            ? duration(r.seconds)
+            : outcome === "noAnswer" && !r.outcome
+              ? duration(r.seconds)
+              : outcome + (r.code ? ` ${r.code}` : ""))
+    )
+}
 
 const HELP = `Usage:
   dialguard collect --broker URL --site ID --out DIR [--client-id ID]
                     [broker options]
 
-Runs until stopped (Ctrl-C, SIGTERM), appending every long-distance call
-record the boards of site ID publish (dialguard/<site>/<board>/calls) to
-DIR/calls-YYYY-MM.jsonl, one JSON object a line, the month being that of
-the call's start in Beijing time (calls-unknown.jsonl when the board did not
-know the time). 'dialguard report --calls DIR' reads these files.
+Runs until stopped (Ctrl-C, SIGTERM), storing every call record (one per
+call made or received) the boards of site ID publish
+(dialguard/<site>/<board>/calls) in the SQLite database DIR/calls.sqlite
+(WAL; the tables are described in src/fleet/CALLS-DB.md, for finance's own
+queries). 'dialguard report --calls DIR' reads it. The DIR/calls-*.jsonl
+files of older versions are imported once, at start-up.
 
-Records are de-duplicated by their "id": a board resends a record it is not
-sure arrived, and the ids already in DIR are read at start-up, so a resend
-is ignored even across restarts. A record is acknowledged to the broker
-only once it is on disk. The collector uses a persistent MQTT session
+Records are de-duplicated by their "id" (the primary key): a board resends
+a record it is not sure arrived, so a resend is ignored, also across
+restarts; a record with an id already stored but other content is kept in
+the conflicts table and reported. A record is acknowledged to the broker
+only once it is committed to disk. The collector uses a persistent MQTT session
 (client id dialguard-collect-<site>, clean session off): while it is
 stopped the broker keeps the records for it (mosquitto: up to
 max_queued_messages, 1000 by default; raise it, and enable persistence to
@@ -48,7 +78,7 @@ connection changes on stderr. Once connected it reconnects by itself.
 
 Options:
   --site ID          site id (a-z 0-9 -)
-  --out DIR          register folder (created if missing)
+  --out DIR          register folder, holds calls.sqlite (created if missing)
   --client-id ID     MQTT client id (default dialguard-collect-<site>)
 ${BROKER_HELP}
   -h, --help         show this help
@@ -74,8 +104,7 @@ const log = (line: string) =>
 
 export const collect: Command = {
     name: "collect",
-    summary:
-        "daemon: append every long-distance call record to DIR/calls-YYYY-MM.jsonl",
+    summary: "daemon: store every call record in DIR/calls.sqlite",
     help: HELP,
     async run(args) {
         const p = parseOptions(args, OPTIONS)
@@ -89,11 +118,14 @@ export const collect: Command = {
         if (!isBoardId(clientId) || clientId.length > 23 * 4)
             throw new UsageError(`bad --client-id ${JSON.stringify(clientId)}`)
 
-        let reg: CallRegister
+        let reg: CallStore
+        let imported = 0
         let unlock = () => {}
         try {
             unlock = lockDir(dir)
-            reg = new CallRegister(dir)
+            const o = openRegister(dir)
+            reg = o.store
+            imported = o.imported
         } catch (e) {
             unlock()
             if (e instanceof CliError) throw e
@@ -102,6 +134,8 @@ export const collect: Command = {
             )
         }
         for (const w of reg.warnings) log(`warning: ${w}`)
+        if (imported)
+            log(`imported ${imported} records from the JSONL files in ${dir}`)
         let added = 0
         let fatal: string | undefined
         let stop: (code: number) => void = () => {}
@@ -132,13 +166,13 @@ export const collect: Command = {
             if (h.result === "new" && r) {
                 added++
                 process.stdout.write(
-                    `${beijingTime(r.start) || "(time unknown)     "}  ${r.handset} -> ${r.number}  ${r.category}  ${duration(r.seconds)}  ${r.id}\n`
+                    `${beijingTime(r.start) || "(time unknown)     "}  ${recordLine(r)}  ${r.id}\n`
                 )
             } else if (h.result === "duplicate")
                 log(`duplicate ${r!.id} ignored`)
             else if (h.result === "conflict")
                 log(
-                    `warning: record id ${r!.id} was stored before with other content; ignored ` +
+                    `warning: record id ${r!.id} was stored before with other content; kept in the conflicts table ` +
                         `(board sequence numbers must never restart)`
                 )
             else

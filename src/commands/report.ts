@@ -19,12 +19,18 @@ import {
 } from "../fleet/report"
 import { renderReportText, writeReportCsv } from "../fleet/reportFormat"
 import { CallRecord } from "../fleet/topics"
+import { buildBill } from "../fleet/bill"
+import { billSheets, Lang } from "../fleet/billSheets"
+import { billText, writeBillCsv, writeBillXlsx } from "../fleet/billOutput"
+import { csvStem } from "../fleet/reportFormat"
+import { UsageError } from "../command"
+import { yuan } from "../fleet/pricing"
 import { loadPolicy } from "../policyFile"
 
 const HELP = `Usage:
   dialguard report --broker URL --site ID --month YYYY-MM [--policy FILE]
-                   [--calls DIR] [--csv FILE | --csv DIR/] [--json]
-                   [broker options]
+                   [--calls DIR] [--csv FILE | --csv DIR/] [--xlsx FILE]
+                   [--lang zh|en] [--json] [broker options]
 
 The month of site ID, from the boards' retained counters
 (dialguard/<site>/<board>/counters/<YYYY-MM>, summed over boards):
@@ -49,9 +55,23 @@ The month of site ID, from the boards' retained counters
   departments; extensions not in it are grouped as "(not in policy)");
 - the premium-line attempts, most first;
 - the long-distance register (rule (一)4): handset, number, start in
-  Beijing time, duration, from the files 'dialguard collect' writes (call
-  records are not retained on the broker, so only a running collector sees
+  Beijing time, duration, from the call records 'dialguard collect' keeps
+  (they are not retained on the broker, so only a running collector sees
   them all). Without --calls the register is left out.
+
+With --policy and --calls, the bill (issue 11; rules (二)3.7, 3.7.2, (一)5):
+every call record priced with the policy's "tariffs" (in 分; 元 with 2
+decimals on output), per handset (话费汇总) and per responsible person
+(责任人: the handset's "owner", several sharing equally; without one the
+department's "head"), per department; premium-rate attempts (声讯台) with
+the fine ("premiumFine", default 100 元) charged to the owner(s), or shared
+by the department when the handset has no owner; the long-distance register
+(长途登记) priced; missed incoming calls (未接来电) with the caller's number
+to call back. Categories without a tariff are listed with calls and billed
+minutes but no price, and the report says so. Each handset's records are
+compared with its counters and differences are pointed out (a board's flash
+keeps 30 records the broker has not taken yet; older ones are dropped and
+counted in its state).
 
 Months are Beijing time. Calls a board made before it knew the date are
 counted under month "unknown"; the report points them out
@@ -62,7 +82,8 @@ Options:
   --month YYYY-MM    the month, e.g. 2026-11
   --policy FILE      the site's policy: handset names and departments
   --calls DIR        the folder 'dialguard collect --out DIR' writes
-                     (reads DIR/calls-YYYY-MM.jsonl; a folder, not a file)
+                     (reads DIR/calls.sqlite, or the calls-*.jsonl files of
+                     older versions; a folder, not a file)
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be
@@ -71,6 +92,15 @@ Options:
                      so on. UTF-8 with BOM, CRLF, quoted as RFC 4180;
                      numbers dialled are written as ="0105..." so that Excel
                      keeps the leading 0
+                     With the bill also FILE-bill-handsets.csv, -owners,
+                     -departments, -long-distance, -premium, -missed:
+                     headers in one language (--lang), whole billed minutes,
+                     money as 元 with 2 decimals
+  --xlsx FILE        the bill as an Excel workbook (needs --policy and
+                     --calls): sheets 话费汇总, 责任人, 部门, 长途登记,
+                     声讯台, 未接来电; money as numbers (0.00), times as
+                     dates, numbers as text; A4 landscape, one page wide
+  --lang zh|en       language of the bill's headers (default zh)
   --json             print the report as JSON instead of the tables
 ${BROKER_HELP}
   -h, --help         show this help
@@ -91,6 +121,8 @@ const OPTIONS = {
     policy: { type: "string" },
     calls: { type: "string" },
     csv: { type: "string" },
+    xlsx: { type: "string" },
+    lang: { type: "string" },
     json: { type: "boolean" },
 } as const
 
@@ -108,12 +140,23 @@ export const report: Command = {
         const policyFile = p.values["policy"] as string | undefined
         const callsDir = p.values["calls"] as string | undefined
         const csv = p.values["csv"] as string | undefined
+        const xlsx = p.values["xlsx"] as string | undefined
+        const lang = (p.values["lang"] as string | undefined) ?? "zh"
+        if (lang !== "zh" && lang !== "en")
+            throw new UsageError(
+                `--lang must be zh or en, not ${JSON.stringify(lang)}`
+            )
+        if (xlsx && !(policyFile && callsDir))
+            throw new UsageError(
+                "--xlsx needs --policy FILE and --calls DIR (the bill is priced from the call records with the policy's tariffs)"
+            )
 
         let policy: { file: string; policy: Policy } | undefined
         if (policyFile)
             policy = { file: policyFile, policy: loadPolicy(policyFile).policy }
         const warnings: string[] = []
-        let register: { file: string; calls: CallRecord[] } | undefined
+        let register:
+            { file: string; calls: CallRecord[]; all: CallRecord[] } | undefined
         if (callsDir) {
             try {
                 register = readRegister(callsDir, month, warnings)
@@ -144,8 +187,24 @@ export const report: Command = {
             register,
             warnings,
         })
+        const bill =
+            policy && register
+                ? buildBill(policy.policy, register.all, counters.acc.handsets)
+                : undefined
+        if (bill) {
+            r.bill = bill
+            if (bill.unpriced.length)
+                r.warnings.push(
+                    `no tariff for ${bill.unpriced.join(", ")} in ${policy!.file}: those calls are listed with minutes but not priced`
+                )
+            for (const m of bill.mismatches)
+                r.warnings.push(
+                    `handset ${m.extension}: ${m.what}: ${m.records} in the call records, ${m.counters} on its counters`
+                )
+        }
         for (const w of r.warnings)
             process.stderr.write(`dialguard: warning: ${w}\n`)
+        const sheets = bill ? billSheets(bill, lang as Lang) : undefined
         if (csv) {
             let files: string[]
             try {
@@ -162,12 +221,37 @@ export const report: Command = {
                     `cannot write CSV ${err.path ?? csv}: ${why}`
                 )
             }
+            if (sheets)
+                try {
+                    files.push(...writeBillCsv(sheets, csvStem(csv, r)))
+                } catch (e) {
+                    throw new CliError(
+                        `cannot write CSV: ${(e as Error).message}`
+                    )
+                }
             for (const f of files)
                 process.stderr.write(`dialguard: wrote ${f}\n`)
         }
-        process.stdout.write(
-            p.values["json"] ? JSON.stringify(r) + "\n" : renderReportText(r)
-        )
+        if (xlsx && sheets) {
+            try {
+                await writeBillXlsx(sheets, xlsx, { site, month })
+            } catch (e) {
+                throw new CliError(
+                    `cannot write ${xlsx}: ${(e as Error).message}`
+                )
+            }
+            process.stderr.write(`dialguard: wrote ${xlsx}\n`)
+        }
+        let text = renderReportText(r)
+        if (bill && sheets)
+            text +=
+                `\nBill (话费) from the call records, tariffs of ${policy!.file}: ` +
+                `calls ${yuan(bill.total.fen)} 元, premium fines ${yuan(bill.total.fines)} 元, ` +
+                `total ${yuan(bill.total.fen + bill.total.fines)} 元\n\n` +
+                billText(sheets)
+        else if (!p.values["json"])
+            text += `\nBill: give --policy FILE and --calls DIR to price the month's calls.\n`
+        process.stdout.write(p.values["json"] ? JSON.stringify(r) + "\n" : text)
         return EXIT_OK
     },
 }

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CallRegister, handleCallMessage } from "./collect"
+import { handleCallMessage, openRegister } from "./collect"
 import { CountersAccumulator, NAMES } from "./report"
 
 export interface CountersParsingResult {
@@ -82,7 +82,7 @@ export function measureCountersParsing(
 }
 
 export interface CollectorResult {
-    /** Call records checked, de-duplicated and appended (fsync each) per second. */
+    /** Call records checked, de-duplicated and committed (SQLite) per second. */
     recordsPerSecond: number
     records: number
     seconds: number
@@ -103,7 +103,7 @@ export function sampleCallRecord(board: string, seq: number): string {
 
 /**
  * What `dialguard collect` does per record, without the network: check
- * the message, skip a known id, append it to the register and fsync.
+ * the message, skip a known id, insert it into calls.sqlite (WAL, synchronous FULL).
  * `records` new records, then as many resends (duplicates).
  */
 export function measureCollector(
@@ -116,7 +116,7 @@ export function measureCollector(
         Buffer.from(sampleCallRecord("desk-0", i + 1))
     )
     try {
-        const reg = new CallRegister(dir)
+        const reg = openRegister(dir).store
         const t0 = process.hrtime.bigint()
         for (const p of payloads)
             if (handleCallMessage(reg, topic, p).result !== "new")

@@ -13,16 +13,18 @@ import {
     INCOMING_OUTCOMES,
     RULE_COUNTS,
 } from "../../devs/phone/counters"
+import type { Bill } from "./bill"
 import { FleetConnection } from "./broker"
 import { RulesSection, rulesSection } from "./reportRules"
+import { CallStore, DB_NAME, openForReading } from "./callStore"
 import {
     CallRecord,
     CounterNames,
     HandsetCounters,
     UNKNOWN_MONTH,
     beijingTime,
-    checkCallRecord,
     checkCounters,
+    isLongDistanceRecord,
     countersFilter,
     parsePayload,
     parseTopic,
@@ -201,6 +203,8 @@ export interface Report {
     /** Issue 12: office rules per handset, calls per code owner (src/fleet/reportRules.ts). */
     rules: RulesSection
     warnings: string[]
+    /** With a policy and the call records: the month's bill (src/fleet/bill.ts). */
+    bill?: Bill
 }
 
 /** part / whole in %, one decimal; undefined when whole is 0. */
@@ -242,49 +246,53 @@ function orderExtensions(exts: string[], policy?: Policy): string[] {
     })
 }
 
-/** Reads DIR/calls-<month>.jsonl (de-duplicated by id). */
+/**
+ * The month's call records of register folder `dir` (its calls.sqlite;
+ * the JSONL files of older versions when it has none yet): `calls` the
+ * long-distance register (rule (一)4, a view of the records), `all` every
+ * record of the month.
+ */
 export function readRegister(
     dir: string,
     month: string,
     warnings: string[]
-): { file: string; calls: CallRecord[] } {
-    const file = join(dir, `calls-${month}.jsonl`)
+): { file: string; calls: CallRecord[]; all: CallRecord[] } {
     if (!existsSync(dir))
         throw new RegisterError(`call register folder ${dir} does not exist`)
     if (!statSync(dir).isDirectory()) {
         const parent = dirname(dir)
-        const inRegister = /^calls-.*\.jsonl$/.test(basename(dir))
+        const inRegister =
+            /^calls-.*\.jsonl$/.test(basename(dir)) || basename(dir) === DB_NAME
         throw new RegisterError(
             `--calls ${dir} is a file, not a folder: give the folder 'dialguard collect --out DIR' writes` +
                 (inRegister ? ` (here --calls ${parent})` : "")
         )
     }
-    if (!existsSync(file)) {
-        warnings.push(
-            `no call register file ${file}: no long-distance calls collected for ${month}`
+    const file = join(dir, DB_NAME)
+    let store: CallStore
+    try {
+        store = openForReading(dir)
+    } catch (e) {
+        throw new RegisterError(
+            `cannot read the call records in ${file}: ${(e as Error).message}`
         )
-        return { file, calls: [] }
     }
-    const seen = new Set<string>()
-    const calls: CallRecord[] = []
-    readFileSync(file, "utf8")
-        .split("\n")
-        .forEach((line, i) => {
-            if (line.trim() === "") return
-            const p = parsePayload(line)
-            const c =
-                p.value !== undefined
-                    ? checkCallRecord(p.value)
-                    : { error: p.error }
-            if (!c.value) {
-                warnings.push(`${file}:${i + 1}: skipped: ${c.error}`)
-                return
-            }
-            if (seen.has(c.value.id)) return
-            seen.add(c.value.id)
-            calls.push(c.value)
-        })
-    return { file, calls }
+    try {
+        for (const w of store.warnings) warnings.push(w)
+        const all = store.month(month)
+        const conflicts = store.conflicts().length
+        if (conflicts)
+            warnings.push(
+                `${file}: ${conflicts} record(s) came again with an id already stored but other content (table conflicts): a board's record ids restarted`
+            )
+        if (all.length === 0)
+            warnings.push(
+                `no call records in ${dir} for ${month}: none collected`
+            )
+        return { file, calls: all.filter(isLongDistanceRecord), all }
+    } finally {
+        store.close()
+    }
 }
 
 export class RegisterError extends Error {}

@@ -227,19 +227,58 @@ export interface HandsetCounters {
 
 export type LongDistance = "domestic" | "international"
 
-/** dialguard/<site>/<board>/calls */
+/** How a call ended (a record's `outcome`). */
+export const OUTCOMES = [
+    // outgoing
+    "answered",
+    "busy",
+    "noAnswer",
+    "unreachable",
+    "rejected",
+    "refused",
+    // incoming, at the handset where the call ended
+    "missed",
+] as const
+export type Outcome = (typeof OUTCOMES)[number]
+
+/**
+ * dialguard/<site>/<board>/calls: the record of one call (CDR), outgoing
+ * (`dir` absent or "out") or incoming (`dir` "in"). Records of firmware
+ * before issue 11 are long-distance calls with the first seven fields
+ * only. Optional fields are left out when empty or 0; fields this
+ * version does not know are kept (the collector stores the record whole).
+ */
 export interface CallRecord {
     board: string
     handset: string
-    /** The number as the user dialled it (without the IP prefix the board adds). */
+    /**
+     * Outgoing: the number as the user dialled it (without the IP prefix
+     * the board adds); incoming: the caller's number.
+     */
     number: string
-    category: LongDistance
-    /** Unix seconds when the call was placed; 0 = the board did not know the time. */
+    /** Outgoing: CALL_CATEGORIES; incoming: "incoming". */
+    category: string
+    /** Unix seconds when placed, or when it first rang here; 0 = the board did not know the time. */
     start: number
     /** Talk seconds; 0 = not answered. */
     seconds: number
-    /** "<board>-<seq>", unique forever per board: resends carry the same id. */
+    /** "<board>-<boot>-<seq>", unique forever per board: resends carry the same id. */
     id: string
+    dir?: "out" | "in"
+    /** Outgoing: the digits sent to the line, when not the number itself (IP or outside-line prefix added). */
+    dial?: string
+    /** Unix seconds when answered / when it ended. */
+    answered?: number
+    end?: number
+    outcome?: Outcome
+    /** Refused: the block code (BLOCKED_CODES); rejected: the SIP failure. */
+    code?: string
+    /** Incoming: the extension the call was for, when forwarded here. */
+    for?: string
+    /** Incoming: rings the caller heard until answered or given up, from the first ring (every hop). */
+    rings?: number
+    /** Incoming: times it was forwarded before it reached this handset. */
+    hops?: number
     /** Issue 12: the owner of the authorization code that lifted the call. */
     owner?: string
     /** Issue 12: a private call (deductible from the handset owner's pay). */
@@ -470,6 +509,25 @@ function isNumberString(s: any): boolean {
     return true
 }
 
+const KNOWN_RECORD_KEYS = [
+    "board",
+    "handset",
+    "number",
+    "category",
+    "start",
+    "seconds",
+    "id",
+    "dir",
+    "dial",
+    "answered",
+    "end",
+    "outcome",
+    "code",
+    "for",
+    "rings",
+    "hops",
+]
+
 export function checkCallRecord(v: any): Checked<CallRecord> {
     if (!isObj(v)) return { error: "not a JSON object" }
     if (typeof v.id !== "string" || v.id.length === 0 || v.id.length > 128)
@@ -477,16 +535,18 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
     if (!isBoardId(v.board)) return { error: '"board" must be a board id' }
     if (typeof v.handset !== "string" || v.handset.length === 0)
         return { error: '"handset" must be an extension string' }
-    if (!isNumberString(v.number))
+    if (v.dir !== undefined && v.dir !== "out" && v.dir !== "in")
+        return { error: '"dir" must be "out" or "in"' }
+    const incoming = v.dir === "in"
+    // an unknown caller (withheld number) has an empty number
+    if (!(incoming && v.number === "") && !isNumberString(v.number))
         return { error: '"number" must be the digits dialled (0-9 * #)' }
-    // (issue 12: calls with a code or private are registered whatever their category)
-    const flagged = v.owner !== undefined || v.private !== undefined
     if (
-        v.category !== "domestic" &&
-        v.category !== "international" &&
-        !(flagged && typeof v.category === "string" && v.category.length <= 16)
+        typeof v.category !== "string" ||
+        v.category.length === 0 ||
+        v.category.length > 32
     )
-        return { error: '"category" must be "domestic" or "international"' }
+        return { error: '"category" must be a call category' }
     if (
         v.owner !== undefined &&
         (typeof v.owner !== "string" || v.owner.length > 40)
@@ -500,19 +560,40 @@ export function checkCallRecord(v: any): Checked<CallRecord> {
         return { error: '"start" must be unix seconds (or 0)' }
     if (typeof v.seconds !== "number" || !(v.seconds >= 0) || v.seconds > 86400)
         return { error: '"seconds" must be a number 0-86400' }
-    return {
-        value: {
-            board: v.board,
-            handset: v.handset,
-            number: v.number,
-            category: v.category,
-            start: v.start,
-            seconds: v.seconds,
-            id: v.id,
-            ...(v.owner ? { owner: v.owner } : {}),
-            ...(v.private ? { private: true } : {}),
-        },
-    }
+    if (v.dial !== undefined && !isNumberString(v.dial))
+        return { error: '"dial" must be the digits sent (0-9 * #)' }
+    for (const k of ["answered", "end", "rings", "hops"])
+        if (v[k] !== undefined && !isCount(v[k]))
+            return { error: `"${k}" must be a whole number >= 0` }
+    if (v.outcome !== undefined && OUTCOMES.indexOf(v.outcome) < 0)
+        return { error: `"outcome" must be one of ${OUTCOMES.join(", ")}` }
+    for (const k of ["code", "for"])
+        if (
+            v[k] !== undefined &&
+            (typeof v[k] !== "string" || v[k].length > 64)
+        )
+            return { error: `"${k}" must be a short string` }
+    const r: any = {}
+    // the known fields in their order, then any others as they came
+    for (const k of KNOWN_RECORD_KEYS) if (v[k] !== undefined) r[k] = v[k]
+    for (const k of Object.keys(v))
+        if (KNOWN_RECORD_KEYS.indexOf(k) < 0) r[k] = v[k]
+    return { value: r as CallRecord }
+}
+
+/** A record's outcome; a long-distance record of older firmware has none: answered when it has talk time. */
+export function outcomeOf(r: CallRecord): Outcome {
+    if (r.outcome) return r.outcome
+    if (r.dir === "in") return r.seconds > 0 ? "answered" : "missed"
+    return r.seconds > 0 ? "answered" : "noAnswer"
+}
+
+export function isLongDistanceRecord(r: CallRecord): boolean {
+    return (
+        r.dir !== "in" &&
+        (r.category === "domestic" || r.category === "international") &&
+        outcomeOf(r) !== "refused"
+    )
 }
 
 // ---------------------------------------------------------------- time

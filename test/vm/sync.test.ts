@@ -115,11 +115,13 @@ describe("sync", () => {
         const again = new RecordQueue(kv, 3)
         await again.load()
         expect(again.records.length).toBe(2)
-        expect(again.records[1].rec.number).toBe("0085212345678")
+        expect((await again.read(again.records[1]))?.number).toBe(
+            "0085212345678"
+        )
         await again.remove(again.records[0])
         const third = new RecordQueue(kv, 3)
         await third.load()
         expect(third.records.length).toBe(1)
-        expect(third.records[0].rec.seq).toBe(2)
+        expect(third.records[0].seq).toBe(2)
     })
 })
