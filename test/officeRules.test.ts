@@ -16,6 +16,7 @@ import {
     CODE_LOCK_MS,
     CODE_PROMPT_MS,
     HandsetPort,
+    PortCall,
     PortPolicy,
     RuleEvent,
     TONE_BUSY,
@@ -73,7 +74,7 @@ class Rig {
     rules: RuleEvent[] = []
     blocked: Decision[] = []
     calls: { d?: Decision; seconds: number }[] = []
-    records: Decision[] = []
+    records: PortCall[] = []
     /** Unix seconds the board's clock says (0 = unknown). */
     unix = 0
     port: HandsetPort
@@ -98,7 +99,7 @@ class Rig {
                 incoming: () => {},
                 callEnded: () => {},
                 rule: (_e, what) => self.rules.push(what),
-                longDistance: (_e, d) => self.records.push(d),
+                call: (_e, c) => self.records.push(c),
             },
             CHINA_RING,
             secondMs
@@ -164,7 +165,7 @@ describe("authorization codes (rules (一)4, (二)3.2.8)", () => {
         r.hangUp()
         expect(r.calls[0].seconds).toBe(65)
         expect(r.calls[0].d!.codeOwner).toBe("王经理")
-        expect(r.records[0].codeOwner).toBe("王经理")
+        expect(r.records[0].owner).toBe("王经理")
         // the next call has the handset's own class again
         r.dial("01062345678")
         expect(r.tone()).toBe(TONE_PROMPT)

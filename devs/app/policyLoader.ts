@@ -9,7 +9,7 @@ import { forwardChain } from "../phone/forwarding"
 import { PortPolicy } from "../phone/handsetPort"
 import { Handset, Policy } from "../policy/types"
 import { forwardChainIn } from "../policy/boardPolicy"
-import { DEFAULT_TIMERS, validatePolicy } from "../policy/validate"
+import { DEFAULT_TIMERS, guardPolicy } from "../policy/validate"
 import { DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
 
 export interface LoadedPolicy {
@@ -29,7 +29,7 @@ export async function checkPolicyText(
         throw new Error("policy is not valid JSON")
     }
     await pause()
-    const v = validatePolicy(raw)
+    const v = guardPolicy(raw)
     if (!v.policy) {
         const shown = v.errors.slice(0, 3).join("; ")
         throw new Error(

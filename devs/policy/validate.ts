@@ -95,6 +95,8 @@ function quote(v: any): string {
  */
 class Checker {
     errors: string[] = []
+    /** The admin's checks (host only, see AdminChecks); undefined on the board. */
+    admin: AdminChecks | undefined = undefined
 
     err(path: string, reason: string) {
         this.errors.push(path + ": " + reason)
@@ -224,49 +226,13 @@ function checkSite(c: Checker, raw: any): Site | undefined {
         c.err("site", "required object")
         return undefined
     }
-    c.keys(
-        raw,
-        "site",
-        [
-            "name",
-            "areaCode",
-            "ipPrefix",
-            "emergency",
-            "premiumPrefixes",
-            "outsideLinePrefix",
-            "ringsBeforeForward",
-            "blocked",
-            "allowed",
-            "timers",
-        ],
-        // (the issue 12 keys: known, not listed, to keep the bytecode small)
-        OFFICE_SITE_KEYS
-    )
+    if (c.admin) c.admin.keys(c, raw, "site", "site")
     const name = c.str(raw, "name", "site.name", undefined)
     let areaCode = c.str(raw, "areaCode", "site.areaCode", undefined)
-    if (areaCode !== undefined) {
-        if (!isDigits(areaCode) || areaCode.charAt(0) !== "0")
-            c.err(
-                "site.areaCode",
-                quote(areaCode) +
-                    ' must be digits starting with the trunk prefix 0, e.g. "025"'
-            )
-        else if (!subscriberLengths(areaCode.slice(1)))
-            c.err(
-                "site.areaCode",
-                quote(areaCode) + " is not a Chinese area code"
-            )
-    }
+    const x = c.admin
+    if (x && areaCode !== undefined) x.areaCode(c, areaCode)
     const ipPrefix = c.str(raw, "ipPrefix", "site.ipPrefix", DEFAULT_IP_PREFIX)
-    if (ipPrefix !== undefined && ipPrefix !== "" && !isIpPrefix(ipPrefix))
-        c.err(
-            "site.ipPrefix",
-            quote(ipPrefix) +
-                " is not an IP long-distance access code: one of " +
-                IP_PREFIXES.join(", ") +
-                ', another 179xx code, or "" for none'
-        )
-
+    if (x && ipPrefix) x.ipPrefix(c, ipPrefix)
     const dfltEmergency = DEFAULT_EMERGENCY.slice(0)
     if (areaCode === "010") dfltEmergency.push(BEIJING_EMERGENCY)
     const emergency = c.digitList(
@@ -284,18 +250,7 @@ function checkSite(c: Checker, raw: any): Site | undefined {
                     e +
                     ": national emergency numbers cannot be removed"
             )
-    // An emergency number is dialled the moment it is complete, so one that
-    // starts another would make the longer one undiallable.
-    for (let i = 0; i < emergency.length; ++i)
-        for (const e of emergency)
-            if (e !== emergency[i] && e.indexOf(emergency[i]) === 0)
-                c.err(
-                    "site.emergency[" + i + "]",
-                    quote(emergency[i]) +
-                        " is the start of emergency number " +
-                        e +
-                        ", which could then never be dialled"
-                )
+    if (x) x.emergency(c, emergency)
 
     // The site's premium lines add to the built-in ones, never remove them.
     const sitePremium = c.digitList(
@@ -306,29 +261,9 @@ function checkSite(c: Checker, raw: any): Site | undefined {
         true
     )
     const premiumPrefixes = DEFAULT_PREMIUM.slice(0)
-    for (let i = 0; i < sitePremium.length; ++i) {
-        const p = sitePremium[i]
-        const lit = splitPattern(p).literal
-        if (lit.length < 3)
-            c.err(
-                "site.premiumPrefixes[" + i + "]",
-                quote(p) + " needs at least 3 leading digits"
-            )
-        for (const e of emergency)
-            if (startsWithEither(lit, e))
-                c.err(
-                    "site.premiumPrefixes[" + i + "]",
-                    "would block emergency number " + e
-                )
+    for (const p of sitePremium)
         if (premiumPrefixes.indexOf(p) < 0) premiumPrefixes.push(p)
-    }
-    for (const p of DEFAULT_PREMIUM)
-        for (const e of emergency)
-            if (startsWithEither(splitPattern(p).literal, e))
-                c.err(
-                    "site.emergency",
-                    quote(e) + " overlaps the premium line " + p + " (built in)"
-                )
+    if (x) x.premium(c, sitePremium, emergency)
 
     const outsideLinePrefix = c.str(
         raw,
@@ -336,23 +271,7 @@ function checkSite(c: Checker, raw: any): Site | undefined {
         "site.outsideLinePrefix",
         ""
     )
-    if (
-        outsideLinePrefix &&
-        (!isDigits(outsideLinePrefix) || outsideLinePrefix.length > 2)
-    )
-        c.err(
-            "site.outsideLinePrefix",
-            quote(outsideLinePrefix) + ' must be 1-2 digits (or "" for none)'
-        )
-    else if (outsideLinePrefix)
-        for (const e of emergency)
-            if (startsWithEither(outsideLinePrefix, e))
-                c.err(
-                    "site.outsideLinePrefix",
-                    quote(outsideLinePrefix) +
-                        " clashes with emergency number " +
-                        e
-                )
+    if (x) x.outsideLine(c, outsideLinePrefix, emergency)
 
     const ringsBeforeForward = c.int(
         raw,
@@ -372,46 +291,14 @@ function checkSite(c: Checker, raw: any): Site | undefined {
                     "would block emergency number " + e
                 )
     const allowed = c.digitList(raw, "allowed", "site.allowed", [], false)
-    // IP prefixes are stripped before a number is matched, so an entry
-    // starting with one would never match anything.
-    const ipPrefixes = IP_PREFIXES.slice(0)
-    ipPrefixes.push(ipPrefix)
-    // So is 00 86, China's own calling code, before a national number.
-    const china = "00" + CHINA_CALLING_CODE
-    const checkIp = (list: string[], key: string) => {
-        for (let i = 0; i < list.length; ++i) {
-            const p = startOf(list[i], ipPrefixes)
-            if (p)
-                c.err(
-                    key + "[" + i + "]",
-                    quote(list[i]) +
-                        " starts with the IP prefix " +
-                        p +
-                        ", which is stripped before numbers are matched: list the number without it"
-                )
-            else if (list[i].indexOf(china) === 0)
-                c.err(
-                    key + "[" + i + "]",
-                    quote(list[i]) +
-                        " starts with " +
-                        china +
-                        ", China's own calling code: list the national number (0 + area code, or the mobile or service number)"
-                )
-        }
-    }
-    checkIp(blocked, "site.blocked")
-    checkIp(allowed, "site.allowed")
+    if (x) x.lists(c, blocked, allowed, ipPrefix)
 
     let timers = DEFAULT_TIMERS
     const t = raw.timers
     if (t !== undefined) {
         if (!isObject(t)) c.err("site.timers", "must be an object")
         else {
-            c.keys(t, "site.timers", [
-                "firstDigitMs",
-                "interDigitMs",
-                "shortMs",
-            ])
+            if (c.admin) c.admin.keys(c, t, "site.timers", "timers")
             timers = {
                 firstDigitMs: c.int(
                     t,
@@ -438,13 +325,7 @@ function checkSite(c: Checker, raw: any): Site | undefined {
                     10000
                 ),
             }
-            if (timers.shortMs > timers.interDigitMs)
-                c.err(
-                    "site.timers.shortMs",
-                    "must not be longer than interDigitMs (" +
-                        timers.interDigitMs +
-                        ")"
-                )
+            if (x) x.timers(c, timers)
         }
     }
     return {
@@ -476,14 +357,11 @@ function checkDepartments(c: Checker, raw: any): Department[] {
             c.err(p, "must be an object")
             continue
         }
-        c.keys(d, p, ["id", "name", "floor", "x", "y", "head"])
+        if (c.admin) c.admin.keys(c, d, p, "department")
         const id = c.str(d, "id", p + ".id", undefined)
         if (id === "") c.err(p + ".id", "must not be empty")
-        else if (id !== undefined) {
-            if (ids["#" + id])
-                c.err(p + ".id", "duplicate department " + quote(id))
-            ids["#" + id] = true
-        }
+        else if (id !== undefined && c.admin)
+            c.admin.departmentId(c, id, p, ids)
         const dep: Department = {
             id,
             name: c.str(d, "name", p + ".name", ""),
@@ -491,12 +369,7 @@ function checkDepartments(c: Checker, raw: any): Department[] {
             x: c.num(d, "x", p + ".x"),
             y: c.num(d, "y", p + ".y"),
         }
-        if (d.head !== undefined) {
-            const head = c.str(d, "head", p + ".head", "")
-            if (head !== undefined && head.trim() === "")
-                c.err(p + ".head", "must be a name")
-            else dep.head = head
-        }
+        if (c.admin && d.head !== undefined) c.admin.head(c, d, dep, p)
         out.push(dep)
     }
     return out
@@ -535,38 +408,12 @@ function checkHandsets(
             c.err(p, "must be an object")
             continue
         }
-        c.keys(h, p, [
-            "extension",
-            "department",
-            "allow",
-            "receiveOnly",
-            "suspended",
-            "name",
-            "owner",
-        ])
+        if (c.admin) c.admin.keys(c, h, p, "handset")
         const ext = c.str(h, "extension", p + ".extension", undefined)
         const problem = ext === undefined ? "" : extensionProblem(ext)
         if (problem) c.err(p + ".extension", quote(ext) + " " + problem)
         else if (ext !== undefined) {
-            if (
-                site &&
-                site.outsideLinePrefix &&
-                ext.indexOf(site.outsideLinePrefix) === 0
-            )
-                c.err(
-                    p + ".extension",
-                    quote(ext) +
-                        " starts with the outside-line prefix " +
-                        site.outsideLinePrefix
-                )
-            else if (site && startOf(ext, site.emergency))
-                c.err(
-                    p + ".extension",
-                    quote(ext) +
-                        " starts with emergency number " +
-                        startOf(ext, site.emergency) +
-                        ", so it could never be dialled"
-                )
+            if (site && c.admin) c.admin.extension(c, ext, p, site)
             if (seen[ext])
                 c.err(
                     p + ".extension",
@@ -605,8 +452,8 @@ function checkHandsets(
             suspended: c.bool(h, "suspended", p + ".suspended"),
             name: c.str(h, "name", p + ".name", ""),
         }
-        if (h.owner !== undefined)
-            hs.owner = checkOwner(c, h.owner, p + ".owner")
+        if (c.admin && h.owner !== undefined)
+            hs.owner = c.admin.owner(c, h.owner, p + ".owner")
         out.push(hs)
     }
     return out
@@ -770,27 +617,39 @@ export type OfficeChecks = (
     policy: Policy
 ) => void
 
-/** Validates a parsed policy document; `policy` is set only when there are no errors. */
+/**
+ * Validates a parsed policy document as the admin's tools do before they
+ * sign, push or flash it: every check, each slip with its message.
+ * `policy` is set only when there are no errors.
+ */
 export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
+    return readPolicy(raw, adminChecks(), office)
+}
+
+/**
+ * What the board checks of a policy it received (signed by the admin's
+ * tools, which ran validatePolicy): the structure it reads and what keeps
+ * calls safe (the national emergency numbers, nothing blocking them).
+ * The admin's other checks stay on the host: the VM takes an image of at
+ * most 64 KB of function bytecode (runtime verify.c, check 1051), and
+ * functions the firmware never calls are not compiled into it.
+ */
+export function guardPolicy(raw: any): Validation {
+    return readPolicy(raw, undefined, undefined)
+}
+
+function readPolicy(
+    raw: any,
+    admin: AdminChecks | undefined,
+    office: OfficeChecks | undefined
+): Validation {
     const c = new Checker()
+    c.admin = admin
     if (!isObject(raw)) {
         c.err("(policy)", "must be a JSON object")
         return { errors: c.errors }
     }
-    c.keys(
-        raw,
-        "",
-        [
-            "version",
-            "site",
-            "departments",
-            "handsets",
-            "authCodes",
-            "tariffs",
-            "premiumFine",
-        ],
-        ["board", "extensions", "forward"]
-    )
+    if (c.admin) c.admin.keys(c, raw, "", "policy")
     const version = c.int(raw, "version", "version", undefined, 1, 2147483647)
     const site = checkSite(c, raw.site)
     const departments = checkDepartments(c, raw.departments)
@@ -802,6 +661,218 @@ export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
         departments,
         handsets,
     }
+    if (c.admin) c.admin.bill(c, raw, policy)
+    checkBoardPart(c, raw, policy)
+    // issue 12 office rules (devs/policy/officeRules.ts)
+    if (site)
+        (office || guardOfficeRules)((p, why) => c.err(p, why), raw, policy)
+    if (c.errors.length) return { errors: c.errors }
+    return { policy, errors: [] }
+}
+
+// ------------------------------------------------ the admin's checks (host)
+
+/** The checks validatePolicy adds to guardPolicy's, called where they apply. */
+interface AdminChecks {
+    keys(c: Checker, obj: any, path: string, what: string): void
+    areaCode(c: Checker, areaCode: string): void
+    ipPrefix(c: Checker, ipPrefix: string): void
+    emergency(c: Checker, emergency: string[]): void
+    premium(c: Checker, sitePremium: string[], emergency: string[]): void
+    outsideLine(c: Checker, prefix: string, emergency: string[]): void
+    lists(c: Checker, blocked: string[], allowed: string[], ip: string): void
+    timers(c: Checker, timers: Timers): void
+    departmentId(c: Checker, id: string, p: string, ids: any): void
+    head(c: Checker, raw: any, dep: Department, p: string): void
+    extension(c: Checker, ext: string, p: string, site: Site): void
+    owner(c: Checker, v: any, path: string): string[]
+    bill(c: Checker, raw: any, policy: Policy): void
+}
+
+function adminChecks(): AdminChecks {
+    return {
+        keys: checkKeys,
+        areaCode: checkAreaCode,
+        ipPrefix: checkIpPrefix,
+        emergency: checkEmergencyPrefixes,
+        premium: checkPremium,
+        outsideLine: checkOutsideLine,
+        lists: checkListPrefixes,
+        timers: checkTimers,
+        departmentId: checkDepartmentId,
+        head: checkHead,
+        extension: checkExtensionClash,
+        owner: checkOwner,
+        bill: checkBill,
+    }
+}
+
+function checkAreaCode(c: Checker, areaCode: string) {
+    if (!isDigits(areaCode) || areaCode.charAt(0) !== "0")
+        c.err(
+            "site.areaCode",
+            quote(areaCode) +
+                ' must be digits starting with the trunk prefix 0, e.g. "025"'
+        )
+    else if (!subscriberLengths(areaCode.slice(1)))
+        c.err("site.areaCode", quote(areaCode) + " is not a Chinese area code")
+}
+
+function checkIpPrefix(c: Checker, ipPrefix: string) {
+    if (!isIpPrefix(ipPrefix))
+        c.err(
+            "site.ipPrefix",
+            quote(ipPrefix) +
+                " is not an IP long-distance access code: one of " +
+                IP_PREFIXES.join(", ") +
+                ', another 179xx code, or "" for none'
+        )
+}
+
+// An emergency number is dialled the moment it is complete, so one that
+// starts another would make the longer one undiallable.
+function checkEmergencyPrefixes(c: Checker, emergency: string[]) {
+    for (let i = 0; i < emergency.length; ++i)
+        for (const e of emergency)
+            if (e !== emergency[i] && e.indexOf(emergency[i]) === 0)
+                c.err(
+                    "site.emergency[" + i + "]",
+                    quote(emergency[i]) +
+                        " is the start of emergency number " +
+                        e +
+                        ", which could then never be dialled"
+                )
+}
+
+function checkPremium(c: Checker, sitePremium: string[], emergency: string[]) {
+    for (let i = 0; i < sitePremium.length; ++i) {
+        const p = sitePremium[i]
+        const lit = splitPattern(p).literal
+        if (lit.length < 3)
+            c.err(
+                "site.premiumPrefixes[" + i + "]",
+                quote(p) + " needs at least 3 leading digits"
+            )
+        for (const e of emergency)
+            if (startsWithEither(lit, e))
+                c.err(
+                    "site.premiumPrefixes[" + i + "]",
+                    "would block emergency number " + e
+                )
+    }
+    for (const p of DEFAULT_PREMIUM)
+        for (const e of emergency)
+            if (startsWithEither(splitPattern(p).literal, e))
+                c.err(
+                    "site.emergency",
+                    quote(e) + " overlaps the premium line " + p + " (built in)"
+                )
+}
+
+function checkOutsideLine(
+    c: Checker,
+    outsideLinePrefix: string,
+    emergency: string[]
+) {
+    if (
+        outsideLinePrefix &&
+        (!isDigits(outsideLinePrefix) || outsideLinePrefix.length > 2)
+    )
+        c.err(
+            "site.outsideLinePrefix",
+            quote(outsideLinePrefix) + ' must be 1-2 digits (or "" for none)'
+        )
+    else if (outsideLinePrefix)
+        for (const e of emergency)
+            if (startsWithEither(outsideLinePrefix, e))
+                c.err(
+                    "site.outsideLinePrefix",
+                    quote(outsideLinePrefix) +
+                        " clashes with emergency number " +
+                        e
+                )
+}
+
+function checkListPrefixes(
+    c: Checker,
+    blocked: string[],
+    allowed: string[],
+    ipPrefix: string
+) {
+    // IP prefixes are stripped before a number is matched, so an entry
+    // starting with one would never match anything.
+    const ipPrefixes = IP_PREFIXES.slice(0)
+    ipPrefixes.push(ipPrefix)
+    // So is 00 86, China's own calling code, before a national number.
+    const china = "00" + CHINA_CALLING_CODE
+    const checkIp = (list: string[], key: string) => {
+        for (let i = 0; i < list.length; ++i) {
+            const p = startOf(list[i], ipPrefixes)
+            if (p)
+                c.err(
+                    key + "[" + i + "]",
+                    quote(list[i]) +
+                        " starts with the IP prefix " +
+                        p +
+                        ", which is stripped before numbers are matched: list the number without it"
+                )
+            else if (list[i].indexOf(china) === 0)
+                c.err(
+                    key + "[" + i + "]",
+                    quote(list[i]) +
+                        " starts with " +
+                        china +
+                        ", China's own calling code: list the national number (0 + area code, or the mobile or service number)"
+                )
+        }
+    }
+    checkIp(blocked, "site.blocked")
+    checkIp(allowed, "site.allowed")
+}
+
+function checkTimers(c: Checker, timers: Timers) {
+    if (timers.shortMs > timers.interDigitMs)
+        c.err(
+            "site.timers.shortMs",
+            "must not be longer than interDigitMs (" + timers.interDigitMs + ")"
+        )
+}
+
+function checkDepartmentId(c: Checker, id: string, p: string, ids: any) {
+    if (ids["#" + id]) c.err(p + ".id", "duplicate department " + quote(id))
+    ids["#" + id] = true
+}
+
+function checkHead(c: Checker, d: any, dep: Department, p: string) {
+    const head = c.str(d, "head", p + ".head", "")
+    if (head !== undefined && head.trim() === "")
+        c.err(p + ".head", "must be a name")
+    else dep.head = head
+}
+
+function checkExtensionClash(c: Checker, ext: string, p: string, site: Site) {
+    if (
+        site &&
+        site.outsideLinePrefix &&
+        ext.indexOf(site.outsideLinePrefix) === 0
+    )
+        c.err(
+            p + ".extension",
+            quote(ext) +
+                " starts with the outside-line prefix " +
+                site.outsideLinePrefix
+        )
+    else if (site && startOf(ext, site.emergency))
+        c.err(
+            p + ".extension",
+            quote(ext) +
+                " starts with emergency number " +
+                startOf(ext, site.emergency) +
+                ", so it could never be dialled"
+        )
+}
+
+function checkBill(c: Checker, raw: any, policy: Policy) {
     if (raw.tariffs !== undefined) policy.tariffs = checkTariffs(c, raw.tariffs)
     if (raw.premiumFine !== undefined)
         policy.premiumFine = c.int(
@@ -812,10 +883,55 @@ export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
             0,
             MAX_FEN
         )
-    checkBoardPart(c, raw, policy)
-    // issue 12 office rules (devs/policy/officeRules.ts)
-    if (site)
-        (office || guardOfficeRules)((p, why) => c.err(p, why), raw, policy)
-    if (c.errors.length) return { errors: c.errors }
-    return { policy, errors: [] }
+}
+
+/** Keys the admin may have mistyped: unknown ones, with the known ones listed. */
+function checkKeys(c: Checker, obj: any, path: string, what: string) {
+    if (what === "site")
+        c.keys(
+            obj,
+            path,
+            [
+                "name",
+                "areaCode",
+                "ipPrefix",
+                "emergency",
+                "premiumPrefixes",
+                "outsideLinePrefix",
+                "ringsBeforeForward",
+                "blocked",
+                "allowed",
+                "timers",
+            ],
+            OFFICE_SITE_KEYS
+        )
+    if (what === "timers")
+        c.keys(obj, path, ["firstDigitMs", "interDigitMs", "shortMs"])
+    if (what === "department")
+        c.keys(obj, path, ["id", "name", "floor", "x", "y", "head"])
+    if (what === "handset")
+        c.keys(obj, path, [
+            "extension",
+            "department",
+            "allow",
+            "receiveOnly",
+            "suspended",
+            "name",
+            "owner",
+        ])
+    if (what === "policy")
+        c.keys(
+            obj,
+            path,
+            [
+                "version",
+                "site",
+                "departments",
+                "handsets",
+                "authCodes",
+                "tariffs",
+                "premiumFine",
+            ],
+            ["board", "extensions", "forward"]
+        )
 }
