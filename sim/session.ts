@@ -16,6 +16,8 @@ import { Recorder, SimEvent } from "./record"
 import { SimSpecs, loadSpecs } from "./specs"
 import { SimError } from "./errors"
 import { quietConsole } from "./quiet"
+import { LineBackend, SipLines } from "./sip/lines"
+import type { SipLineOptions } from "./sip/options"
 
 export interface RingCadence {
     onMs: number
@@ -55,6 +57,11 @@ export interface SessionOptions {
      * for a provisioning tool to configure it (`dialguard flash`).
      */
     provision?: boolean
+    /**
+     * The ports' SIP Lines speak real SIP to this server (sim/sip/) instead
+     * of the simulated exchange.
+     */
+    sip?: SipLineOptions
 }
 
 const ADMIN_TIMEOUT_MS = 20000
@@ -69,6 +76,10 @@ export class SimSession {
     specs!: SimSpecs
     ports: SimPort[] = []
     exchange!: Exchange
+    /** Where the ports' SIP Line orders go: the exchange, or real SIP. */
+    lines!: LineBackend
+    /** With `sip`: the user agents. */
+    sip?: SipLines
     admin!: AdminClient
     clock!: SimClock
     /** Problems seen along the way: VM panics, unexpected exits. */
@@ -151,10 +162,12 @@ export class SimSession {
         this.jdbus.autoConnect = true
         this.clock = startClock(opts.startTime)
         this.exchange = new Exchange(rec, this.specs)
+        if (opts.sip) this.sip = new SipLines(rec, this.exchange, opts.sip)
+        this.lines = this.sip ?? this.exchange
         this.ports = opts.ports.map(
             (ext, i) =>
                 new SimPort(i, ext, this.specs, this.clock, (p, cmd) =>
-                    this.exchange.onCommand(p, cmd)
+                    this.lines.onCommand(p, cmd)
                 )
         )
         this.exchange.setPorts(this.ports)
@@ -162,6 +175,7 @@ export class SimSession {
         this.admin = new AdminClient(this.jdbus, this.specs, rec)
         this.watchForeignVms()
         await this.jdbus.connect()
+        await this.sip?.start(this.ports)
         await this.freshStart()
     }
 
@@ -343,6 +357,7 @@ export class SimSession {
     async stop() {
         try {
             this.exchange?.stop()
+            await this.sip?.stop()
             this.admin?.dispose()
             for (const p of this.ports) p.detach(this.jdbus)
             await this.jdbus?.disconnect()
