@@ -158,7 +158,8 @@ export class SipSite {
         return p
     }
 
-    private async startKamailio() {
+    /** Starts Kamailio (again, after stopKamailio: the same port, no registrations). */
+    async startKamailio() {
         const cfg = readFileSync(
             join(FIXTURES, "kamailio", "kamailio.cfg"),
             "utf8"
