@@ -30,6 +30,7 @@ import { SimEvent, formatEvent } from "./record"
 import { OUT_DIR } from "./runner"
 import { loadJsonOrYaml } from "./scenario"
 import { RingCadence, SimSession } from "./session"
+import { sipOptionsFrom } from "./sip/options"
 
 const HELP = `Commands (extensions are the simulated ports, e.g. 8001):
   lift 8001                 take the handset off the hook
@@ -66,6 +67,11 @@ interface Options {
     embeddedBroker?: number
     /** The simulated wall clock's start (ms since 1970); default: now. */
     startTime?: number
+    /** --sip URI and its credentials (sim/sip/options.ts). */
+    sip?: string
+    sipUser?: string
+    sipPassword?: string
+    sipLocal?: string
 }
 
 function parseArgs(argv: string[]): Options {
@@ -93,6 +99,10 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--broker") o.broker = val()
         else if (a === "--site") o.site = val()
         else if (a === "--key") o.keyFile = val()
+        else if (a === "--sip") o.sip = val()
+        else if (a === "--sip-user") o.sipUser = val()
+        else if (a === "--sip-password") o.sipPassword = val()
+        else if (a === "--sip-local") o.sipLocal = val()
         else if (a === "--embedded-broker") {
             const v = val()
             if (!/^\d+$/.test(v) || +v > 65535)
@@ -118,7 +128,10 @@ function parseArgs(argv: string[]): Options {
             process.stdout.write(
                 "npm run sim -- [--policy FILE | --no-policy] [--ports 8001,8101] [--ring ON/CYCLE] [--firmware FILE] [--quiet]\n" +
                     "               [--broker URL | --embedded-broker PORT] [--site ID] [--key FILE]\n" +
-                    "               [--start-time TIME]   the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n\n" +
+                    "               [--start-time TIME]   the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n" +
+                    "               [--sip sip:HOST[:PORT][;transport=tcp] [--sip-user NAME] [--sip-password PW] [--sip-local ADDR]]\n" +
+                    "                     real SIP to that server instead of the simulated exchange; the password\n" +
+                    "                     better from DIALGUARD_SIP_PASSWORD (never printed)\n\n" +
                     HELP +
                     "\n"
             )
@@ -429,8 +442,22 @@ async function main() {
     out(
         `starting the simulator (firmware ${opts.firmware ?? "devs/main.ts"}, ports ${opts.ports.join(", ")})...`
     )
+    const sip = opts.sip
+        ? await sipOptionsFrom(opts.sip, {
+              user: opts.sipUser,
+              password: opts.sipPassword,
+              local: opts.sipLocal,
+          })
+        : undefined
+    if (sip)
+        out(
+            `SIP: each port registers with sip:${sip.server.host}:${sip.server.port} over ${sip.server.transport.toUpperCase()} from ${sip.localAddress}` +
+                (sip.password === undefined ? " (no password)" : "") +
+                '; calls from outside come from that server ("call" and "outside" play the simulated exchange only)'
+        )
     let prompt: Prompt | undefined
     const session = await SimSession.start({
+        sip,
         firmware: opts.firmware,
         ports: opts.ports,
         ring: opts.ring,
@@ -463,6 +490,8 @@ async function main() {
         out("stopping the simulator...")
         await session.stop()
         await sync.broker?.close()
+        // npm sip leaves its TCP connections open (120 s idle timeout)
+        if (sip) setTimeout(() => process.exit(), 200).unref()
     }
 }
 

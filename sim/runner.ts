@@ -11,6 +11,7 @@ import { Marks, check, ringsAt } from "./expect"
 import { SimEvent, formatEvent } from "./record"
 import { Scenario, Step, isExpectation, stepKind } from "./scenario"
 import { CHINA_RING, SimSession } from "./session"
+import type { SipLineOptions } from "./sip/options"
 
 export interface RunOptions {
     /** Firmware entry (relative to the project root); overrides the scenario's. */
@@ -22,6 +23,8 @@ export interface RunOptions {
     outDir?: string
     /** Progress output (default stdout). */
     out?: (line: string) => void
+    /** The ports' SIP Lines speak SIP to this server (sim/sip/). */
+    sip?: SipLineOptions
 }
 
 export interface Outcome {
@@ -197,6 +200,20 @@ class Player {
     }
 }
 
+/**
+ * With real SIP, calls from outside come from the SIP server, not from
+ * the simulated exchange: the steps that play the outside party cannot run.
+ */
+function refuseExchangeSteps(sc: Scenario) {
+    const i = sc.steps.findIndex(
+        st => "incoming" in st || "outside" in st || "hangUp" in st
+    )
+    if (i >= 0 || sc.outside)
+        throw new SimError(
+            `${sc.name}: ${i >= 0 ? `step ${i + 1} (${stepKind(sc.steps[i])})` : '"outside"'} plays the simulated exchange's outside party, which --sip replaces with a real SIP server`
+        )
+}
+
 export async function runScenario(
     sc: Scenario,
     opts: RunOptions = {}
@@ -225,7 +242,9 @@ export async function runScenario(
         result.problems.push(`internal: ${(e as Error)?.message ?? e}`)
     process.on("unhandledRejection", onRejection)
     try {
+        if (opts.sip) refuseExchangeSteps(sc)
         session = await SimSession.start({
+            sip: opts.sip,
             firmware: opts.firmware ?? sc.firmware,
             ports: sc.ports,
             ring: sc.ring,

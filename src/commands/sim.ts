@@ -28,6 +28,17 @@ Options:
   --verbose, -v       print every event (keys, tones, rings, dials, log lines)
   --keep              keep the board's work dir (its flash; the build is
                       kept in .devicescript/sim-builds anyway)
+  --sip URI           the SIP lines speak real SIP (RFC 3261) to this server,
+                      sip:HOST[:PORT][;transport=udp|tcp] (default port 5060,
+                      UDP), each port registering its extension; instead of
+                      the simulated exchange (scenarios with "incoming" or
+                      "outside" steps cannot run so)
+  --sip-user NAME     digest user name, when it is not the extension
+                      (or DIALGUARD_SIP_USER)
+  --sip-password PW   digest password for every port (better:
+                      DIALGUARD_SIP_PASSWORD; never printed)
+  --sip-local ADDR    the address the lines listen on and put in their
+                      Contact (default: the one that reaches the server)
   -h, --help          show this help
 
 Each scenario's VM log and event record are written to
@@ -41,12 +52,17 @@ Examples:
   dialguard sim run sim/scenarios/premium-blocked.json
   dialguard sim run sim/scenarios
   dialguard sim run --verbose sim/scenarios/forward-unanswered-chain.json
+  DIALGUARD_SIP_PASSWORD=... dialguard sim run --sip sip:pbx.office.lan sim/scenarios/premium-blocked.json
 `
 
 const OPTIONS = {
     firmware: { type: "string" },
     verbose: { type: "boolean", short: "v" },
     keep: { type: "boolean" },
+    sip: { type: "string" },
+    "sip-user": { type: "string" },
+    "sip-password": { type: "string" },
+    "sip-local": { type: "string" },
 } as const
 
 const run: Command = {
@@ -68,7 +84,19 @@ const run: Command = {
         // Loaded on demand: jacdac-ts is not needed by the other commands.
         const { runScenarioFiles } = await import("../../sim/run")
         try {
+            const sip = p.values["sip"] as string | undefined
+            if (sip) {
+                const { sipOptionsFrom } = await import("../../sim/sip/options")
+                opts.sip = await sipOptionsFrom(sip, {
+                    user: p.values["sip-user"] as string | undefined,
+                    password: p.values["sip-password"] as string | undefined,
+                    local: p.values["sip-local"] as string | undefined,
+                })
+            }
             const { code } = await runScenarioFiles(p.positionals, opts)
+            // npm sip leaves its TCP connections open (120 s idle timeout)
+            // after its stack is destroyed: leave once the result is out
+            if (opts.sip) setTimeout(() => process.exit(), 200).unref()
             return code === 0 ? EXIT_OK : EXIT_FAIL
         } catch (e) {
             if (e instanceof SimError) throw new CliError(e.message, e.details)
