@@ -4,7 +4,7 @@
 // logged) and as an outside caller (caller.xml). Each on a free port, in a
 // temporary directory; run the tests in their own network namespace
 // (`unshare -n`, see README "Tests") so that they own the ports.
-import { ChildProcess, spawn } from "node:child_process"
+import { ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createSocket } from "node:dgram"
 import {
     existsSync,
@@ -125,6 +125,14 @@ export class SipSite {
     constructor(readonly password: string) {}
 
     static async start(password = "office-secret"): Promise<SipSite> {
+        for (const [bin, pkg] of [
+            [KAMAILIO, "kamailio"],
+            ["sipp", "sip-tester"],
+        ])
+            if (spawnSync(bin, ["-v"]).error)
+                throw new Error(
+                    `${bin} is not installed: apt-get install ${pkg} (.ci/run does)`
+                )
         const s = new SipSite(password)
         try {
             s.kamPort = await freeSipPort(HOST)
