@@ -2,7 +2,10 @@
 // firmware sees (services/sipline.md, "SIP mapping"): what a native ESP32
 // implementation must do too.
 
-export const FAILURE = { Busy: 1, NoAnswer: 2, Unreachable: 3, Rejected: 4 }
+import { FAILURE } from "../exchange"
+
+// (the values of the spec's FailureReason, as the simulated exchange sends them)
+export { FAILURE }
 export type FailureName = keyof typeof FAILURE
 
 export const REGISTRATION = {
