@@ -122,9 +122,16 @@ export class SipSite {
     /** Kamailio's stderr (its log), for failure messages. */
     kamLog = ""
 
-    constructor(readonly password: string) {}
+    constructor(
+        readonly password: string,
+        /** Kamailio follows 3xx itself (kamailio.cfg FOLLOW_REDIRECTS). */
+        readonly followRedirects: boolean
+    ) {}
 
-    static async start(password = "office-secret"): Promise<SipSite> {
+    static async start(
+        password = "office-secret",
+        opts: { followRedirects?: boolean } = {}
+    ): Promise<SipSite> {
         for (const [bin, pkg] of [
             [KAMAILIO, "kamailio"],
             ["sipp", "sip-tester"],
@@ -133,7 +140,7 @@ export class SipSite {
                 throw new Error(
                     `${bin} is not installed: apt-get install ${pkg} (.ci/run does)`
                 )
-        const s = new SipSite(password)
+        const s = new SipSite(password, !!opts.followRedirects)
         try {
             s.kamPort = await freeSipPort(HOST)
             s.trunkPort = await freeSipPort(HOST)
@@ -191,6 +198,7 @@ export class SipSite {
                 this.dir,
                 "-w",
                 this.dir,
+                ...(this.followRedirects ? ["-A", "FOLLOW_REDIRECTS"] : []),
             ],
             "kamailio"
         )
@@ -273,7 +281,11 @@ export class SipSite {
             [
                 `${HOST}:${this.kamPort}`,
                 "-sf",
-                join(FIXTURES, "sipp", "caller.xml"),
+                join(
+                    FIXTURES,
+                    "sipp",
+                    this.followRedirects ? "caller-direct.xml" : "caller.xml"
+                ),
                 "-s",
                 ext,
                 "-i",

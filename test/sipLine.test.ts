@@ -304,3 +304,45 @@ describe("the server gone", () => {
         expect(f.state).toBe("Failed")
     }, 60000)
 })
+
+describe("a proxy that follows redirects (Kamailio FOLLOW_REDIRECTS)", () => {
+    let proxy: SipSite
+    beforeAll(async () => {
+        proxy = await SipSite.start("follow-secret", { followRedirects: true })
+    }, 30000)
+    afterAll(async () => {
+        await proxy?.stop()
+    })
+
+    test("Kamailio tries the 302's contacts in order, skipping a busy one and an unregistered one, with the Diversion", async () => {
+        const a = await line(proxy, "8141")
+        const b = await line(proxy, "8142")
+        const c = await line(proxy, "8143")
+        const d = await line(proxy, "8144")
+        await Promise.all([
+            registered(a),
+            registered(b),
+            registered(c),
+            registered(d),
+        ])
+        // 8142 is in a call (busy: 486)
+        c.ua.dial("8142")
+        await b.next("incoming", 0)
+        b.ua.answer()
+        await c.next("answered", 0)
+        const nd = d.n
+        const caller = proxy.call("8141")
+        await a.next("incoming", 0)
+        a.ua.redirect("8142 8199 8144")
+        expect(await d.next("incoming", nd)).toMatchObject({
+            caller: "13912345678",
+            divertedFrom: "8141",
+            diversions: 1,
+        })
+        d.ua.answer()
+        await d.next("hungUp", nd)
+        const run = await caller
+        expect(run.code, run.out + run.log).toBe(0)
+        expect(b.events.filter(e => e.e === "incoming")).toHaveLength(1)
+    }, 60000)
+})
