@@ -7,7 +7,8 @@
 //   - policy validation for 2,000 handsets in 200 departments and 10 times as many
 //   - start-up: `dialguard --help` and `decide` against `node -e 0`
 //   - boards side by side: N simulated boards started at once in one
-//     process, until all are ready, and their memory
+//     process, until all are ready, and their memory; whole sites of N
+//     boards (policy shares, syncing with a broker): boot time, memory
 //   - fleet: policy push → applied per board and call end → counters
 //     visible (the simulated board synced to a mosquitto it starts),
 //     counters messages parsed and call records stored per second
@@ -330,6 +331,11 @@ async function main() {
         for (const f of result.boards.figures)
             console.log(
                 `boards ${f.boards} of the real firmware started at once in one process: all ready in ${f.startMs} ms, ${f.rssPerBoardMB} MB RSS each`
+            )
+    if (!result.boards.error)
+        for (const f of result.boards.sites)
+            console.log(
+                `site  ${f.boards} board(s), ${f.handsets} handsets, policy shares, syncing: booted in ${f.bootMs} ms, ${f.rssPerBoardMB} MB RSS per board`
             )
     printFleet(result.fleet)
     console.log(`image firmware bytecode ${result.bytecode.firmwareKb} KB`)

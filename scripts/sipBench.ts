@@ -10,7 +10,7 @@
 import { join } from "node:path"
 import { readFileSync } from "node:fs"
 import { ROOT } from "../sim/bus"
-import { SimEvent } from "../sim/record"
+import { SimEvent } from "../src/board/record"
 import { SimSession } from "../sim/session"
 import { SipSite } from "../test/sipHarness"
 

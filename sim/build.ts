@@ -13,7 +13,7 @@ import { symlinkSync, utimesSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { spawnChild } from "./proc"
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")

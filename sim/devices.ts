@@ -4,9 +4,14 @@
 // firmware orders (ring, tone, dial, answer, hang_up, redirect) is passed to
 // `onCommand`; what the simulated person and line do is sent as events.
 
-import { jd } from "./jd"
-import type { JDBus, JDServerServiceProvider, Packet, PackedValues } from "./jd"
-import { SimSpecs, ServiceSpec, packet } from "./specs"
+import { jd } from "../src/board/jd"
+import type {
+    JDBus,
+    JDServerServiceProvider,
+    Packet,
+    PackedValues,
+} from "../src/board/jd"
+import { SimSpecs, ServiceSpec, packet } from "../src/board/specs"
 
 export interface SimClock {
     /** Seconds since 1970 (UTC) the lines report as wall_clock. */

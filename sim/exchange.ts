@@ -16,10 +16,12 @@
 // - calls from outside to a port (incomingFromOutside), hung up by
 //   hangUpOutside.
 // Every order from the firmware and every event sent back is recorded.
+// One exchange can serve several boards (addPorts: a site, site.ts): then
+// any extension of any board can be dialled or redirected to.
 
 import { CommandInfo, SimPort } from "./devices"
-import { Recorder } from "./record"
-import { SimSpecs, enumName } from "./specs"
+import { Recorder } from "../src/board/record"
+import { SimSpecs, enumName } from "../src/board/specs"
 
 export interface OutsideBehaviour {
     /** Answer after this many ms (default 2000). */
@@ -69,6 +71,14 @@ export class Exchange {
 
     setPorts(ports: SimPort[]) {
         this.ports = ports
+    }
+
+    /** More ports (another board's): one exchange serves a whole site. */
+    addPorts(ports: SimPort[]) {
+        for (const p of ports)
+            if (this.portOf(p.extension))
+                throw new Error(`extension ${p.extension} is served twice`)
+        this.ports.push(...ports)
     }
 
     portOf(ext: string): SimPort | undefined {
@@ -362,10 +372,20 @@ export class Exchange {
         return true
     }
 
-    /** The party outside hangs up every call it is in (or the one with `number`). */
-    hangUpOutside(number?: string): number {
+    /**
+     * The party outside hangs up every call it is in (or the one with
+     * `number`; only calls with one of `among`, if given: one board's ports).
+     */
+    hangUpOutside(number?: string, among?: SimPort[]): number {
         let n = 0
         for (const call of this.activeCalls()) {
+            if (
+                among &&
+                !among.some(
+                    p => p === call.caller.port || p === call.callee.port
+                )
+            )
+                continue
             const out = !call.caller.port
                 ? call.caller
                 : !call.callee.port

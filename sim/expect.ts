@@ -2,9 +2,21 @@
 // on the record or the firmware's counters, and says what it saw when the
 // condition does not hold.
 
-import { Recorder, SimEvent } from "./record"
+import { Recorder, SimEvent } from "../src/board/record"
 import type { SimSession } from "./session"
+import type { SimSite } from "./site"
 import type { Expectation } from "./scenario"
+
+/** One board, or a site (expectations then address any of its boards). */
+export type Checked = SimSession | SimSite
+
+/** The boards an expectation reads: the one named, the one serving `ext`, or all. */
+function boardsOf(s: Checked, board?: string, ext?: string): SimSession[] {
+    if (!("sessions" in s)) return [s]
+    if (board !== undefined) return [s.session(board)]
+    const serving = ext !== undefined ? s.sessionOf(ext) : undefined
+    return serving ? [serving] : s.sessions
+}
 
 export interface Check {
     ok: boolean
@@ -18,6 +30,8 @@ export interface Marks {
     attempt: Record<string, number>
     /** The last incoming-call step. */
     call: number
+    /** The last restart or brokerLink step (expectConsole looks since then). */
+    fault?: number
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(1) + " s"
@@ -100,7 +114,7 @@ function counterWant(e: {
 }
 
 export async function check(
-    s: SimSession,
+    s: Checked,
     exp: Expectation,
     marks: Marks,
     defaultTimeoutMs: number
@@ -284,49 +298,88 @@ export async function check(
     if ("expectCounter" in exp) {
         const e = exp.expectCounter
         let last: number | undefined
+        const board = boardsOf(s, e.board, e.name.split(".")[0])[0]
+        const on =
+            "sessions" in s && s.sessions.length > 1 ? ` on ${board.board}` : ""
         const ok = await rec.until(
             async () => {
-                last = await s.admin.counter(e.name)
+                last = await board.admin.counter(e.name)
                 return counterOk(last, e) ? true : undefined
             },
             timeout,
             300
         )
-        if (ok) return pass(`counter ${e.name} = ${last}`)
-        return fail(`counter ${e.name} is ${last}, expected ${counterWant(e)}`)
+        if (ok) return pass(`counter ${e.name}${on} = ${last}`)
+        return fail(
+            `counter ${e.name}${on} is ${last}, expected ${counterWant(e)}`
+        )
     }
 
     if ("expectLog" in exp) {
-        const { contains } = exp.expectLog
+        const { contains, board } = exp.expectLog
+        const lines = () =>
+            rec
+                .select("log")
+                .filter(e => board === undefined || e.board === board)
         const hit = await rec.until(
-            () =>
-                rec.select("log").find(e => String(e.line).includes(contains)),
+            () => lines().find(e => String(e.line).includes(contains)),
             timeout
         )
         if (hit)
             return pass(`log at ${secs(hit.t)}: ${JSON.stringify(hit.line)}`)
-        const lines = rec
-            .select("log")
+        const last = lines()
             .slice(-5)
             .map(e => JSON.stringify(e.line))
         return fail(
-            `no admin log line contains ${JSON.stringify(contains)}; last lines: ${lines.join(" / ") || "none"}`
+            `no admin log line${board ? ` of ${board}` : ""} contains ${JSON.stringify(contains)}; last lines: ${last.join(" / ") || "none"}`
         )
     }
 
     if ("expectPolicyVersion" in exp) {
         const want = exp.expectPolicyVersion
-        let last: number | undefined
+        const boards = boardsOf(s, exp.board)
+        let last: string[] = []
         const ok = await rec.until(
             async () => {
-                last = await s.admin.policyVersion()
-                return last === want ? true : undefined
+                const v = await Promise.all(
+                    boards.map(b => b.admin.policyVersion())
+                )
+                last = boards.flatMap((b, i) =>
+                    v[i] === want ? [] : [`${b.board}: ${v[i]}`]
+                )
+                return last.length ? undefined : true
             },
             timeout,
             300
         )
-        if (ok) return pass(`policy version ${want}`)
-        return fail(`policy version is ${last}, expected ${want}`)
+        const on = boards.length > 1 ? ` on all ${boards.length} boards` : ""
+        if (ok) return pass(`policy version ${want}${on}`)
+        if (boards.length === 1)
+            return fail(
+                `policy version is ${last[0]?.split(": ")[1]}, expected ${want}`
+            )
+        return fail(`policy version is not ${want}${on}: ${last.join(", ")}`)
+    }
+
+    if ("expectConsole" in exp) {
+        const { contains, board } = exp.expectConsole
+        const since = marks.fault ?? 0
+        const lines = () =>
+            rec
+                .select("vm", undefined, since)
+                .filter(e => board === undefined || e.board === board)
+        const hit = await rec.until(
+            () => lines().find(e => String(e.line).includes(contains)),
+            timeout
+        )
+        const of = board ? ` of ${board}` : ""
+        if (hit)
+            return pass(
+                `console${of} at ${secs(hit.t)}: ${JSON.stringify(hit.line)}`
+            )
+        return fail(
+            `no console line${of} since ${secs(since)} contains ${JSON.stringify(contains)}`
+        )
     }
 
     return fail(`unknown expectation ${JSON.stringify(exp)}`)

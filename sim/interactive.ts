@@ -1,9 +1,11 @@
 // `npm run sim`: the simulator at a prompt. Lift handsets, press keys, call
 // in from outside, answer, read counters, and watch what the firmware does
-// (tones, rings, dials, forwards, its log) as it happens.
+// (tones, rings, dials, forwards, its log) as it happens. By default a whole
+// site (sim/sites/hq.site.json: three boards); --ports for one board.
 //
-//   npm run sim -- [--policy FILE] [--ports 8001,8101] [--ring ON/CYCLE]
-//                  [--firmware FILE] [--no-policy] [--start-time TIME] [--quiet]
+//   npm run sim -- [--site FILE | --ports 8001,8101] [--policy FILE]
+//                  [--ring ON/CYCLE] [--firmware FILE] [--no-policy]
+//                  [--start-time TIME] [--quiet]
 
 import { createInterface, Interface } from "node:readline"
 import { randomBytes } from "node:crypto"
@@ -24,12 +26,13 @@ import { monthOf } from "../src/fleet/topics"
 import { withoutLogin } from "../src/secrets"
 import { DEFAULT_BUS } from "../src/board/busAddress"
 import { ROOT } from "./bus"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { killAllChildren } from "./proc"
-import { SimEvent, formatEvent } from "./record"
+import { SimEvent, formatEvent } from "../src/board/record"
 import { OUT_DIR } from "./runner"
 import { loadJsonOrYaml } from "./scenario"
 import { RingCadence, SimSession } from "./session"
+import { SimSite, SiteSpec, parseSiteFile, siteIdOf } from "./site"
 import { sipOptionsFrom } from "./sip/options"
 
 const HELP = `Commands (extensions are the simulated ports, e.g. 8001):
@@ -45,22 +48,29 @@ const HELP = `Commands (extensions are the simulated ports, e.g. 8001):
   counters 8001             the handset's non-zero counters this month
   counter NAME              one counter, e.g. 8001.blocked.premium
   policy FILE               upload a policy file (JSON or YAML)
-  version                   the policy version the board enforces, its last error
-  log [N]                   the last N lines of the board's activity log (default 20)
+  version                   the policy version each board enforces, its last error
+  log [N]                   the last N lines of the boards' activity logs (default 20)
   events [N]                the last N events of the record (default 30)
-  restart [admin]           power-cycle the board (or send the admin restart)
-  status                    ports, hooks and calls
+  restart [BOARD] [admin]   power-cycle a board (every board without BOARD;
+                            admin: send the admin restart instead)
+  status                    every board: its bus, ports, hooks and calls
   help                      this list
   quit                      stop the simulator and leave (also Ctrl-D)`
 
 interface Options {
     firmware?: string
+    /** The site file (default sim/sites/hq.site.json), unless ports are given. */
+    siteFile?: string
     policy?: string
-    ports: string[]
+    /** Set: the policy was given (or --no-policy), not the site file's. */
+    policyGiven: boolean
+    /** One board serving these ports (--ports), instead of a site. */
+    ports?: string[]
     ring?: RingCadence
     quiet: boolean
     /** Fleet sync: the board connects to this broker for this site. */
     broker?: string
+    /** The MQTT site id (default: the site file's). */
     site?: string
     keyFile?: string
     /** Start an in-process broker on this port first (npm start). */
@@ -75,11 +85,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-    const o: Options = {
-        policy: join(ROOT, "sim", "policies", "hq.policy.json"),
-        ports: ["8000", "8001", "8101", "8102"],
-        quiet: false,
-    }
+    const o: Options = { quiet: false, policyGiven: false }
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i]
         const val = () => {
@@ -88,16 +94,26 @@ function parseArgs(argv: string[]): Options {
             return v
         }
         if (a === "--firmware") o.firmware = val()
-        else if (a === "--policy") o.policy = val()
-        else if (a === "--no-policy") o.policy = undefined
-        else if (a === "--ports")
+        else if (a === "--policy") {
+            o.policy = val()
+            o.policyGiven = true
+        } else if (a === "--no-policy") {
+            o.policy = undefined
+            o.policyGiven = true
+        } else if (a === "--site") {
+            o.siteFile = val()
+            if (!/\.(json|ya?ml)$/i.test(o.siteFile))
+                throw new SimError(
+                    `--site takes a site file (e.g. sim/sites/hq.site.json); the MQTT site id is --site-id ${o.siteFile}`
+                )
+        } else if (a === "--ports")
             o.ports = val()
                 .split(",")
                 .map(s => s.trim())
                 .filter(Boolean)
         else if (a === "--quiet") o.quiet = true
         else if (a === "--broker") o.broker = val()
-        else if (a === "--site") o.site = val()
+        else if (a === "--site-id") o.site = val()
         else if (a === "--key") o.keyFile = val()
         else if (a === "--sip") o.sip = val()
         else if (a === "--sip-user") o.sipUser = val()
@@ -126,18 +142,27 @@ function parseArgs(argv: string[]): Options {
             o.ring = { onMs: +m[1], cycleMs: +m[2] }
         } else if (a === "-h" || a === "--help") {
             process.stdout.write(
-                "npm run sim -- [--policy FILE | --no-policy] [--ports 8001,8101] [--ring ON/CYCLE] [--firmware FILE] [--quiet]\n" +
-                    "               [--broker URL | --embedded-broker PORT] [--site ID] [--key FILE]\n" +
-                    "               [--start-time TIME]   the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n" +
-                    "               [--sip sip:HOST[:PORT][;transport=tcp] [--sip-user NAME] [--sip-password PW] [--sip-local ADDR]]\n" +
-                    "                     real SIP to that server instead of the simulated exchange; the password\n" +
-                    "                     better from DIALGUARD_SIP_PASSWORD (never printed)\n\n" +
+                "npm run sim -- [--site FILE | --ports 8001,8101] [--policy FILE | --no-policy] [--ring ON/CYCLE]\n" +
+                    "               [--firmware FILE] [--quiet] [--broker URL | --embedded-broker PORT] [--site-id ID] [--key FILE]\n" +
+                    "               [--start-time TIME] [--sip URI [--sip-user NAME] [--sip-password PW] [--sip-local ADDR]]\n\n" +
+                    "  --site FILE       the site: which board serves which extensions, and its policy\n" +
+                    "                    (default sim/sites/hq.site.json: 3 boards, 9 handsets)\n" +
+                    "  --ports EXT,...   one board serving these extensions instead (with --policy, default\n" +
+                    "                    sim/policies/hq.policy.json, uploaded whole)\n" +
+                    "  --policy FILE     the policy (each board gets its share); --no-policy: none (fail closed)\n" +
+                    "  --site-id ID      the MQTT site id the boards sync under (default: the site file's)\n" +
+                    "  --start-time TIME the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n" +
+                    "  --sip URI         sip:HOST[:PORT][;transport=tcp]: the SIP lines speak real SIP to that server\n" +
+                    "                    instead of the simulated exchange; the password better from\n" +
+                    "                    DIALGUARD_SIP_PASSWORD (never printed)\n\n" +
                     HELP +
                     "\n"
             )
             process.exit(0)
         } else throw new SimError(`unknown option ${a} (try --help)`)
     }
+    if (o.ports && o.siteFile)
+        throw new SimError("give --site FILE or --ports, not both")
     return o
 }
 
@@ -168,9 +193,19 @@ class Prompt {
     private ringing = new Map<string, number>()
 
     constructor(
-        private s: SimSession,
+        private s: SimSite,
         private opts: Options
     ) {}
+
+    /** The board serving `ext` (the first, for a name that is no extension). */
+    private boardOf(ext: string): SimSession {
+        return this.s.sessionOf(ext) ?? this.s.sessions[0]
+    }
+
+    /** "floor3: " in a site of several boards, "" for one board. */
+    private on(b: SimSession) {
+        return this.s.sessions.length > 1 ? `${b.board}: ` : ""
+    }
 
     private print(line: string) {
         process.stdout.write("\r\x1b[K" + line + "\n")
@@ -208,7 +243,7 @@ class Prompt {
         ]
         const rows: string[] = []
         for (const n of names) {
-            const v = await this.s.admin.counter(n)
+            const v = await this.boardOf(ext).admin.counter(n)
             if (v) rows.push(`  ${n.padEnd(32)} ${v}`)
         }
         this.print(
@@ -218,17 +253,29 @@ class Prompt {
         )
     }
 
-    private status() {
-        const lines = this.s.ports.map(p => {
-            const state = this.s.exchange.ringingAt(p)
-                ? "ringing"
-                : this.s.exchange.callOf(p)
-                  ? "in a call"
-                  : p.offHook
-                    ? "off hook"
-                    : "on hook"
-            return `  port ${p.index}  ${p.extension}  ${state}`
-        })
+    private async status() {
+        const x = this.s.exchange
+        const lines: string[] = []
+        for (const b of this.s.sessions) {
+            const version = await b.admin.policyVersion()
+            const link = this.s.links.get(b.board)
+            const sync = link
+                ? `, broker ${link.up ? "reachable" : "cut off"}`
+                : ""
+            lines.push(
+                `  board ${b.board}  bus ${b.busUrl}  policy v${version}${sync}`
+            )
+            for (const p of b.ports) {
+                const state = x.ringingAt(p)
+                    ? "ringing"
+                    : x.callOf(p)
+                      ? "in a call"
+                      : p.offHook
+                        ? "off hook"
+                        : "on hook"
+                lines.push(`    port ${p.index}  ${p.extension}  ${state}`)
+            }
+        }
         const o = this.s.exchange.outside
         lines.push(
             `  outside: ${JSON.stringify(o).replace(/^\{\}$/, "answers after 2000 ms")}`
@@ -304,18 +351,24 @@ class Prompt {
             case "counter":
                 if (!a)
                     throw new SimError("usage: counter 8001.blocked.premium")
-                this.print(`  ${a} = ${await s.admin.counter(a)}`)
+                this.print(
+                    `  ${a} = ${await this.boardOf(a.split(".")[0]).admin.counter(a)}`
+                )
                 break
             case "policy": {
                 if (!a) throw new SimError("usage: policy FILE")
-                const r = await s.upload("policy", loadJsonOrYaml(a, "policy"))
-                this.print(`  ${r.ok ? "applied" : "refused"}: ${r.message}`)
+                const rs = await s.uploadPolicy(loadJsonOrYaml(a, "policy"))
+                for (const { board, result: r } of rs)
+                    this.print(
+                        `  ${this.on(s.session(board))}${r.ok ? "applied" : "refused"}: ${r.message}`
+                    )
                 break
             }
             case "version":
-                this.print(
-                    `  policy version ${await s.admin.policyVersion()}; last error: ${JSON.stringify(await s.admin.lastError())}`
-                )
+                for (const b of s.sessions)
+                    this.print(
+                        `  ${this.on(b)}policy version ${await b.admin.policyVersion()}; last error: ${JSON.stringify(await b.admin.lastError())}`
+                    )
                 break
             case "log": {
                 const n = a ? +a : 20
@@ -336,13 +389,19 @@ class Prompt {
                 )
                 break
             }
-            case "restart":
-                if (a === "admin") await s.softRestart()
-                else await s.restart()
-                await this.ready()
+            case "restart": {
+                const admin = a === "admin" || b === "admin"
+                const board = a !== undefined && a !== "admin" ? a : undefined
+                await Promise.all(
+                    s
+                        .targets(board)
+                        .map(t => (admin ? t.softRestart() : t.restart()))
+                )
+                await this.ready(board)
                 break
+            }
             case "status":
-                this.status()
+                await this.status()
                 break
             default:
                 throw new SimError(`unknown command '${cmd}' (type help)`)
@@ -350,16 +409,17 @@ class Prompt {
         return true
     }
 
-    async ready() {
-        const missing = await this.s.waitPortsReady()
+    async ready(board?: string) {
+        const missing = await this.s.waitPortsReady(board)
         if (missing.length)
             this.print(
                 `  warning: the firmware has not taken on: ${missing.join(", ")}`
             )
         else
-            this.print(
-                `  ready: ports ${this.s.ports.map(p => p.extension).join(", ")}`
-            )
+            for (const b of this.s.targets(board))
+                this.print(
+                    `  ${this.on(b)}ready: ports ${b.ports.map(p => p.extension).join(", ")}`
+                )
     }
 
     run(): Promise<void> {
@@ -393,8 +453,8 @@ class Prompt {
     }
 }
 
-/** The board configuration for fleet sync, starting the embedded broker if asked. */
-async function fleet(opts: Options, out: (l: string) => void) {
+/** The fleet sync settings, starting the embedded broker if asked. */
+async function fleet(opts: Options, siteId: string, out: (l: string) => void) {
     if (opts.embeddedBroker === undefined && !opts.broker) return {}
     let broker: EmbeddedBroker | undefined
     let url = opts.broker
@@ -407,7 +467,7 @@ async function fleet(opts: Options, out: (l: string) => void) {
             if (!why) throw e
             throw new SimError(
                 `cannot start the MQTT broker: ${why}; pick another port: ` +
-                    `npm run sim -- --embedded-broker ${port < 65535 ? port + 1 : 1884} --site ${opts.site ?? "hq"}`
+                    `npm run sim -- --embedded-broker ${port < 65535 ? port + 1 : 1884}`
             )
         }
         url = broker.url
@@ -415,6 +475,10 @@ async function fleet(opts: Options, out: (l: string) => void) {
             `embedded MQTT broker on ${url} (in memory; use mosquitto or EMQX for a real site)`
         )
     }
+    if (!/^mqtt:\/\//.test(url!))
+        throw new SimError(
+            `--broker ${withoutLogin(url!)}: the simulated boards reach their broker over plain mqtt://`
+        )
     const keyFile = opts.keyFile ?? join(OUT_DIR, "site.key")
     if (!existsSync(keyFile)) {
         mkdirSync(dirname(keyFile), { recursive: true })
@@ -423,24 +487,50 @@ async function fleet(opts: Options, out: (l: string) => void) {
         })
         out(`new site key in ${keyFile}`)
     }
-    const site = opts.site ?? "hq"
     const siteKey = readFileSync(keyFile, "utf8").trim()
     const shown = withoutLogin(url!)
+    const month = monthOf(Math.floor((opts.startTime ?? Date.now()) / 1000))
+    const policy = opts.policy ?? "sim/policies/hq-site.policy.json"
     out(
-        `the board syncs with site "${site}"; try in another terminal:\n` +
-            `  npx dialguard status --broker ${shown} --site ${site}\n` +
-            `  npx dialguard policy push sim/policies/hq.policy.json --broker ${shown} --site ${site} --key ${keyFile}\n` +
-            `  npx dialguard report --broker ${shown} --site ${site} --month ${monthOf(Math.floor((opts.startTime ?? Date.now()) / 1000))}`
+        `the boards sync with site "${siteId}"; try in another terminal:\n` +
+            `  npx dialguard status --broker ${shown} --site ${siteId}\n` +
+            `  npx dialguard policy push ${policy} --broker ${shown} --site ${siteId} --key ${keyFile}\n` +
+            `  npx dialguard report --broker ${shown} --site ${siteId} --month ${month}`
     )
-    return { extra: { site, broker: { url }, siteKey }, broker }
+    return { sync: { brokerUrl: url!, site: siteId, siteKey }, broker }
+}
+
+/** The site to run: the site file, or one board serving --ports. */
+function siteOf(opts: Options): { spec: SiteSpec; whole: boolean } {
+    if (opts.ports) {
+        if (!opts.policyGiven)
+            opts.policy = join(ROOT, "sim", "policies", "hq.policy.json")
+        return {
+            spec: {
+                name: "one board",
+                boards: [{ id: "sim-1", ports: opts.ports }],
+            },
+            whole: true,
+        }
+    }
+    const file = opts.siteFile ?? join(ROOT, "sim", "sites", "hq.site.json")
+    const spec = parseSiteFile(file)
+    if (!opts.policyGiven) opts.policy = spec.policyFile
+    return { spec, whole: false }
 }
 
 async function main() {
     const opts = parseArgs(process.argv.slice(2))
     const out = (l: string) => process.stdout.write(l + "\n")
-    const sync = await fleet(opts, out)
+    const { spec, whole } = siteOf(opts)
+    const siteId = opts.site ?? siteIdOf({ ...spec, policy: spec.policy })
+    const sync = await fleet(opts, siteId, out)
+    const n = spec.boards.length
     out(
-        `starting the simulator (firmware ${opts.firmware ?? "devs/main.ts"}, ports ${opts.ports.join(", ")})...`
+        `starting the simulator (firmware ${opts.firmware ?? "devs/main.ts"}, ` +
+            (n > 1
+                ? `${n} boards: ${spec.boards.map(b => `${b.id} ${b.ports.join(",")}`).join("; ")})...`
+                : `ports ${spec.boards[0].ports.join(", ")})...`)
     )
     const sip = opts.sip
         ? await sipOptionsFrom(opts.sip, {
@@ -456,39 +546,56 @@ async function main() {
                 '; calls from outside come from that server ("call" and "outside" play the simulated exchange only)'
         )
     let prompt: Prompt | undefined
-    const session = await SimSession.start({
+    const site = await SimSite.start(spec, {
         sip,
         firmware: opts.firmware,
-        ports: opts.ports,
         ring: opts.ring,
-        logFile: join(OUT_DIR, "interactive.log"),
+        logFile: b =>
+            join(OUT_DIR, n > 1 ? `interactive.${b}.log` : "interactive.log"),
         onEvent: e => prompt?.show(e),
-        configExtra: sync.extra,
+        sync: sync.sync,
         startTime: opts.startTime,
         busPort: Number(new URL(DEFAULT_BUS).port), // if free
+        wholePolicy: whole,
     })
+    const first = site.sessions[0]
     out(
-        session.busUrl === DEFAULT_BUS
-            ? `the board's bus: ${session.busUrl} (dialguard flash's default --bus)`
-            : `the board's bus: ${session.busUrl} (${DEFAULT_BUS} is taken: dialguard flash --bus ${session.busUrl})`
+        first.busUrl === DEFAULT_BUS
+            ? `${n > 1 ? `board ${first.board}'s` : "the board's"} bus: ${first.busUrl} (dialguard flash's default --bus)`
+            : `${n > 1 ? `board ${first.board}'s` : "the board's"} bus: ${first.busUrl} (${DEFAULT_BUS} is taken: dialguard flash --bus ${first.busUrl})`
     )
-    prompt = new Prompt(session, opts)
+    for (const b of site.sessions.slice(1))
+        out(`board ${b.board}'s bus: ${b.busUrl}`)
+    prompt = new Prompt(site, opts)
     try {
-        if (opts.policy) {
-            const r = await session.upload(
-                "policy",
-                loadJsonOrYaml(opts.policy, "policy")
-            )
+        // the one given, else the site's (a file or inline)
+        const policy = opts.policy
+            ? loadJsonOrYaml(opts.policy, "policy")
+            : opts.policyGiven
+              ? undefined
+              : spec.policy
+        if (policy !== undefined) {
+            const rs = await site.uploadPolicy(policy)
+            const refused = rs.filter(r => !r.result.ok)
             out(
-                `policy ${opts.policy}: ${r.ok ? "applied" : "refused: " + r.message}`
+                `policy ${opts.policy ?? "of the site"}: ` +
+                    (refused.length
+                        ? `refused: ${refused.map(r => `${n > 1 ? r.board + ": " : ""}${r.result.message}`).join("; ")}`
+                        : n > 1
+                          ? `applied, each board its share`
+                          : "applied")
             )
         }
         await prompt.ready()
+        if (n > 1 && spec.file?.endsWith("hq.site.json"))
+            out(
+                "try: call 8009 from 13812345678   (unanswered, it moves on every 3 rings: 8001 on board floor3, 8101 and 8201 on board floor5, the front desk 8000 on board lobby)"
+            )
         out('type "help" for the commands')
         await prompt.run()
     } finally {
         out("stopping the simulator...")
-        await session.stop()
+        await site.stop()
         await sync.broker?.close()
         // npm sip leaves its TCP connections open (120 s idle timeout)
         if (sip) setTimeout(() => process.exit(), 200).unref()

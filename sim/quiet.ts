@@ -6,7 +6,7 @@
 
 import { appendFileSync } from "node:fs"
 import { format } from "node:util"
-import { jacdacConsole } from "./jd"
+import { jacdacConsole } from "../src/board/jd"
 
 /** Logs of the running sessions, latest last. */
 const logs: string[] = []

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { killAllChildren } from "./proc"
 import { RunOptions, ScenarioResult, runScenario } from "./runner"
 import { parseScenario } from "./scenario"

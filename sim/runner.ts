@@ -1,16 +1,19 @@
-// Runs one scenario: starts a session with a clean flash, uploads the board
-// configuration and the policy, plays the steps and checks the
-// expectations. Writes the VM log and the record (JSON lines) beside each
-// other under .devicescript/sim/.
+// Runs one scenario: starts its board (or its site's boards) with a clean
+// flash, uploads the board configuration and the policy, plays the steps and
+// checks the expectations. Writes the VM log (one per board) and the record
+// (JSON lines) beside each other under .devicescript/sim/.
 
+import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { basename, join, relative } from "node:path"
+import { EmbeddedBroker, startEmbeddedBroker } from "../src/fleet/embedded"
 import { ROOT } from "./bus"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { Marks, check, ringsAt } from "./expect"
-import { SimEvent, formatEvent } from "./record"
+import { SimEvent, formatEvent } from "../src/board/record"
 import { Scenario, Step, isExpectation, stepKind } from "./scenario"
-import { CHINA_RING, SimSession } from "./session"
+import { CHINA_RING } from "./session"
+import { SimSite, SiteSpec, siteIdOf } from "./site"
 import type { SipLineOptions } from "./sip/options"
 
 export interface RunOptions {
@@ -25,6 +28,13 @@ export interface RunOptions {
     out?: (line: string) => void
     /** The ports' SIP Lines speak SIP to this server (sim/sip/). */
     sip?: SipLineOptions
+    /**
+     * A site scenario's broker (plain mqtt://, e.g. mosquitto in the
+     * tests); default: an embedded one (aedes) on a free loopback port.
+     */
+    brokerUrl?: string
+    /** A site scenario's MQTT site id (default: the site file's, else from its policy). */
+    siteId?: string
 }
 
 export interface Outcome {
@@ -44,7 +54,9 @@ export interface ScenarioResult {
     errorDetails?: string[]
     problems: string[]
     ms: number
+    /** The (first) board's log; every board's in logFiles. */
     logFile: string
+    logFiles: string[]
     recordFile: string
 }
 
@@ -69,7 +81,7 @@ class Player {
     readonly outcomes: Outcome[] = []
 
     constructor(
-        private s: SimSession,
+        private s: SimSite,
         private sc: Scenario,
         private out: (line: string) => void
     ) {}
@@ -142,22 +154,35 @@ class Player {
                     `  note: step ${i + 1}: no call with ${step.hangUp} to hang up`
                 )
         } else if ("restart" in step) {
-            if (step.restart === "admin") await s.softRestart()
-            else await s.restart()
-            await this.bind()
+            this.marks.fault = this.now()
+            const how = step.restart
+            await Promise.all(
+                s
+                    .targets(step.board)
+                    .map(b => (how === "admin" ? b.softRestart() : b.restart()))
+            )
+            await this.bind(step.board)
+        } else if ("brokerLink" in step) {
+            this.marks.fault = this.now()
+            for (const b of s.targets(step.board)) {
+                const link = s.link(b.board)
+                if (step.brokerLink === "down") link.down()
+                else link.mend()
+            }
         } else if ("outside" in step) {
             s.exchange.outside = step.outside
         } else if ("uploadPolicy" in step) {
-            const r = await s.upload("policy", step.uploadPolicy)
+            const rs = await s.uploadPolicy(step.uploadPolicy, step.board)
             const want = step.expectOk ?? true
-            const what = r.ok
-                ? `applied (${r.message})`
-                : `refused: ${r.message}`
+            const what = rs.map(({ board, result: r }) => {
+                const on = s.sessions.length > 1 ? `${board}: ` : ""
+                return `${on}${r.ok ? `applied (${r.message})` : `refused: ${r.message}`}`
+            })
             this.result(
                 i,
                 "uploadPolicy",
-                r.ok === want,
-                `the firmware ${what}`
+                rs.every(r => r.result.ok === want),
+                `the firmware ${what.join("; ")}`
             )
         } else if ("note" in step) {
             this.out(`  -- ${step.note}`)
@@ -191,8 +216,8 @@ class Player {
         }
     }
 
-    async bind() {
-        const missing = await this.s.waitPortsReady()
+    async bind(board?: string) {
+        const missing = await this.s.waitPortsReady(board)
         if (missing.length)
             this.out(
                 `  warning: the firmware has not taken on: ${missing.join(", ")}`
@@ -222,7 +247,14 @@ export async function runScenario(
     const outDir = opts.outDir ?? OUT_DIR
     mkdirSync(outDir, { recursive: true })
     const base = basename(sc.file).replace(/\.(json|ya?ml)$/i, "")
-    const logFile = join(outDir, base + ".log")
+    // a site: one log per board; one board: <scenario>.log, as ever
+    const spec: SiteSpec = sc.site ?? {
+        name: sc.name,
+        boards: [{ id: "sim-1", ports: sc.ports }],
+    }
+    const logOf = (board: string) =>
+        join(outDir, sc.site ? `${base}.${board}.log` : `${base}.log`)
+    const logFiles = spec.boards.map(b => logOf(b.id))
     const recordFile = join(outDir, base + ".record.jsonl")
     const t0 = Date.now()
     const result: ScenarioResult = {
@@ -232,40 +264,57 @@ export async function runScenario(
         outcomes: [],
         problems: [],
         ms: 0,
-        logFile,
+        logFile: logFiles[0],
+        logFiles,
         recordFile,
     }
     out(`scenario ${sc.name} (${relative(process.cwd(), sc.file)})`)
-    let session: SimSession | undefined
+    let site: SimSite | undefined
+    let broker: EmbeddedBroker | undefined
     let player: Player | undefined
     const onRejection = (e: unknown) =>
         result.problems.push(`internal: ${(e as Error)?.message ?? e}`)
     process.on("unhandledRejection", onRejection)
     try {
         if (opts.sip) refuseExchangeSteps(sc)
-        session = await SimSession.start({
+        let brokerUrl = opts.brokerUrl
+        if (sc.site && !brokerUrl) {
+            broker = await startEmbeddedBroker(0, "127.0.0.1")
+            brokerUrl = broker.url
+        }
+        site = await SimSite.start(spec, {
             sip: opts.sip,
             firmware: opts.firmware ?? sc.firmware,
-            ports: sc.ports,
             ring: sc.ring,
-            logFile,
+            logFile: logOf,
             startTime: sc.startTime,
             keepWorkDir: opts.keepWorkDir,
             onEvent: opts.verbose
                 ? (e: SimEvent) => out("    " + formatEvent(e))
                 : undefined,
+            wholePolicy: !sc.site,
+            sync: brokerUrl
+                ? {
+                      brokerUrl,
+                      site: opts.siteId ?? siteIdOf(spec),
+                      siteKey: randomBytes(32).toString("hex"),
+                  }
+                : undefined,
         })
-        const t = session.bus.timings
+        const t = site.sessions[0].bus.timings
+        const boards = sc.site ? `${site.sessions.length} boards, ` : ""
         out(
-            `  started in ${((Date.now() - t0) / 1000).toFixed(1)} s (build ${t.build} ms, vm ${t.vmStart} ms)`
+            `  started ${boards}in ${((Date.now() - t0) / 1000).toFixed(1)} s (build ${t.build} ms, vm ${t.vmStart} ms)`
         )
-        if (sc.outside) session.exchange.outside = sc.outside
-        player = new Player(session, sc, out)
+        if (sc.outside) site.exchange.outside = sc.outside
+        player = new Player(site, sc, out)
         if (sc.policy !== undefined) {
-            const r = await session.upload("policy", sc.policy)
-            if (!r.ok)
+            const refused = (await site.uploadPolicy(sc.policy)).filter(
+                r => !r.result.ok
+            )
+            if (refused.length)
                 throw new SimError(
-                    `the firmware refused the scenario's policy: ${r.message}`
+                    `the firmware refused the scenario's policy: ${refused.map(r => (sc.site ? `${r.board}: ` : "") + r.result.message).join("; ")}`
                 )
         }
         await player.bind()
@@ -278,14 +327,15 @@ export async function runScenario(
     } finally {
         process.off("unhandledRejection", onRejection)
         if (player) result.outcomes = player.outcomes
-        if (session) {
-            result.problems.push(...session.problems)
+        if (site) {
+            result.problems.push(...site.problems)
             writeFileSync(
                 recordFile,
-                session.rec.events.map(e => JSON.stringify(e)).join("\n") + "\n"
+                site.rec.events.map(e => JSON.stringify(e)).join("\n") + "\n"
             )
-            await session.stop()
+            await site.stop()
         }
+        await broker?.close()
     }
     result.ms = Date.now() - t0
     const failed = result.outcomes.filter(o => !o.ok)
@@ -300,7 +350,7 @@ export async function runScenario(
     const verdict = result.ok ? "PASS" : "FAIL"
     out(
         `${verdict} ${sc.name}: ${checks - failed.length}/${checks} checks held` +
-            ` in ${(result.ms / 1000).toFixed(1)} s (log ${relative(process.cwd(), logFile)})`
+            ` in ${(result.ms / 1000).toFixed(1)} s (log ${relative(process.cwd(), logFiles[0])}${logFiles.length > 1 ? ` and ${logFiles.length - 1} more` : ""})`
     )
     return result
 }

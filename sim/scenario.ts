@@ -3,13 +3,14 @@
 // format is documented in sim/README.md. parseScenario() checks every step
 // and says precisely what is wrong (file, step number, field).
 
-import { readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { CliError } from "../src/command"
-import { parseDocument } from "../src/policyFile"
-import { SimError } from "./errors"
+import { loadJsonOrYaml } from "./docFile"
+import { SimError } from "../src/board/errors"
+import { SiteSpec, checkSite, parseSiteFile } from "./site"
 import type { OutsideBehaviour } from "./exchange"
 import type { RingCadence } from "./session"
+
+export { loadJsonOrYaml }
 
 export type Step =
     | { offHook: string }
@@ -21,9 +22,10 @@ export type Step =
     | { waitRings: { port: string; count: number; timeoutMs?: number } }
     | { answer: string }
     | { hangUp: string }
-    | { restart: true | "power" | "admin" }
+    | { restart: true | "power" | "admin"; board?: string }
     | { outside: OutsideBehaviour }
-    | { uploadPolicy: unknown; expectOk?: boolean }
+    | { uploadPolicy: unknown; expectOk?: boolean; board?: string }
+    | { brokerLink: "down" | "up"; board?: string }
     | { note: string }
     | Expectation
 
@@ -46,14 +48,20 @@ export type Expectation =
     | {
           expectCounter: {
               name: string
+              /** The board to read (default: the one serving the name's extension). */
+              board?: string
               equals?: number
               atLeast?: number
               atMost?: number
           }
           timeoutMs?: number
       }
-    | { expectLog: { contains: string }; timeoutMs?: number }
-    | { expectPolicyVersion: number; timeoutMs?: number }
+    | { expectLog: { contains: string; board?: string }; timeoutMs?: number }
+    | { expectPolicyVersion: number; timeoutMs?: number; board?: string }
+    | {
+          expectConsole: { contains: string; board?: string }
+          timeoutMs?: number
+      }
 
 export interface Scenario {
     name: string
@@ -63,6 +71,9 @@ export interface Scenario {
     /** The policy object to upload, or undefined for none (fail closed). */
     policy?: unknown
     policyFile?: string
+    /** A site scenario: its boards (else one board serving `ports`). */
+    site?: SiteSpec
+    /** Every simulated extension (a site's: of all its boards). */
     ports: string[]
     ring?: RingCadence
     outside?: OutsideBehaviour
@@ -85,9 +96,10 @@ const STEP_KEYS: Record<string, string[]> = {
     waitRings: [],
     answer: [],
     hangUp: [],
-    restart: [],
+    restart: ["board"],
     outside: [],
-    uploadPolicy: ["expectOk"],
+    uploadPolicy: ["expectOk", "board"],
+    brokerLink: ["board"],
     note: [],
     expectDialled: ["timeoutMs"],
     expectNotDialled: [],
@@ -98,7 +110,8 @@ const STEP_KEYS: Record<string, string[]> = {
     expectAnswered: ["timeoutMs"],
     expectCounter: ["timeoutMs"],
     expectLog: ["timeoutMs"],
-    expectPolicyVersion: ["timeoutMs"],
+    expectPolicyVersion: ["timeoutMs", "board"],
+    expectConsole: ["timeoutMs"],
 }
 
 export const TONES = [
@@ -116,6 +129,7 @@ const TOP_KEYS = [
     "description",
     "rule",
     "policy",
+    "site",
     "ports",
     "ring",
     "outside",
@@ -221,7 +235,8 @@ function checkStep(
     c: Checker,
     where: string,
     raw: unknown,
-    ports: string[]
+    ports: string[],
+    site?: SiteSpec
 ): Step {
     const o = c.obj(where, raw)
     const kinds = Object.keys(o).filter(k => k in STEP_KEYS)
@@ -246,6 +261,18 @@ function checkStep(
         return ext
     }
     if (o.timeoutMs !== undefined) c.num(`${at}.timeoutMs`, o.timeoutMs)
+    const board = (w: string, x: unknown) => {
+        const id = c.str(w, x)
+        if (!site) c.fail(w, `"board" is for a site scenario ("site": FILE)`)
+        const ids = site.boards.map(b => b.id)
+        if (!ids.includes(id))
+            c.fail(
+                w,
+                `no board "${id}" in the site (boards: ${ids.join(", ")})`
+            )
+        return id
+    }
+    if (o.board !== undefined) board(`${at}.board`, o.board)
     switch (kind) {
         case "offHook":
         case "onHook":
@@ -301,6 +328,14 @@ function checkStep(
             break
         case "outside":
             parseOutside(c, at, v)
+            break
+        case "brokerLink":
+            if (v !== "down" && v !== "up")
+                c.fail(
+                    at,
+                    `expected "down" (the board is cut off the broker) or "up"`
+                )
+            if (!site) c.fail(at, `a broker link is for a site scenario`)
             break
         case "uploadPolicy":
             if (o.expectOk !== undefined && typeof o.expectOk !== "boolean")
@@ -374,8 +409,22 @@ function checkStep(
         }
         case "expectCounter": {
             const e = c.obj(at, v)
-            c.keys(at, e, ["name", "equals", "atLeast", "atMost"], ["name"])
-            c.str(`${at}.name`, e.name)
+            c.keys(
+                at,
+                e,
+                ["name", "board", "equals", "atLeast", "atMost"],
+                ["name"]
+            )
+            const name = c.str(`${at}.name`, e.name)
+            if (e.board !== undefined) board(`${at}.board`, e.board)
+            else if (
+                site &&
+                !site.boards.some(b => b.ports.includes(name.split(".")[0]))
+            )
+                c.fail(
+                    `${at}.name`,
+                    `no board serves ${name.split(".")[0]}: give "board"`
+                )
             const bounds = ["equals", "atLeast", "atMost"].filter(
                 k => e[k] !== undefined
             )
@@ -386,34 +435,23 @@ function checkStep(
         }
         case "expectLog": {
             const e = c.obj(at, v)
-            c.keys(at, e, ["contains"], ["contains"])
+            c.keys(at, e, ["contains", "board"], ["contains"])
             c.str(`${at}.contains`, e.contains)
+            if (e.board !== undefined) board(`${at}.board`, e.board)
             break
         }
         case "expectPolicyVersion":
             c.num(at, v)
             break
+        case "expectConsole": {
+            const e = c.obj(at, v)
+            c.keys(at, e, ["contains", "board"], ["contains"])
+            c.str(`${at}.contains`, e.contains)
+            if (e.board !== undefined) board(`${at}.board`, e.board)
+            break
+        }
     }
     return o as Step
-}
-
-/** Reads the file an object or a path (relative to the scenario) refers to. */
-export function loadJsonOrYaml(file: string, what: string): unknown {
-    let text: string
-    try {
-        text = readFileSync(file, "utf8")
-    } catch (e) {
-        throw new SimError(
-            `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`
-        )
-    }
-    try {
-        // (never quotes a file that may hold a secret, e.g. a key file)
-        return parseDocument(file, text, what)
-    } catch (e) {
-        if (!(e instanceof CliError)) throw e
-        throw new SimError(e.message, e.details)
-    }
 }
 
 /** A policy given inline or as a path relative to `baseDir`. */
@@ -433,16 +471,32 @@ export function resolvePolicy(
 export function parseScenario(file: string): Scenario {
     const c: Checker = new Checker(file)
     const o = c.obj("scenario", loadJsonOrYaml(file, "scenario"))
-    c.keys("scenario", o, TOP_KEYS, ["name", "ports", "steps"])
+    c.keys("scenario", o, TOP_KEYS, ["name", "steps"])
     const name = c.str("name", o.name)
-    if (!Array.isArray(o.ports) || o.ports.length === 0)
-        c.fail(
-            "ports",
-            `expected a list of extensions such as ["8001", "8101"]`
-        )
-    const ports = o.ports.map((p, i) => c.str(`ports[${i}]`, p))
-    const dup = ports.find((p, i) => ports.indexOf(p) !== i)
-    if (dup) c.fail("ports", `extension ${dup} listed twice`)
+    const base = dirname(file)
+    let site: SiteSpec | undefined
+    let ports: string[]
+    if (o.site !== undefined) {
+        if (o.ports !== undefined)
+            c.fail(
+                "ports",
+                `a site scenario's ports are its boards' (the site file): leave "ports" out`
+            )
+        site =
+            typeof o.site === "string"
+                ? parseSiteFile(resolve(base, o.site))
+                : checkSite(c.obj("site", o.site), `${file}: site`)
+        ports = site.boards.flatMap(b => b.ports)
+    } else {
+        if (!Array.isArray(o.ports) || o.ports.length === 0)
+            c.fail(
+                "ports",
+                `expected a list of extensions such as ["8001", "8101"] (or "site": FILE for several boards)`
+            )
+        ports = o.ports.map((p, i) => c.str(`ports[${i}]`, p))
+        const dup = ports.find((p, i) => ports.indexOf(p) !== i)
+        if (dup) c.fail("ports", `extension ${dup} listed twice`)
+    }
     let ring: RingCadence | undefined
     if (o.ring !== undefined) {
         const r = c.obj("ring", o.ring)
@@ -455,14 +509,18 @@ export function parseScenario(file: string): Scenario {
             c.fail("ring", "onMs must be shorter than cycleMs")
     }
     if (!Array.isArray(o.steps)) c.fail("steps", "expected a list of steps")
-    const base = dirname(file)
-    const steps = o.steps.map((s, i) => checkStep(c, `step ${i + 1}`, s, ports))
+    const steps = o.steps.map((s, i) =>
+        checkStep(c, `step ${i + 1}`, s, ports, site)
+    )
     for (const s of steps)
         if ("uploadPolicy" in s)
             s.uploadPolicy = resolvePolicy(c, base, s.uploadPolicy).policy
+    // a site scenario's policy: its own, else the site's
     const pol =
         o.policy === undefined || o.policy === null
-            ? undefined
+            ? site?.policy !== undefined
+                ? { policy: site.policy, file: site.policyFile }
+                : undefined
             : resolvePolicy(c, base, o.policy)
     return {
         name,
@@ -474,6 +532,7 @@ export function parseScenario(file: string): Scenario {
         rule: o.rule === undefined ? undefined : c.str("rule", o.rule),
         policy: pol?.policy,
         policyFile: pol?.file,
+        site,
         ports,
         ring,
         outside:

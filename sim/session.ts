@@ -5,16 +5,16 @@
 // run side by side, in one process or in several (each its own bus, VM,
 // flash, JDBus).
 
-import { jd, tcpTransport } from "./jd"
-import type { JDBus, JDDevice } from "./jd"
-import { AdminClient, UploadKind } from "./admin"
+import { jd, tcpTransport } from "../src/board/jd"
+import type { JDBus, JDDevice } from "../src/board/jd"
+import { AdminClient, UploadKind } from "../src/board/admin"
 import { SimBus, VM_DEVICE_ID } from "./bus"
 import type { FirmwareBuild } from "./build"
 import { SimClock, SimPort, startClock } from "./devices"
 import { Exchange } from "./exchange"
-import { Recorder, SimEvent } from "./record"
-import { SimSpecs, loadSpecs } from "./specs"
-import { SimError } from "./errors"
+import { Recorder, SimEvent } from "../src/board/record"
+import { SimSpecs, loadSpecs } from "../src/board/specs"
+import { SimError } from "../src/board/errors"
 import { quietConsole } from "./quiet"
 import { LineBackend, SipLines } from "./sip/lines"
 import type { SipLineOptions } from "./sip/options"
@@ -58,6 +58,13 @@ export interface SessionOptions {
      */
     provision?: boolean
     /**
+     * Shared by the boards of a site (sim/site.ts): one exchange routes
+     * calls between every board's ports, one record holds every event
+     * (extensions are unique in a site). Default: the session's own.
+     */
+    exchange?: Exchange
+    rec?: Recorder
+    /**
      * The ports' SIP Lines speak real SIP to this server (sim/sip/) instead
      * of the simulated exchange.
      */
@@ -70,7 +77,7 @@ const BIND_TIMEOUT_MS = 10000
 const SETTLE_MS = 300
 
 export class SimSession {
-    readonly rec = new Recorder()
+    readonly rec: Recorder
     bus!: SimBus
     jdbus!: JDBus
     specs!: SimSpecs
@@ -87,13 +94,24 @@ export class SimSession {
     private restoreConsole?: () => void
 
     private constructor(readonly opts: SessionOptions) {
+        this.rec = opts.rec ?? new Recorder()
         if (opts.onEvent) this.rec.on("event", opts.onEvent)
+    }
+
+    /** The board id it was configured with. */
+    get board(): string {
+        return this.opts.board ?? "sim-1"
+    }
+
+    /** In a site, the board's events name it (else they need not). */
+    private get tag(): { board?: string } {
+        return this.opts.rec ? { board: this.board } : {}
     }
 
     get config() {
         const ring = this.opts.ring ?? CHINA_RING
         return {
-            board: this.opts.board ?? "sim-1",
+            board: this.board,
             ports: this.opts.ports,
             ringOnMs: ring.onMs,
             ringCycleMs: ring.cycleMs,
@@ -129,7 +147,7 @@ export class SimSession {
             deviceId: opts.deviceId,
             busPort: opts.busPort,
             onVmLine: line => {
-                rec.add("vm", { line })
+                rec.add("vm", { line, ...this.tag })
                 // The runtime prints "start: <program>" each time the
                 // program (re)starts, after stopping the previous run.
                 if (/^start: /.test(line)) {
@@ -138,17 +156,18 @@ export class SimSession {
                 }
                 if (/\bpanic\b|unhandled exception|exception:/i.test(line)) {
                     this.problems.push(`firmware: ${line}`)
-                    rec.add("vmError", { line })
+                    rec.add("vmError", { line, ...this.tag })
                 }
             },
             onVmExit: code => {
                 this.problems.push(
                     `the firmware VM exited on its own (code ${code})`
                 )
-                rec.add("vmExit", { code })
+                rec.add("vmExit", { code, ...this.tag })
             },
         })
         rec.add("started", {
+            ...this.tag,
             firmware: this.bus.firmware,
             timings: JSON.stringify(this.bus.timings),
         })
@@ -161,7 +180,7 @@ export class SimSession {
         )
         this.jdbus.autoConnect = true
         this.clock = startClock(opts.startTime)
-        this.exchange = new Exchange(rec, this.specs)
+        this.exchange = opts.exchange ?? new Exchange(rec, this.specs)
         if (opts.sip) this.sip = new SipLines(rec, this.exchange, opts.sip)
         this.lines = this.sip ?? this.exchange
         this.ports = opts.ports.map(
@@ -170,9 +189,12 @@ export class SimSession {
                     this.lines.onCommand(p, cmd)
                 )
         )
-        this.exchange.setPorts(this.ports)
+        if (opts.exchange) this.exchange.addPorts(this.ports)
+        else this.exchange.setPorts(this.ports)
         for (const p of this.ports) p.attach(this.jdbus)
-        this.admin = new AdminClient(this.jdbus, this.specs, rec)
+        this.admin = new AdminClient(this.jdbus, this.specs, rec, {
+            logFields: this.tag,
+        })
         this.watchForeignVms()
         await this.jdbus.connect()
         await this.sip?.start(this.ports)
@@ -185,7 +207,10 @@ export class SimSession {
      */
     private async freshStart() {
         await this.boot(() => this.bus.startVm({ clearFlash: true }))
-        this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+        this.rec.add("ready", {
+            ...this.tag,
+            vmStartMs: this.bus.timings.vmStart,
+        })
         if (this.opts.provision === false) return
         const r = await this.admin.upload("config", this.config)
         if (!r.ok)
@@ -303,16 +328,17 @@ export class SimSession {
         )
         const missing = ok ? [] : this.unreadyPorts()
         if (ok) await new Promise(r => setTimeout(r, SETTLE_MS))
-        this.rec.add(
-            "portsReady",
-            missing.length ? { missing: missing.join(", ") } : {}
-        )
+        this.rec.add("portsReady", {
+            ...this.tag,
+            ...(missing.length ? { missing: missing.join(", ") } : {}),
+        })
         return missing
     }
 
+    /** The board's people put their handsets down, its calls with outside end. */
     private resetPeople() {
         for (const p of this.ports) p.offHook = false
-        this.exchange.hangUpOutside()
+        this.exchange.hangUpOutside(undefined, this.ports)
     }
 
     /** Power-cycles the board: kills the VM process and starts it again (flash kept). */
@@ -323,7 +349,7 @@ export class SimSession {
 
     /** Kills the VM process: the board is gone (its flash is kept). */
     async powerOff() {
-        this.rec.add("restart", { how: "power" })
+        this.rec.add("restart", { ...this.tag, how: "power" })
         this.resetPeople()
         await this.bus.stopVm()
     }
@@ -331,7 +357,10 @@ export class SimSession {
     /** Starts the VM process again with its flash (after powerOff). */
     async powerOn() {
         await this.boot(() => this.bus.startVm())
-        this.rec.add("ready", { vmStartMs: this.bus.timings.vmStart })
+        this.rec.add("ready", {
+            ...this.tag,
+            vmStartMs: this.bus.timings.vmStart,
+        })
     }
 
     /**
@@ -340,7 +369,7 @@ export class SimSession {
      * as at the start.
      */
     async freshFlash() {
-        this.rec.add("restart", { how: "fresh flash" })
+        this.rec.add("restart", { ...this.tag, how: "fresh flash" })
         this.resetPeople()
         await this.bus.stopVm()
         await this.freshStart()
@@ -348,15 +377,15 @@ export class SimSession {
 
     /** The admin `restart` command: the firmware restarts itself in the same VM. */
     async softRestart() {
-        this.rec.add("restart", { how: "admin" })
+        this.rec.add("restart", { ...this.tag, how: "admin" })
         this.resetPeople()
         await this.boot(() => this.admin.restart())
-        this.rec.add("ready", {})
+        this.rec.add("ready", this.tag)
     }
 
     async stop() {
         try {
-            this.exchange?.stop()
+            if (!this.opts.exchange) this.exchange?.stop()
             await this.sip?.stop()
             this.admin?.dispose()
             for (const p of this.ports) p.detach(this.jdbus)

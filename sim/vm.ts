@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { Worker } from "node:worker_threads"
-import { SimError } from "./errors"
+import { SimError } from "../src/board/errors"
 import { DebugInfo, stackFrameResolver } from "./stackFrames"
 
 const CLI_BUNDLE = createRequire(import.meta.url).resolve(

@@ -1605,7 +1605,7 @@ describe.concurrent("a port already taken", { timeout: 60000 }, () => {
         const taken = await takenPort()
         try {
             const d = new Daemon(
-                ["--embedded-broker", String(taken.port), "--site", "hq"],
+                ["--embedded-broker", String(taken.port)],
                 [
                     join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
                     join(ROOT, "sim", "interactive.ts"),
@@ -1614,7 +1614,7 @@ describe.concurrent("a port already taken", { timeout: 60000 }, () => {
             expect(await d.exitWithin(30000)).toBe(1)
             expect(d.stderr).toBe(
                 `sim: cannot start the MQTT broker: port ${taken.port} on 127.0.0.1 is already in use (another MQTT broker running?); ` +
-                    `pick another port: npm run sim -- --embedded-broker ${taken.port + 1} --site hq\n`
+                    `pick another port: npm run sim -- --embedded-broker ${taken.port + 1}\n`
             )
             expect(d.stdout).not.toContain("starting the simulator")
         } finally {

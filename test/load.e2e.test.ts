@@ -27,9 +27,9 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { jd } from "../sim/jd"
-import type { JDServiceServer } from "../sim/jd"
-import { SimEvent } from "../sim/record"
+import { jd } from "../src/board/jd"
+import type { JDServiceServer } from "../src/board/jd"
+import { SimEvent } from "../src/board/record"
 import { SimSession } from "../sim/session"
 import { testBrokerKind } from "./brokerChoice"
 import {

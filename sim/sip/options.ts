@@ -1,7 +1,7 @@
 // `--sip sip:HOST[:PORT][;transport=tcp]` and its credentials: what a user
 // gives the simulator to put its board in front of a real SIP server.
 import { createSocket } from "node:dgram"
-import { SimError } from "../errors"
+import { SimError } from "../../src/board/errors"
 import type { SipServer } from "./userAgent"
 
 export interface SipLineOptions {

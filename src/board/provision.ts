@@ -8,8 +8,8 @@
 // restarts are simply retried.
 
 import { createHash } from "node:crypto"
-import type { AdminClient, UploadKind, UploadResult } from "../../sim/admin"
-import { SimError } from "../../sim/errors"
+import type { AdminClient, UploadKind, UploadResult } from "./admin"
+import { SimError } from "./errors"
 import { CliError } from "../command"
 
 /** The board refused the configuration or the policy. */

@@ -1,8 +1,10 @@
 // `dialguard sim ...`: the DeviceScript simulator harness (sim/). `sim run`
 // plays scenario files against the firmware running in the DeviceScript VM.
+// The simulator is a layer above the CLI: reached only through the import()
+// below, never imported statically from src/.
 
-import { SimError } from "../../sim/errors"
-import type { RunOptions } from "../../sim/runner"
+import { SimError } from "../board/errors"
+import { resolve } from "node:path"
 import {
     CliError,
     Command,
@@ -22,12 +24,20 @@ once), hosts one simulated handset + SIP line per port, provisions the board
 (configuration, then the scenario's policy), plays the steps and checks the
 expectations. The format is described in sim/README.md.
 
+A site scenario ("site": FILE, e.g. sim/site-scenarios/) runs every board of
+the site file at once, each the firmware in its own VM with its own flash and
+share of the policy, calls routed between any boards, all syncing with one
+MQTT broker: an embedded one (in this process) unless --broker is given.
+
 Options:
   --firmware FILE     firmware entry, relative to the project root
                       (default: the scenario's "firmware", else devs/main.ts)
   --verbose, -v       print every event (keys, tones, rings, dials, log lines)
   --keep              keep the board's work dir (its flash; the build is
                       kept in .devicescript/sim-builds anyway)
+  --broker URL        site scenarios: the boards sync with this mqtt:// broker
+                      (default: an embedded broker on a free loopback port)
+  --out DIR           where logs and records go (default .devicescript/sim)
   --sip URI           the SIP lines speak real SIP (RFC 3261) to this server,
                       sip:HOST[:PORT][;transport=udp|tcp] (default port 5060,
                       UDP), each port registering its extension; instead of
@@ -42,7 +52,8 @@ Options:
   -h, --help          show this help
 
 Each scenario's VM log and event record are written to
-.devicescript/sim/<scenario>.log and <scenario>.record.jsonl.
+.devicescript/sim/<scenario>.log and <scenario>.record.jsonl (a site's logs:
+<scenario>.<board>.log).
 
 Exit status: 0 when every expectation of every scenario held; 1 when one
 failed or a scenario could not run (each failure is printed: step, what was
@@ -52,6 +63,7 @@ Examples:
   dialguard sim run sim/scenarios/premium-blocked.json
   dialguard sim run sim/scenarios
   dialguard sim run --verbose sim/scenarios/forward-unanswered-chain.json
+  dialguard sim run sim/site-scenarios/forward-across-boards.json
   DIALGUARD_SIP_PASSWORD=... dialguard sim run --sip sip:pbx.office.lan sim/scenarios/premium-blocked.json
 `
 
@@ -59,6 +71,8 @@ const OPTIONS = {
     firmware: { type: "string" },
     verbose: { type: "boolean", short: "v" },
     keep: { type: "boolean" },
+    broker: { type: "string" },
+    out: { type: "string" },
     sip: { type: "string" },
     "sip-user": { type: "string" },
     "sip-password": { type: "string" },
@@ -76,13 +90,21 @@ const run: Command = {
             throw new UsageError(
                 "missing SCENARIO (a scenario file or directory, e.g. sim/scenarios)"
             )
-        const opts: RunOptions = {
+        const broker = p.values["broker"] as string | undefined
+        if (broker !== undefined && !/^mqtt:\/\/[^/]+$/.test(broker))
+            throw new UsageError(
+                `bad --broker ${JSON.stringify(broker)} (mqtt://host:port: the boards reach it over plain TCP)`
+            )
+        const out = p.values["out"] as string | undefined
+        // Loaded on demand: jacdac-ts is not needed by the other commands.
+        const { runScenarioFiles } = await import("../../sim/run")
+        const opts: NonNullable<Parameters<typeof runScenarioFiles>[1]> = {
             firmware: p.values["firmware"] as string | undefined,
             verbose: p.values["verbose"] === true,
             keepWorkDir: p.values["keep"] === true,
+            brokerUrl: broker,
+            outDir: out === undefined ? undefined : resolve(out),
         }
-        // Loaded on demand: jacdac-ts is not needed by the other commands.
-        const { runScenarioFiles } = await import("../../sim/run")
         try {
             const sip = p.values["sip"] as string | undefined
             if (sip) {

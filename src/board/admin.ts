@@ -26,6 +26,8 @@ export interface UploadResult {
 export interface AdminClientOptions {
     /** Talk to the admin service of this device only (default: the last one heard). */
     deviceId?: string
+    /** More fields of each recorded log event (a site's board id). */
+    logFields?: Record<string, unknown>
 }
 
 export class AdminClient {
@@ -47,7 +49,7 @@ export class AdminClient {
             const only = this.opts.deviceId
             if (only && pkt.deviceIdentifier !== only) return
             const [line] = pkt.jdunpack<[string]>("s")
-            this.rec.add("log", { line })
+            this.rec.add("log", { line, ...this.opts.logFields })
         }
         bus.on(jd.PACKET_EVENT, onEvent)
         this.unsubscribe = () => bus.off(jd.PACKET_EVENT, onEvent)

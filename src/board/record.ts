@@ -1,7 +1,9 @@
 // The record of a simulation: every event on the simulated phones, the
 // exchange, the admin log and the VM console, with the time it happened
 // (ms since the session started). Expectations are checked against it, and
-// waiters are woken by each new entry.
+// waiters are woken by each new entry. Here beside the admin client (which
+// records the board's log events in it and waits with it) so that
+// `dialguard flash` and the simulator share it without src/ importing sim/.
 
 import { EventEmitter } from "node:events"
 
@@ -92,11 +94,18 @@ export class Recorder extends EventEmitter {
     }
 }
 
-/** One readable line for an event: "  12.345 s  8001 dial 1790901012345678". */
+/**
+ * One readable line for an event: "  12.345 s 8001  dial number=...", or
+ * "  12.345 s floor3 log line=..." for a site board's own event.
+ */
 export function formatEvent(e: SimEvent): string {
     const { t, kind, port, ext, ...rest } = e
     const time = (t / 1000).toFixed(3).padStart(8) + " s"
-    const who = ext ?? (port !== undefined ? `port${port}` : "")
+    // a site board's own events (its log, its VM) are named after it
+    const board = ext === undefined && port === undefined ? e.board : undefined
+    if (board !== undefined) delete rest.board
+    const who =
+        ext ?? (port !== undefined ? `port${port}` : String(board ?? ""))
     const fields = Object.entries(rest)
         .map(
             ([k, v]) => `${k}=${typeof v === "string" ? JSON.stringify(v) : v}`

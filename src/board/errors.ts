@@ -1,5 +1,6 @@
-// Errors the simulator reports to the user as one message, without a stack
-// trace: a bad scenario, a busy port, a firmware that does not build.
+// Errors the simulator and the board client (dialguard flash) report to the
+// user as one message, without a stack trace: a bad scenario, a busy port, a
+// firmware that does not build, a board that does not answer.
 
 export class SimError extends Error {
     constructor(

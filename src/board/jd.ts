@@ -8,9 +8,9 @@
 // ("crc mismatch", "roles updated") to the session log.
 
 import { createRequire } from "node:module"
-import type * as Jacdac from "../node_modules/jacdac-ts/dist/types/src/jacdac"
+import type * as Jacdac from "../../node_modules/jacdac-ts/dist/types/src/jacdac"
 
-export type * from "../node_modules/jacdac-ts/dist/types/src/jacdac"
+export type * from "../../node_modules/jacdac-ts/dist/types/src/jacdac"
 
 type Log = (...args: unknown[]) => void
 
