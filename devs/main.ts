@@ -73,11 +73,11 @@ async function hardwareFor(port: number): Promise<HandsetHardware> {
 }
 
 /** A failed SIP registration shows as the board's lastError (board.ts). */
-async function watchRegistration(line: ds.SipLine, ext: string) {
+// (the event only: a register read per line would cost the heap ~1 KB)
+function watchRegistration(line: ds.SipLine, ext: string) {
     line.registrationChanged.subscribe(async (v: any) =>
         board.lineRegistration(ext, typeof v === "number" ? v : v[0])
     )
-    board.lineRegistration(ext, await line.registrationState.read())
 }
 
 const linked: boolean[] = []
@@ -96,7 +96,7 @@ async function linkPorts() {
         )
         board.addPort(port)
         link.attach(port)
-        await watchRegistration(line, port.extension)
+        watchRegistration(line, port.extension)
         linked[i] = true
         board.log("port " + i + " ready: extension " + port.extension)
     }
