@@ -72,6 +72,14 @@ async function hardwareFor(port: number): Promise<HandsetHardware> {
     return role ? new SimHandset(role) : undefined
 }
 
+/** A failed SIP registration shows as the board's lastError (board.ts). */
+// (the event only: a register read per line would cost the heap ~1 KB)
+function watchRegistration(line: ds.SipLine, ext: string) {
+    line.registrationChanged.subscribe(async (v: any) =>
+        board.lineRegistration(ext, typeof v === "number" ? v : v[0])
+    )
+}
+
 const linked: boolean[] = []
 async function linkPorts() {
     for (let i = 0; i < board.config.ports.length && i < MAX_PORTS; ++i) {
@@ -89,6 +97,7 @@ async function linkPorts() {
         )
         board.addPort(port)
         link.attach(port)
+        watchRegistration(line, port.extension)
         linked[i] = true
         board.log("port " + i + " ready: extension " + port.extension)
     }

@@ -30,6 +30,7 @@ import { measureCollector, measureCountersParsing } from "../src/fleet/bench"
 import { fleetFigures, Spread } from "./fleetBench"
 import { boardsFigures } from "./boardsBench"
 import { simFigures } from "./simBench"
+import { sipFigures } from "./sipBench"
 import { startupFigures } from "./startupBench"
 import { runVmProgram } from "./vmRun"
 
@@ -261,6 +262,11 @@ async function boardFigures(result: any) {
         result.sim = { error: (e as Error).message }
     }
     try {
+        result.sip = await sipFigures()
+    } catch (e) {
+        result.sip = { error: (e as Error).message }
+    }
+    try {
         result.boards = await boardsFigures()
     } catch (e) {
         result.boards = { error: (e as Error).message }
@@ -320,6 +326,27 @@ async function main() {
         )
         console.log(
             `sim   ring cadence edges vs 1 s/4 s: mean error ${r.meanAbsMs} ms, max ${r.maxAbsMs} ms (${r.edges} edges)`
+        )
+    }
+    if (result.sip.error) console.log("sip   " + result.sip.error)
+    else {
+        const f = result.sip
+        const sp = (x: any) =>
+            `min ${x.minMs} / median ${x.medianMs} / max ${x.maxMs} ms (${x.samples})`
+        console.log(
+            `sip   REGISTER → response (UDP, Kamailio): ${sp(f.registerMs)}`
+        )
+        console.log(
+            `sip   last key → INVITE on the wire: ${sp(f.lastKeyToInviteMs)}`
+        )
+        console.log(
+            `sip   INVITE → 180 from the SIPp trunk through Kamailio: ${sp(f.inviteTo180Ms)}`
+        )
+        console.log(
+            `sip   last ring (on) → 302: ${sp(f.lastRingTo302Ms)} (ring cycle ${f.ringCycleMs} ms: the redirect is due at its end)`
+        )
+        console.log(
+            `sip   302 → INVITE at the next extension (SIPp follows it): ${sp(f.redirectToNextInviteMs)}`
         )
     }
     if (result.boards.error) console.log("boards " + result.boards.error)

@@ -163,4 +163,11 @@ export class SimPort {
     async callFailed(reason: number) {
         await this.line.event("call_failed", [reason])
     }
+    /** The line's registration_state, and registration_changed when it changes. */
+    async registration(state: number) {
+        const reg = this.line.register(REG_REGISTRATION)
+        if (reg.values()[0] === state) return
+        reg.setValues([state])
+        await this.line.event("registration_changed", [state])
+    }
 }

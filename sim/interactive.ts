@@ -33,6 +33,7 @@ import { OUT_DIR } from "./runner"
 import { loadJsonOrYaml } from "./scenario"
 import { RingCadence, SimSession } from "./session"
 import { SimSite, SiteSpec, parseSiteFile, siteIdOf } from "./site"
+import { sipOptionsFrom } from "./sip/options"
 
 const HELP = `Commands (extensions are the simulated ports, e.g. 8001):
   lift 8001                 take the handset off the hook
@@ -76,6 +77,11 @@ interface Options {
     embeddedBroker?: number
     /** The simulated wall clock's start (ms since 1970); default: now. */
     startTime?: number
+    /** --sip URI and its credentials (sim/sip/options.ts). */
+    sip?: string
+    sipUser?: string
+    sipPassword?: string
+    sipLocal?: string
 }
 
 function parseArgs(argv: string[]): Options {
@@ -109,6 +115,10 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--broker") o.broker = val()
         else if (a === "--site-id") o.site = val()
         else if (a === "--key") o.keyFile = val()
+        else if (a === "--sip") o.sip = val()
+        else if (a === "--sip-user") o.sipUser = val()
+        else if (a === "--sip-password") o.sipPassword = val()
+        else if (a === "--sip-local") o.sipLocal = val()
         else if (a === "--embedded-broker") {
             const v = val()
             if (!/^\d+$/.test(v) || +v > 65535)
@@ -134,14 +144,17 @@ function parseArgs(argv: string[]): Options {
             process.stdout.write(
                 "npm run sim -- [--site FILE | --ports 8001,8101] [--policy FILE | --no-policy] [--ring ON/CYCLE]\n" +
                     "               [--firmware FILE] [--quiet] [--broker URL | --embedded-broker PORT] [--site-id ID] [--key FILE]\n" +
-                    "               [--start-time TIME]\n\n" +
+                    "               [--start-time TIME] [--sip URI [--sip-user NAME] [--sip-password PW] [--sip-local ADDR]]\n\n" +
                     "  --site FILE       the site: which board serves which extensions, and its policy\n" +
                     "                    (default sim/sites/hq.site.json: 3 boards, 9 handsets)\n" +
                     "  --ports EXT,...   one board serving these extensions instead (with --policy, default\n" +
                     "                    sim/policies/hq.policy.json, uploaded whole)\n" +
                     "  --policy FILE     the policy (each board gets its share); --no-policy: none (fail closed)\n" +
                     "  --site-id ID      the MQTT site id the boards sync under (default: the site file's)\n" +
-                    "  --start-time TIME the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n\n" +
+                    "  --start-time TIME the SIP lines' wall clock starts there (default: now), e.g. 2026-11-30T23:59:00+08:00\n" +
+                    "  --sip URI         sip:HOST[:PORT][;transport=tcp]: the SIP lines speak real SIP to that server\n" +
+                    "                    instead of the simulated exchange; the password better from\n" +
+                    "                    DIALGUARD_SIP_PASSWORD (never printed)\n\n" +
                     HELP +
                     "\n"
             )
@@ -519,8 +532,22 @@ async function main() {
                 ? `${n} boards: ${spec.boards.map(b => `${b.id} ${b.ports.join(",")}`).join("; ")})...`
                 : `ports ${spec.boards[0].ports.join(", ")})...`)
     )
+    const sip = opts.sip
+        ? await sipOptionsFrom(opts.sip, {
+              user: opts.sipUser,
+              password: opts.sipPassword,
+              local: opts.sipLocal,
+          })
+        : undefined
+    if (sip)
+        out(
+            `SIP: each port registers with sip:${sip.server.host}:${sip.server.port} over ${sip.server.transport.toUpperCase()} from ${sip.localAddress}` +
+                (sip.password === undefined ? " (no password)" : "") +
+                '; calls from outside come from that server ("call" and "outside" play the simulated exchange only)'
+        )
     let prompt: Prompt | undefined
     const site = await SimSite.start(spec, {
+        sip,
         firmware: opts.firmware,
         ring: opts.ring,
         logFile: b =>
@@ -570,6 +597,8 @@ async function main() {
         out("stopping the simulator...")
         await site.stop()
         await sync.broker?.close()
+        // npm sip leaves its TCP connections open (120 s idle timeout)
+        if (sip) setTimeout(() => process.exit(), 200).unref()
     }
 }
 

@@ -14,6 +14,7 @@ import { SimEvent, formatEvent } from "../src/board/record"
 import { Scenario, Step, isExpectation, stepKind } from "./scenario"
 import { CHINA_RING } from "./session"
 import { SimSite, SiteSpec, siteIdOf } from "./site"
+import type { SipLineOptions } from "./sip/options"
 
 export interface RunOptions {
     /** Firmware entry (relative to the project root); overrides the scenario's. */
@@ -25,6 +26,8 @@ export interface RunOptions {
     outDir?: string
     /** Progress output (default stdout). */
     out?: (line: string) => void
+    /** The ports' SIP Lines speak SIP to this server (sim/sip/). */
+    sip?: SipLineOptions
     /**
      * A site scenario's broker (plain mqtt://, e.g. mosquitto in the
      * tests); default: an embedded one (aedes) on a free loopback port.
@@ -222,6 +225,20 @@ class Player {
     }
 }
 
+/**
+ * With real SIP, calls from outside come from the SIP server, not from
+ * the simulated exchange: the steps that play the outside party cannot run.
+ */
+function refuseExchangeSteps(sc: Scenario) {
+    const i = sc.steps.findIndex(
+        st => "incoming" in st || "outside" in st || "hangUp" in st
+    )
+    if (i >= 0 || sc.outside)
+        throw new SimError(
+            `${sc.name}: ${i >= 0 ? `step ${i + 1} (${stepKind(sc.steps[i])})` : '"outside"'} plays the simulated exchange's outside party, which --sip replaces with a real SIP server`
+        )
+}
+
 export async function runScenario(
     sc: Scenario,
     opts: RunOptions = {}
@@ -259,12 +276,14 @@ export async function runScenario(
         result.problems.push(`internal: ${(e as Error)?.message ?? e}`)
     process.on("unhandledRejection", onRejection)
     try {
+        if (opts.sip) refuseExchangeSteps(sc)
         let brokerUrl = opts.brokerUrl
         if (sc.site && !brokerUrl) {
             broker = await startEmbeddedBroker(0, "127.0.0.1")
             brokerUrl = broker.url
         }
         site = await SimSite.start(spec, {
+            sip: opts.sip,
             firmware: opts.firmware ?? sc.firmware,
             ring: sc.ring,
             logFile: logOf,

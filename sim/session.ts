@@ -16,6 +16,8 @@ import { Recorder, SimEvent } from "../src/board/record"
 import { SimSpecs, loadSpecs } from "../src/board/specs"
 import { SimError } from "../src/board/errors"
 import { quietConsole } from "./quiet"
+import { LineBackend, SipLines } from "./sip/lines"
+import type { SipLineOptions } from "./sip/options"
 
 export interface RingCadence {
     onMs: number
@@ -62,6 +64,11 @@ export interface SessionOptions {
      */
     exchange?: Exchange
     rec?: Recorder
+    /**
+     * The ports' SIP Lines speak real SIP to this server (sim/sip/) instead
+     * of the simulated exchange.
+     */
+    sip?: SipLineOptions
 }
 
 const ADMIN_TIMEOUT_MS = 20000
@@ -76,6 +83,10 @@ export class SimSession {
     specs!: SimSpecs
     ports: SimPort[] = []
     exchange!: Exchange
+    /** Where the ports' SIP Line orders go: the exchange, or real SIP. */
+    lines!: LineBackend
+    /** With `sip`: the user agents. */
+    sip?: SipLines
     admin!: AdminClient
     clock!: SimClock
     /** Problems seen along the way: VM panics, unexpected exits. */
@@ -170,10 +181,12 @@ export class SimSession {
         this.jdbus.autoConnect = true
         this.clock = startClock(opts.startTime)
         this.exchange = opts.exchange ?? new Exchange(rec, this.specs)
+        if (opts.sip) this.sip = new SipLines(rec, this.exchange, opts.sip)
+        this.lines = this.sip ?? this.exchange
         this.ports = opts.ports.map(
             (ext, i) =>
                 new SimPort(i, ext, this.specs, this.clock, (p, cmd) =>
-                    this.exchange.onCommand(p, cmd)
+                    this.lines.onCommand(p, cmd)
                 )
         )
         if (opts.exchange) this.exchange.addPorts(this.ports)
@@ -184,6 +197,7 @@ export class SimSession {
         })
         this.watchForeignVms()
         await this.jdbus.connect()
+        await this.sip?.start(this.ports)
         await this.freshStart()
     }
 
@@ -372,6 +386,7 @@ export class SimSession {
     async stop() {
         try {
             if (!this.opts.exchange) this.exchange?.stop()
+            await this.sip?.stop()
             this.admin?.dispose()
             for (const p of this.ports) p.detach(this.jdbus)
             await this.jdbus?.disconnect()

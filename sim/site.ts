@@ -26,6 +26,7 @@ import { Exchange } from "./exchange"
 import { Recorder, SimEvent } from "../src/board/record"
 import { loadJsonOrYaml } from "./docFile"
 import { RingCadence, SimSession } from "./session"
+import type { SipLineOptions } from "./sip/options"
 import { loadSpecs } from "../src/board/specs"
 
 export const MAX_PORTS_PER_BOARD = 4
@@ -170,6 +171,8 @@ export interface SiteOptions {
     wholePolicy?: boolean
     /** More board configuration for every board (a scenario's boardConfig). */
     configExtra?: Record<string, unknown>
+    /** Every board's SIP Lines speak SIP to this server (sim/sip/). */
+    sip?: SipLineOptions
 }
 
 export class SimSite {
@@ -227,6 +230,7 @@ export class SimSite {
                     busPort: i === 0 ? opts.busPort : undefined,
                     exchange: this.exchange,
                     rec: this.rec,
+                    sip: opts.sip,
                     configExtra: {
                         ...opts.configExtra,
                         ...(sync && {

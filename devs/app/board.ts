@@ -251,6 +251,24 @@ export class Board implements AdminBackend, PortRecorder {
         return why
     }
 
+    /**
+     * A SIP line's registration state (SipLineRegistrationState) changed:
+     * a failed registration is the board's lastError (on its state topic)
+     * until that line registers again.
+     */
+    lineRegistration(ext: string, state: number) {
+        const why = "SIP registration failed for " + ext
+        if (state === 3 && this.error !== why) {
+            this.error = why
+            this.log(why)
+            this.changed()
+        } else if (state === 2 && this.error === why) {
+            this.error = ""
+            this.log("SIP registered again: " + ext)
+            this.changed()
+        }
+    }
+
     private changed() {
         if (this.onChange) this.onChange()
     }

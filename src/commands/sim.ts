@@ -38,6 +38,17 @@ Options:
   --broker URL        site scenarios: the boards sync with this mqtt:// broker
                       (default: an embedded broker on a free loopback port)
   --out DIR           where logs and records go (default .devicescript/sim)
+  --sip URI           the SIP lines speak real SIP (RFC 3261) to this server,
+                      sip:HOST[:PORT][;transport=udp|tcp] (default port 5060,
+                      UDP), each port registering its extension; instead of
+                      the simulated exchange (scenarios with "incoming" or
+                      "outside" steps cannot run so)
+  --sip-user NAME     digest user name, when it is not the extension
+                      (or DIALGUARD_SIP_USER)
+  --sip-password PW   digest password for every port (better:
+                      DIALGUARD_SIP_PASSWORD; never printed)
+  --sip-local ADDR    the address the lines listen on and put in their
+                      Contact (default: the one that reaches the server)
   -h, --help          show this help
 
 Each scenario's VM log and event record are written to
@@ -53,6 +64,7 @@ Examples:
   dialguard sim run sim/scenarios
   dialguard sim run --verbose sim/scenarios/forward-unanswered-chain.json
   dialguard sim run sim/site-scenarios/forward-across-boards.json
+  DIALGUARD_SIP_PASSWORD=... dialguard sim run --sip sip:pbx.office.lan sim/scenarios/premium-blocked.json
 `
 
 const OPTIONS = {
@@ -61,6 +73,10 @@ const OPTIONS = {
     keep: { type: "boolean" },
     broker: { type: "string" },
     out: { type: "string" },
+    sip: { type: "string" },
+    "sip-user": { type: "string" },
+    "sip-password": { type: "string" },
+    "sip-local": { type: "string" },
 } as const
 
 const run: Command = {
@@ -80,17 +96,29 @@ const run: Command = {
                 `bad --broker ${JSON.stringify(broker)} (mqtt://host:port: the boards reach it over plain TCP)`
             )
         const out = p.values["out"] as string | undefined
-        const opts = {
+        // Loaded on demand: jacdac-ts is not needed by the other commands.
+        const { runScenarioFiles } = await import("../../sim/run")
+        const opts: NonNullable<Parameters<typeof runScenarioFiles>[1]> = {
             firmware: p.values["firmware"] as string | undefined,
             verbose: p.values["verbose"] === true,
             keepWorkDir: p.values["keep"] === true,
             brokerUrl: broker,
             outDir: out === undefined ? undefined : resolve(out),
         }
-        // Loaded on demand: jacdac-ts is not needed by the other commands.
-        const { runScenarioFiles } = await import("../../sim/run")
         try {
+            const sip = p.values["sip"] as string | undefined
+            if (sip) {
+                const { sipOptionsFrom } = await import("../../sim/sip/options")
+                opts.sip = await sipOptionsFrom(sip, {
+                    user: p.values["sip-user"] as string | undefined,
+                    password: p.values["sip-password"] as string | undefined,
+                    local: p.values["sip-local"] as string | undefined,
+                })
+            }
             const { code } = await runScenarioFiles(p.positionals, opts)
+            // npm sip leaves its TCP connections open (120 s idle timeout)
+            // after its stack is destroyed: leave once the result is out
+            if (opts.sip) setTimeout(() => process.exit(), 200).unref()
             return code === 0 ? EXIT_OK : EXIT_FAIL
         } catch (e) {
             if (e instanceof SimError) throw new CliError(e.message, e.details)
