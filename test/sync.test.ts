@@ -53,6 +53,7 @@ import {
     MAX_RECORDS,
     nextBoot,
     QueuedRecord,
+    readRecord,
     RecordQueue,
     encodeRecord,
 } from "../devs/sync/recordQueue"
@@ -678,7 +679,7 @@ describe("call record queue in flash", () => {
         const again = new RecordQueue(kv)
         await again.load()
         expect(
-            await Promise.all(again.records.map(r => again.read(r)))
+            await Promise.all(again.records.map(r => readRecord(kv, r)))
         ).toStrictEqual([full, missed])
         expect(again.records.every(r => r.text === "")).toBe(true)
         expect(encodeRecord(full)).toBe(kv.data["rec0"])

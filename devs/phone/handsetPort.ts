@@ -534,7 +534,7 @@ export class HandsetPort {
                 seconds,
                 d
             )
-        this.record({
+        const c: PortCall = {
             dir: "out",
             number: d.number || (d.dial as string),
             dial: d.dial as string,
@@ -548,9 +548,11 @@ export class HandsetPort {
             forExt: "",
             rings: 0,
             hops: 0,
-            owner: d.codeOwner || "",
-            private: !!d.private,
-        })
+        }
+        // issue 12: the code's owner, a private call
+        if (d.codeOwner) c.owner = d.codeOwner
+        if (d.private) c.private = true
+        this.record(c)
     }
 
     /** The incoming call ends here: answered (talk over) or missed after `rings`. */

@@ -93,6 +93,27 @@ export class QueuedRecord {
     }
 }
 
+/** The wire key of each place of the flash array ("": sent otherwise). */
+const WIRE_KEYS = [
+    "",
+    "",
+    "handset",
+    "number",
+    "category",
+    "start",
+    "seconds",
+    "",
+    "dial",
+    "",
+    "",
+    "outcome",
+    "code",
+    "for",
+    "rings",
+    "hops",
+    "owner",
+]
+
 function slotKey(slot: number): string {
     return "rec" + slot
 }
@@ -145,7 +166,8 @@ function unoffset(o: number, start: number): number {
     return start ? start + o : o
 }
 
-function decode(v: string): CallRecord | undefined {
+/** A record's flash text back as the record (tests, benches: the firmware sends the text as it is). */
+export function decodeRecord(v: string): CallRecord | undefined {
     let a: any[] | undefined = undefined
     try {
         a = JSON.parse(v)
@@ -205,9 +227,13 @@ export class RecordQueue {
         for (let slot = 0; slot < this.max; ++slot) {
             const v = await this.kv.read(slotKey(slot))
             if (v === undefined) continue
-            const rec = decode(v)
-            if (rec)
-                found.push(new QueuedRecord("", rec.boot, rec.seq, slot, true))
+            // [boot, seq, ...] (encodeRecord)
+            let a: any = undefined
+            try {
+                a = JSON.parse(v)
+            } catch (e) {}
+            if (Array.isArray(a) && a.length >= 7)
+                found.push(new QueuedRecord("", a[0], a[1], slot, true))
             else await this.kv.remove(slotKey(slot))
         }
         found.sort((a, b) => a.boot - b.boot || a.seq - b.seq)
@@ -265,41 +291,20 @@ export class RecordQueue {
         let m =
             '{"board":' +
             str(board) +
-            ',"handset":' +
-            str(a[2]) +
-            ',"number":' +
-            str(a[3]) +
-            ',"category":' +
-            str(a[4]) +
-            ',"start":' +
-            a[5] +
-            ',"seconds":' +
-            a[6] +
             ',"id":' +
             str(board + "-" + a[0] + "-" + a[1])
+        // the flash array's places as wire keys (encodeRecord); the first
+        // five always, the rest when set
+        for (let i = 2; i < a.length && i < WIRE_KEYS.length; ++i)
+            if (WIRE_KEYS[i] && (i < 7 || i === 11 || a[i]))
+                m += ',"' + WIRE_KEYS[i] + '":' + str(a[i])
         if (a.length >= 16) {
-            const start = a[5]
             if (a[7] === 0) m += ',"dir":"in"'
-            if (a[8]) m += ',"dial":' + str(a[8])
-            if (a[9] >= 0) m += ',"answered":' + unoffset(a[9], start)
-            if (a[10] >= 0) m += ',"end":' + unoffset(a[10], start)
-            m += ',"outcome":' + str(a[11])
-            if (a[12]) m += ',"code":' + str(a[12])
-            if (a[13]) m += ',"for":' + str(a[13])
-            if (a[14]) m += ',"rings":' + a[14]
-            if (a[15]) m += ',"hops":' + a[15]
-            // issue 12: the authorization code's owner, a private call
-            if (a[16]) m += ',"owner":' + str(a[16])
+            if (a[9] >= 0) m += ',"answered":' + unoffset(a[9], a[5])
+            if (a[10] >= 0) m += ',"end":' + unoffset(a[10], a[5])
             if (a[17]) m += ',"private":true'
         }
         return m + "}"
-    }
-
-    /** The record of `q` (from flash unless it lives in RAM); undefined if unreadable. */
-    async read(q: QueuedRecord): Promise<CallRecord | undefined> {
-        if (q.text) return decode(q.text)
-        const v = await this.kv.read(slotKey(q.slot))
-        return v === undefined ? undefined : decode(v)
     }
 
     /** The record is surely out: forget it. */
@@ -323,4 +328,13 @@ export class RecordQueue {
             return false
         }
     }
+}
+
+/** The record of `q` (from flash unless it lives in RAM); undefined if unreadable. */
+export async function readRecord(
+    kv: KeyValueStore,
+    q: QueuedRecord
+): Promise<CallRecord | undefined> {
+    const v = q.text || (await kv.read(slotKey(q.slot)))
+    return v === undefined ? undefined : decodeRecord(v)
 }

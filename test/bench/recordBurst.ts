@@ -7,7 +7,11 @@
 // out-of-memory restart is what was left). scripts/bench.ts runs it.
 import * as ds from "@devicescript/core"
 import { SettingsStore } from "../../devs/store/settingsStore"
-import { encodeRecord, RecordQueue } from "../../devs/sync/recordQueue"
+import {
+    encodeRecord,
+    readRecord,
+    RecordQueue,
+} from "../../devs/sync/recordQueue"
 import { loadBoard, probeFreeHeap } from "./heapProbe"
 
 await loadBoard()
@@ -38,7 +42,7 @@ for (let i = 1; i <= 500; ++i) {
 }
 let bytes = 0
 for (const r of q.records) {
-    const rec = await q.read(r)
+    const rec = await readRecord(kv, r)
     if (rec) bytes += encodeRecord(rec).length + 5
 }
 console.log(
