@@ -38,6 +38,11 @@ const LIMIT_KEY = "polmax"
  * large (the retained message comes again at every connect) sets the limit.
  */
 const STRIKE_KEY = "polstrike"
+/**
+ * Settings key: the refusal the state reports (JSON), kept across restarts
+ * until a later version is applied or the message is taken back.
+ */
+const REJECTED_KEY = "polrej"
 
 function refusalError(r: Refusal): string {
     return "policy v" + r.version + " refused"
@@ -146,6 +151,7 @@ export class Sync {
             this.board.error =
                 "restarted while checking a " + crashed + "-byte policy message"
         }
+        await this.loadRejected()
         await this.queue.load()
         this.version = this.board.policyVersion()
         const board = this.board
@@ -195,7 +201,38 @@ export class Sync {
 
     private applied() {
         this.version = this.board.policyVersion()
-        this.rejected = undefined
+        this.setRejected(undefined)
+    }
+
+    /** The refusal saved before a restart, reported again. */
+    private async loadRejected() {
+        const saved = await this.kv.read(REJECTED_KEY)
+        if (!saved) return
+        try {
+            const r = JSON.parse(saved)
+            if (typeof r.version === "number" && typeof r.reason === "string") {
+                this.rejected = { version: r.version, reason: r.reason }
+                if (!this.board.error) this.board.error = refusalError(r)
+            }
+        } catch (e) {
+            // not readable: not reported
+        }
+    }
+
+    private setRejected(r: Refusal) {
+        if (r === this.rejected) return
+        this.rejected = r
+        this.saveRejected.start()
+    }
+
+    private async saveRejected() {
+        try {
+            if (this.rejected)
+                await this.kv.write(REJECTED_KEY, JSON.stringify(this.rejected))
+            else await this.kv.remove(REJECTED_KEY)
+        } catch (e) {
+            // flash full: reported until the next restart only
+        }
     }
 
     private state(): string {
@@ -274,7 +311,7 @@ export class Sync {
     }
 
     private refuse(r: Refusal) {
-        this.rejected = r
+        this.setRejected(r)
         this.board.error = refusalError(r)
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
     }
@@ -284,7 +321,7 @@ export class Sync {
         const r = this.rejected
         if (!r) return
         if (this.board.error === refusalError(r)) this.board.error = ""
-        this.rejected = undefined
+        this.setRejected(undefined)
         this.board.log("sync: policy v" + r.version + " withdrawn")
     }
 
@@ -323,7 +360,7 @@ export class Sync {
         }
         if (this.board.policyVersion() !== this.version) this.applied()
         // the message on its topic is one it takes: no refusal stands
-        this.rejected = undefined
+        this.setRejected(undefined)
         this.board.log(
             "sync: policy v" +
                 this.version +
