@@ -33,6 +33,13 @@ const STAGE_TOPIC = 3
 const STAGE_PAYLOAD = 4
 const STAGE_PROPS_LENGTH = 5
 const STAGE_PROPS = 6
+/**
+ * Socket pieces (the runtime's reads, 128 bytes each on the ESP32) queued
+ * for the reader beyond which the connection is closed: the broker sends
+ * faster than the board reads (a flood), and the heap is not the place to
+ * wait. Two policy messages' worth.
+ */
+const MAX_QUEUED_PIECES = 64
 /** Largest non-PUBLISH packet, and properties block, read in. */
 const MAX_SMALL = 256
 
@@ -100,6 +107,8 @@ export class MqttClient {
      * heap may not have room).
      */
     admit: (bytes: number) => Promise<boolean> = async () => true
+    /** The connection was closed on a flood (bytes were waiting unread). */
+    onFlood: () => void = () => {}
     /** The connection ended (after a successful open()). */
     onClose: () => void = () => {}
     private sock: Socket
@@ -123,6 +132,8 @@ export class MqttClient {
     private subscribed = ""
     private propsLen = 0
     private propsShift = 0
+    /** Bytes of the chunk the reader works on not yet consumed (at most). */
+    private handLeft = 0
     /** Packets refused (a reason to close) since the start: for the tests' log. */
     malformed = 0
 
@@ -140,6 +151,7 @@ export class MqttClient {
             return (e as Error).message
         }
         const sock = this.sock
+        this.skipOnArrival(sock)
         this.v5 = o.maxPacket > 0
         this.reader.start(sock)
         let flags = 0x02 | 0x04 | 0x08 | 0x20 // clean, will QoS 1 retained
@@ -248,6 +260,7 @@ export class MqttClient {
         this.head = []
         this.part = undefined
         this.skip = 0
+        this.handLeft = 0
         this.subscribed = ""
         this.lastRx = ds.millis()
     }
@@ -290,10 +303,55 @@ export class MqttClient {
         if (this.sock === sock) await this.close()
     }
 
+    /**
+     * The bytes of a payload being skipped (too large) are dropped as they
+     * arrive, in the runtime's socket event itself: @devicescript/net's
+     * Socket queues every piece the runtime reads until the reader takes
+     * it, and the runtime reads as fast as data comes (on the ESP32 128
+     * bytes at a time, as much as the TCP window holds per step), so a
+     * large message would pile up in the heap while the reader is busy.
+     * More than MAX_QUEUED_PIECES waiting: the connection is closed.
+     */
+    private skipOnArrival(sock: Socket) {
+        const d = ds as any
+        const deliver = d._socketOnEvent
+        const self = this
+        d._socketOnEvent = (ev: string, arg: any) => {
+            const queue: Buffer[] = (sock as any).buffers
+            if (
+                ev === "data" &&
+                self.sock === sock &&
+                queue.length >= MAX_QUEUED_PIECES
+            ) {
+                // drop what waits (the stream cannot be resumed midway)
+                ;(sock as any).buffers = []
+                self.malformed++
+                self.onFlood()
+                self.close.start()
+                return
+            }
+            if (ev === "data" && arg && self.sock === sock && self.skip > 0) {
+                // all of this piece is within the bytes to skip when the
+                // bytes before it (queued, and in the reader's hand) are
+                // fewer than the skip: drop it, skip that much less
+                let before = self.handLeft
+                for (const b of queue) before += b.length
+                if (before + arg.length <= self.skip) {
+                    self.skip -= arg.length
+                    self.lastRx = ds.millis()
+                    return
+                }
+            }
+            deliver(ev, arg)
+        }
+    }
+
     /** Splits the byte stream into packets. */
     private async feed(chunk: Buffer) {
+        const sock = this.sock
         let i = 0
-        while (i < chunk.length) {
+        while (i < chunk.length && this.sock === sock) {
+            this.handLeft = chunk.length - i
             if (this.skip > 0) {
                 const n = Math.min(this.skip, chunk.length - i)
                 this.skip -= n
@@ -335,6 +393,7 @@ export class MqttClient {
                 if (this.got === part.length) await this.partRead()
             }
         }
+        this.handLeft = 0
     }
 
     /**

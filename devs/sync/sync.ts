@@ -5,6 +5,7 @@
 import * as ds from "@devicescript/core"
 import { hmac, randomBuffer } from "@devicescript/crypto"
 import { Board } from "../app/board"
+import { boardKey, configuredKey, setBoardKey } from "./boardKey"
 import { KeyValueStore } from "../store/chunkedStore"
 import { SyncConfig } from "./config"
 import { MqttLink } from "./mqttLink"
@@ -25,8 +26,14 @@ import {
 } from "./protocol"
 import { CallRecord, nextBoot, QueuedRecord, RecordQueue } from "./recordQueue"
 
-/** Policy messages waiting to be checked; older ones beyond this are dropped. */
-const MAX_PENDING = 2
+/**
+ * Policy messages waiting to be checked (besides the one being checked):
+ * a newer one coming in drops the one waiting before it is read in, so the
+ * heap holds at most two policy messages however fast they come (the
+ * runtime reads the socket as fast as data arrives: the firmware cannot
+ * slow the broker down, only drop).
+ */
+const MAX_PENDING = 1
 
 /** Settings key: the size of the policy message being checked. */
 const CHECKING_KEY = "polcheck"
@@ -67,7 +74,6 @@ export class Sync {
     private board: Board
     private cfg: SyncConfig
     private kv: KeyValueStore
-    private key: Buffer
     private queue: RecordQueue
     private outbox: Outbox
     private wake = new Signal()
@@ -80,12 +86,18 @@ export class Sync {
     /** Size of one it did not survive once; 0 none. */
     private strike = 0
     private seq = 0
+    /** Policy messages dropped unchecked since the last one applied. */
+    private dropped = 0
+    /** Connections closed because data came faster than it was read. */
+    private floods = 0
+    private saving = false
+    private saveAgain = false
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
         this.board = board
         this.cfg = cfg
         this.kv = kv
-        this.key = Buffer.from(cfg.siteKey, "hex")
+        setBoardKey(configuredKey(cfg, board.config.board))
         this.queue = new RecordQueue(kv)
         const self = this
         const id = board.config.board
@@ -116,6 +128,14 @@ export class Sync {
         // (only the board's policy topic is subscribed to)
         this.link.client.onMessage = (t, payload) => self.received(payload)
         this.link.client.admit = async bytes => await self.admit(bytes)
+        this.link.client.onFlood = () => {
+            self.floods++
+            board.error =
+                "connection closed " +
+                self.floods +
+                " times: the broker sent faster than the board reads (a flood of messages?)"
+            board.log("sync: " + board.error)
+        }
     }
 
     async start() {
@@ -225,14 +245,25 @@ export class Sync {
         this.saveRejected.start()
     }
 
+    /** One writer at a time: the last value set is the one in flash. */
     private async saveRejected() {
-        try {
-            if (this.rejected)
-                await this.kv.write(REJECTED_KEY, JSON.stringify(this.rejected))
-            else await this.kv.remove(REJECTED_KEY)
-        } catch (e) {
-            // flash full: reported until the next restart only
+        if (this.saving) {
+            this.saveAgain = true
+            return
         }
+        this.saving = true
+        this.saveAgain = true
+        while (this.saveAgain) {
+            this.saveAgain = false
+            const r = this.rejected
+            try {
+                if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
+                else await this.kv.remove(REJECTED_KEY)
+            } catch (e) {
+                // flash full: reported until the next restart only
+            }
+        }
+        this.saving = false
     }
 
     private state(): string {
@@ -302,6 +333,15 @@ export class Sync {
             this.changed()
             return false
         }
+        if (this.pending.length >= MAX_PENDING) {
+            // the newest counts (as on the broker): the one waiting goes
+            // before this one is read in
+            this.pending.shift()
+            this.dropped++
+            this.board.error =
+                this.dropped +
+                " policy messages dropped unchecked (they came faster than the board checks them; the latest is checked)"
+        }
         try {
             await this.kv.write(CHECKING_KEY, "" + bytes)
         } catch (e) {
@@ -359,6 +399,7 @@ export class Sync {
             await this.kv.remove(LIMIT_KEY)
         }
         if (this.board.policyVersion() !== this.version) this.applied()
+        this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
         this.setRejected(undefined)
         this.board.log(
@@ -380,7 +421,7 @@ export class Sync {
     private open(text: string): { env?: Envelope; refusal?: Refusal } {
         const o = openEnvelope(text, this.cfg.site, this.board.config.board)
         if (o.refusal) return o
-        const mac = hmac(this.key, "sha256", o.env.policy).toString("hex")
+        const mac = hmac(boardKey(), "sha256", o.env.policy).toString("hex")
         if (!constantTimeEqual(mac, o.env.sig))
             return {
                 refusal: {
