@@ -184,8 +184,13 @@ describe.skipIf(skip)("the board's MQTT client, hostile broker", () => {
         // the board's online message acknowledged: a connection that
         // counts as made (its backoff starts again at 1 s)
         await c.next(p => p.type === 3 && p.topic!.endsWith("/online"))
-        for (let i = 0; i < PER_ROUND; i++)
+        // paced (the board reads in the broker's time: sent all at once,
+        // more than 8 KB waiting unread closes the connection as a flood,
+        // and the broken frame would never be read)
+        for (let i = 0; i < PER_ROUND; i++) {
             c.send(adversarial(round * PER_ROUND + i))
+            await new Promise(r => setTimeout(r, 40))
+        }
         const broken = BROKEN[round % BROKEN.length]
         c.send(broken.bytes)
         roundsDone.push({
@@ -252,6 +257,12 @@ describe.skipIf(skip)("the board's MQTT client, hostile broker", () => {
                 (r, i) =>
                     !r.closedByBoard && !BROKEN[i % BROKEN.length].truncated
             )
+            const floods = s.rec
+                .select("vm")
+                .filter(e =>
+                    /the broker sent faster/.test(String(e.line))
+                ).length
+            measured["closedAsFlood"] = floods
             measured["adversarialFrames"] = ROUNDS * (PER_ROUND + 1) + REFUSALS
             measured["framesSent"] = hostile.framesSent
             measured["connections"] = hostile.conns.length
@@ -264,6 +275,8 @@ describe.skipIf(skip)("the board's MQTT client, hostile broker", () => {
                 1000
             )
             expect(notClosed).toStrictEqual([])
+            // each broken frame was met, not cut short by the flood guard
+            expect(floods).toBe(0)
             expect(s.starts).toBe(starts)
             expect(s.problems).toStrictEqual([])
             expect(await s.admin.policyVersion()).toBe(1)

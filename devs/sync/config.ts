@@ -121,7 +121,7 @@ export function validateSync(
         if (typeof url === "string") errors.push("broker.url: " + url)
     } else errors.push("broker: " + url)
     if (errors.length > before || typeof url === "string") return undefined
-    return {
+    const cfg: SyncConfig = {
         site: raw.site,
         url: b.url,
         host: url.host,
@@ -129,9 +129,8 @@ export function validateSync(
         tls: url.tls,
         username: b.username,
         password: b.password,
-        boardKey:
-            raw.boardKey !== undefined ? raw.boardKey.toLowerCase() : undefined,
-        siteKey:
-            raw.boardKey === undefined ? raw.siteKey.toLowerCase() : undefined,
     }
+    if (raw.boardKey !== undefined) cfg.boardKey = raw.boardKey.toLowerCase()
+    else cfg.siteKey = raw.siteKey.toLowerCase()
+    return cfg
 }

@@ -91,7 +91,6 @@ export class Sync {
     /** Connections closed because data came faster than it was read. */
     private floods = 0
     private saving = false
-    private saveAgain = false
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
         this.board = board
@@ -221,7 +220,7 @@ export class Sync {
 
     private applied() {
         this.version = this.board.policyVersion()
-        this.setRejected(undefined)
+        this.setRejected.start(undefined)
     }
 
     /** The refusal saved before a restart, reported again. */
@@ -239,29 +238,26 @@ export class Sync {
         }
     }
 
-    private setRejected(r: Refusal) {
+    /**
+     * The refusal the state reports, in flash before it returns (the
+     * state that names it is published after).
+     */
+    private async setRejected(r: Refusal) {
         if (r === this.rejected) return
         this.rejected = r
-        this.saveRejected.start()
+        await this.saveRejected()
     }
 
-    /** One writer at a time: the last value set is the one in flash. */
+    /** One writer at a time, each writing the latest: the last one set stays. */
     private async saveRejected() {
-        if (this.saving) {
-            this.saveAgain = true
-            return
-        }
+        while (this.saving) await ds.sleep(5)
         this.saving = true
-        this.saveAgain = true
-        while (this.saveAgain) {
-            this.saveAgain = false
-            const r = this.rejected
-            try {
-                if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
-                else await this.kv.remove(REJECTED_KEY)
-            } catch (e) {
-                // flash full: reported until the next restart only
-            }
+        const r = this.rejected
+        try {
+            if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
+            else await this.kv.remove(REJECTED_KEY)
+        } catch (e) {
+            // flash full: reported until the next restart only
         }
         this.saving = false
     }
@@ -329,11 +325,14 @@ export class Sync {
         if (bytes === 0) return true // (a cleared topic: see received)
         const reason = sizeRefusal(bytes, this.crashedAt)
         if (reason) {
-            this.refuse({ version: 0, reason })
+            // not awaited: the reader must go on at once (it skips the
+            // payload's bytes as they arrive)
+            this.markRefused({ version: 0, reason })
+            this.saveRejected.start()
             this.changed()
             return false
         }
-        if (this.pending.length >= MAX_PENDING) {
+        if (this.pending.length >= MAX_PENDING && this.pending[0].length > 0) {
             // the newest counts (as on the broker): the one waiting goes
             // before this one is read in
             this.pending.shift()
@@ -350,24 +349,30 @@ export class Sync {
         return true
     }
 
-    private refuse(r: Refusal) {
-        this.setRejected(r)
+    private async refuse(r: Refusal) {
+        this.markRefused(r)
+        await this.saveRejected()
+    }
+
+    private markRefused(r: Refusal) {
+        this.rejected = r
         this.board.error = refusalError(r)
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
     }
 
     /** The message refused is gone from its topic: the refusal with it. */
-    private withdrawn() {
+    private async withdrawn() {
         const r = this.rejected
         if (!r) return
         if (this.board.error === refusalError(r)) this.board.error = ""
-        this.setRejected(undefined)
+        await this.setRejected(undefined)
         this.board.log("sync: policy v" + r.version + " withdrawn")
     }
 
     /** From the MQTT client's receive path: keep it short. */
     private received(payload: Buffer) {
-        if (this.pending.length >= MAX_PENDING) this.pending.shift()
+        // (an empty one, a withdrawal, may wait beside it)
+        if (this.pending.length > MAX_PENDING) this.pending.shift()
         // as text at once: the heap holds one copy, not two
         this.pending.push(payload.toString())
         this.wake.notify()
@@ -378,7 +383,7 @@ export class Sync {
         const text = this.pending.shift()
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
-        if (text.length === 0) this.withdrawn()
+        if (text.length === 0) await this.withdrawn()
         else await this.check(text)
         if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
         // Every policy message gets an answer, also when nothing changed.
@@ -389,7 +394,7 @@ export class Sync {
         const t0 = ds.millis()
         const o = this.open(text)
         const r = o.refusal || (await this.apply(o.env))
-        if (r) return this.refuse(r)
+        if (r) return await this.refuse(r)
         // survived and applied: whatever restarts came before, a message
         // that large can be read (and the retained message that caused
         // them has been replaced by this one)
@@ -401,7 +406,7 @@ export class Sync {
         if (this.board.policyVersion() !== this.version) this.applied()
         this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
-        this.setRejected(undefined)
+        await this.setRejected(undefined)
         this.board.log(
             "sync: policy v" +
                 this.version +
