@@ -33,13 +33,6 @@ const STAGE_TOPIC = 3
 const STAGE_PAYLOAD = 4
 const STAGE_PROPS_LENGTH = 5
 const STAGE_PROPS = 6
-/**
- * Socket pieces (the runtime's reads, 128 bytes each on the ESP32) queued
- * for the reader beyond which the connection is closed: the broker sends
- * faster than the board reads (a flood), and the heap is not the place to
- * wait. Two policy messages' worth.
- */
-const MAX_QUEUED_PIECES = 64
 /** Largest non-PUBLISH packet, and properties block, read in. */
 const MAX_SMALL = 256
 
@@ -106,9 +99,7 @@ export class MqttClient {
      * Before a PUBLISH payload of `bytes` is read in: false skips it (the
      * heap may not have room).
      */
-    admit: (bytes: number) => Promise<boolean> = async () => true
-    /** The connection was closed on a flood (bytes were waiting unread). */
-    onFlood: () => void = () => {}
+    admit: (bytes: number) => boolean = () => true
     /** The connection ended (after a successful open()). */
     onClose: () => void = () => {}
     private sock: Socket
@@ -132,8 +123,6 @@ export class MqttClient {
     private subscribed = ""
     private propsLen = 0
     private propsShift = 0
-    /** Bytes of the chunk the reader works on not yet consumed (at most). */
-    private handLeft = 0
     /** Packets refused (a reason to close) since the start: for the tests' log. */
     malformed = 0
 
@@ -151,7 +140,7 @@ export class MqttClient {
             return (e as Error).message
         }
         const sock = this.sock
-        this.skipOnArrival(sock)
+        this.feedOnArrival(sock)
         this.v5 = o.maxPacket > 0
         this.reader.start(sock)
         let flags = 0x02 | 0x04 | 0x08 | 0x20 // clean, will QoS 1 retained
@@ -244,14 +233,26 @@ export class MqttClient {
     }
 
     async close() {
+        const sock = this.shut()
+        if (sock) await sock.close()
+    }
+
+    /** Ends the connection at once (the socket is closed by the caller). */
+    private shut(): Socket {
         const sock = this.sock
-        if (!sock) return
+        if (!sock) return undefined
         this.sock = undefined
         const was = this.connected
         this.connected = false
         this.events.emit(0)
-        await sock.close()
         if (was) this.onClose()
+        return sock
+    }
+
+    /** From the receive path, which must not wait. */
+    private closeNow() {
+        const sock = this.shut()
+        if (sock) sock.close.start()
     }
 
     private reset() {
@@ -260,7 +261,6 @@ export class MqttClient {
         this.head = []
         this.part = undefined
         this.skip = 0
-        this.handLeft = 0
         this.subscribed = ""
         this.lastRx = ds.millis()
     }
@@ -291,8 +291,9 @@ export class MqttClient {
                 if (chunk === null || this.sock !== sock) break
                 const now = ds.millis()
                 if (chunk) {
+                    // (data goes to feed in the socket event: not here)
                     this.lastRx = now
-                    await this.feed(chunk)
+                    this.feed(chunk)
                 } else if (now - this.lastRx > DEAD_MS) {
                     console.log("mqtt: no answer from the broker")
                     break
@@ -304,54 +305,31 @@ export class MqttClient {
     }
 
     /**
-     * The bytes of a payload being skipped (too large) are dropped as they
-     * arrive, in the runtime's socket event itself: @devicescript/net's
-     * Socket queues every piece the runtime reads until the reader takes
-     * it, and the runtime reads as fast as data comes (on the ESP32 128
-     * bytes at a time, as much as the TCP window holds per step), so a
-     * large message would pile up in the heap while the reader is busy.
-     * More than MAX_QUEUED_PIECES waiting: the connection is closed.
+     * Socket data goes through feed in the runtime's socket event itself,
+     * as it arrives: @devicescript/net's Socket would queue every piece the
+     * runtime reads (on the ESP32 128 bytes at a time, as much as the TCP
+     * window holds per step) until a reader fiber takes it, and the
+     * runtime reads as fast as data comes, so a large message or a flood
+     * would pile up in the heap. Here nothing waits: a payload being
+     * skipped costs nothing, one being read is copied into its buffer.
      */
-    private skipOnArrival(sock: Socket) {
+    private feedOnArrival(sock: Socket) {
         const d = ds as any
         const deliver = d._socketOnEvent
         const self = this
         d._socketOnEvent = (ev: string, arg: any) => {
-            const queue: Buffer[] = (sock as any).buffers
-            if (
-                ev === "data" &&
-                self.sock === sock &&
-                queue.length >= MAX_QUEUED_PIECES
-            ) {
-                // drop what waits (the stream cannot be resumed midway)
-                ;(sock as any).buffers = []
-                self.malformed++
-                self.onFlood()
-                self.close.start()
-                return
-            }
-            if (ev === "data" && arg && self.sock === sock && self.skip > 0) {
-                // all of this piece is within the bytes to skip when the
-                // bytes before it (queued, and in the reader's hand) are
-                // fewer than the skip: drop it, skip that much less
-                let before = self.handLeft
-                for (const b of queue) before += b.length
-                if (before + arg.length <= self.skip) {
-                    self.skip -= arg.length
-                    self.lastRx = ds.millis()
-                    return
-                }
-            }
-            deliver(ev, arg)
+            if (ev === "data" && arg && self.sock === sock) {
+                self.lastRx = ds.millis()
+                self.feed(arg)
+            } else deliver(ev, arg)
         }
     }
 
     /** Splits the byte stream into packets. */
-    private async feed(chunk: Buffer) {
+    private feed(chunk: Buffer) {
         const sock = this.sock
         let i = 0
         while (i < chunk.length && this.sock === sock) {
-            this.handLeft = chunk.length - i
             if (this.skip > 0) {
                 const n = Math.min(this.skip, chunk.length - i)
                 this.skip -= n
@@ -361,7 +339,7 @@ export class MqttClient {
                 const h = this.head
                 h.push(chunk[i++])
                 if (h.length < 2 || h[h.length - 1] & 128) {
-                    if (h.length > 5) return await this.close() // not MQTT
+                    if (h.length > 5) return this.refuse() // not MQTT
                     continue
                 }
                 let len = 0
@@ -375,25 +353,24 @@ export class MqttClient {
                 if (type === 3) {
                     // PUBLISH: QoS 0 or 1 (subscribed with 1), after SUBSCRIBE
                     if ((flags >> 1) & 2 || !this.subscribed || len < 2)
-                        return await this.refuse()
-                    await this.expect(STAGE_TOPIC_LENGTH, 2)
+                        return this.refuse()
+                    this.expect(STAGE_TOPIC_LENGTH, 2)
                 } else if (
                     flags !== expectedFlags(type) ||
                     len > MAX_SMALL ||
                     (type === 2) === this.connected // one CONNACK, first
                 )
-                    return await this.refuse()
-                else await this.expect(STAGE_BODY, len)
+                    return this.refuse()
+                else this.expect(STAGE_BODY, len)
             } else {
                 const part = this.part
                 const n = Math.min(part.length - this.got, chunk.length - i)
                 part.blitAt(this.got, chunk, i, n)
                 this.got += n
                 i += n
-                if (this.got === part.length) await this.partRead()
+                if (this.got === part.length) this.partRead()
             }
         }
-        this.handLeft = 0
     }
 
     /**
@@ -401,66 +378,64 @@ export class MqttClient {
      * PUBLISH in three parts, so that its payload is never copied: the
      * heap may not have room for a second copy).
      */
-    private async expect(stage: number, n: number) {
+    private expect(stage: number, n: number) {
         this.stage = stage
         this.part = Buffer.alloc(n)
         this.got = 0
         this.left -= n
-        if (n === 0) await this.partRead()
+        if (n === 0) this.partRead()
     }
 
     /** A packet no broker may send here: the connection is closed. */
-    private async refuse() {
+    private refuse() {
         this.malformed++
         this.part = undefined
         this.head = []
-        await this.close()
+        this.closeNow()
     }
 
-    private async partRead() {
+    private partRead() {
         const b = this.part
         this.part = undefined
         const type = this.first >> 4
         const qos = (this.first >> 1) & 3
         if (this.stage === STAGE_TOPIC_LENGTH) {
             const n = b.readUInt16BE(0) + (qos ? 2 : 0)
-            if (n > this.left || n > MAX_SMALL || n === 0)
-                return await this.refuse()
-            await this.expect(STAGE_TOPIC, n)
+            if (n > this.left || n > MAX_SMALL || n === 0) return this.refuse()
+            this.expect(STAGE_TOPIC, n)
         } else if (this.stage === STAGE_TOPIC) {
             const tl = b.length - (qos ? 2 : 0)
-            if (qos && b.readUInt16BE(tl) === 0) return await this.refuse()
+            if (qos && b.readUInt16BE(tl) === 0) return this.refuse()
             this.topic = b.slice(0, tl).toString()
-            if (this.topic !== this.subscribed) return await this.refuse()
+            if (this.topic !== this.subscribed) return this.refuse()
             // QoS 1: acknowledged on receipt
-            if (qos) await this.send(packet(0x40, [b.slice(tl)]))
+            if (qos) this.send.start(packet(0x40, [b.slice(tl)]))
             if (this.v5) {
-                if (this.left < 1) return await this.refuse()
+                if (this.left < 1) return this.refuse()
                 this.propsLen = 0
                 this.propsShift = 0
-                await this.expect(STAGE_PROPS_LENGTH, 1)
-            } else await this.payload()
+                this.expect(STAGE_PROPS_LENGTH, 1)
+            } else this.payload()
         } else if (this.stage === STAGE_PROPS_LENGTH) {
             // MQTT 5 properties of a PUBLISH (message expiry, user
             // properties...): nothing the board uses, skipped
             this.propsLen += (b[0] & 127) << this.propsShift
             this.propsShift += 7
             if (b[0] & 128) {
-                if (this.propsShift >= 28 || this.left < 1)
-                    return await this.refuse()
-                await this.expect(STAGE_PROPS_LENGTH, 1)
+                if (this.propsShift >= 28 || this.left < 1) return this.refuse()
+                this.expect(STAGE_PROPS_LENGTH, 1)
             } else if (this.propsLen > this.left || this.propsLen > MAX_SMALL)
-                return await this.refuse()
-            else await this.expect(STAGE_PROPS, this.propsLen)
+                return this.refuse()
+            else this.expect(STAGE_PROPS, this.propsLen)
         } else if (this.stage === STAGE_PROPS) {
-            await this.payload()
+            this.payload()
         } else if (this.stage === STAGE_PAYLOAD) {
             this.onMessage(this.topic, b)
         } else if (type === 2) {
             this.connack = b.length >= 2 ? b[1] : 255
             this.events.emit(type)
         } else if (type === 4) {
-            if (b.length < 2) return await this.refuse()
+            if (b.length < 2) return this.refuse()
             // MQTT 5: a reason code 0x80 or above is a refusal (e.g. 0x87
             // not authorized): not acknowledged
             const ok = b.length < 3 || b[2] < 0x80
@@ -470,15 +445,14 @@ export class MqttClient {
             }
         } else if (type === 14) {
             // DISCONNECT (MQTT 5): the broker ends the connection
-            await this.close()
+            this.closeNow()
         }
         // SUBACK (9), PINGRESP (13): nothing to do (lastRx is updated)
     }
 
     /** The payload of a PUBLISH: read in if the caller has room for it. */
-    private async payload() {
-        if (await this.admit(this.left))
-            await this.expect(STAGE_PAYLOAD, this.left)
+    private payload() {
+        if (this.admit(this.left)) this.expect(STAGE_PAYLOAD, this.left)
         else this.skip = this.left
     }
 }

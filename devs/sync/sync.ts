@@ -88,8 +88,6 @@ export class Sync {
     private seq = 0
     /** Policy messages dropped unchecked since the last one applied. */
     private dropped = 0
-    /** Connections closed because data came faster than it was read. */
-    private floods = 0
     private saving = false
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
@@ -126,15 +124,7 @@ export class Sync {
         )
         // (only the board's policy topic is subscribed to)
         this.link.client.onMessage = (t, payload) => self.received(payload)
-        this.link.client.admit = async bytes => await self.admit(bytes)
-        this.link.client.onFlood = () => {
-            self.floods++
-            board.error =
-                "connection closed " +
-                self.floods +
-                " times: the broker sent faster than the board reads (a flood of messages?)"
-            board.log("sync: " + board.error)
-        }
+        this.link.client.admit = bytes => self.admit(bytes)
     }
 
     async start() {
@@ -319,14 +309,14 @@ export class Sync {
      * hold a large one (reading, checking and compiling it): a flash mark
      * says which size is being worked on, and if the board restarts before
      * it is cleared, messages that large are refused from then on, or the
-     * retained message would restart the board over and over.
+     * retained message would restart the board over and over. From the
+     * socket's receive path: nothing here waits (flash writes go on in a
+     * fiber of their own).
      */
-    private async admit(bytes: number): Promise<boolean> {
+    private admit(bytes: number): boolean {
         if (bytes === 0) return true // (a cleared topic: see received)
         const reason = sizeRefusal(bytes, this.crashedAt)
         if (reason) {
-            // not awaited: the reader must go on at once (it skips the
-            // payload's bytes as they arrive)
             this.markRefused({ version: 0, reason })
             this.saveRejected.start()
             this.changed()
@@ -341,12 +331,16 @@ export class Sync {
                 this.dropped +
                 " policy messages dropped unchecked (they came faster than the board checks them; the latest is checked)"
         }
+        this.markChecking.start(bytes)
+        return true
+    }
+
+    private async markChecking(bytes: number) {
         try {
             await this.kv.write(CHECKING_KEY, "" + bytes)
         } catch (e) {
             // flash full: go on without the mark
         }
-        return true
     }
 
     private async refuse(r: Refusal) {
