@@ -36,6 +36,14 @@ export class MqttLink {
         return await this.client.publish(topic, payload, retain)
     }
 
+    /**
+     * Subscribes again: the broker sends the topic's retained message again
+     * (after the board skipped messages it had no room for).
+     */
+    async resubscribe() {
+        if (this.up) await this.client.subscribe(this.subscription)
+    }
+
     /** Connects, stays connected, reconnects; never returns. */
     async run() {
         const c = this.cfg

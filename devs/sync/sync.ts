@@ -88,7 +88,15 @@ export class Sync {
     private seq = 0
     /** Policy messages dropped unchecked since the last one applied. */
     private dropped = 0
+    /** A policy message is being checked (no other one is read in). */
+    private checking = false
+    /** One came meanwhile and was skipped: subscribe again after. */
+    private missed = false
     private saving = false
+    private rejDirty = false
+    private soon = false
+    private marking = false
+    private checkMark = 0
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
         this.board = board
@@ -240,16 +248,33 @@ export class Sync {
 
     /** One writer at a time, each writing the latest: the last one set stays. */
     private async saveRejected() {
-        while (this.saving) await ds.sleep(5)
+        this.soon = false
+        this.rejDirty = true
+        if (this.saving) {
+            // the writer at work writes this value too before it stops
+            while (this.saving) await ds.sleep(5)
+            return
+        }
         this.saving = true
-        const r = this.rejected
-        try {
-            if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
-            else await this.kv.remove(REJECTED_KEY)
-        } catch (e) {
-            // flash full: reported until the next restart only
+        while (this.rejDirty) {
+            this.rejDirty = false
+            const r = this.rejected
+            try {
+                if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
+                else await this.kv.remove(REJECTED_KEY)
+            } catch (e) {
+                // flash full: reported until the next restart only
+            }
         }
         this.saving = false
+    }
+
+    /** saveRejected without waiting, and without a fiber per call. */
+    private saveRejectedSoon() {
+        this.rejDirty = true
+        if (this.saving || this.soon) return
+        this.soon = true
+        this.saveRejected.start()
     }
 
     private state(): string {
@@ -318,29 +343,55 @@ export class Sync {
         const reason = sizeRefusal(bytes, this.crashedAt)
         if (reason) {
             this.markRefused({ version: 0, reason })
-            this.saveRejected.start()
+            this.saveRejectedSoon()
             this.changed()
+            return false
+        }
+        if (this.checking) {
+            // The heap holds the message being checked (its text, parsed)
+            // and no second one: this one is skipped; once the check is
+            // done the board subscribes again, and the broker sends the
+            // retained message of the topic, the one that counts, again.
+            this.missed = true
+            this.noteDropped()
             return false
         }
         if (this.pending.length >= MAX_PENDING && this.pending[0].length > 0) {
             // the newest counts (as on the broker): the one waiting goes
             // before this one is read in
             this.pending.shift()
-            this.dropped++
-            this.board.error =
-                this.dropped +
-                " policy messages dropped unchecked (they came faster than the board checks them; the latest is checked)"
+            this.noteDropped()
         }
-        this.markChecking.start(bytes)
+        this.markChecking(bytes)
         return true
     }
 
-    private async markChecking(bytes: number) {
-        try {
-            await this.kv.write(CHECKING_KEY, "" + bytes)
-        } catch (e) {
-            // flash full: go on without the mark
+    private noteDropped() {
+        this.dropped++
+        this.board.error =
+            this.dropped +
+            " policy messages dropped unchecked (they came faster than the board checks them; the latest is checked)"
+    }
+
+    /** The size mark in flash, one writer at a time (floods: no fiber per message). */
+    private markChecking(bytes: number) {
+        this.checkMark = bytes
+        if (this.marking) return
+        this.marking = true
+        this.writeMark.start()
+    }
+
+    private async writeMark() {
+        let written = -1
+        while (this.checkMark !== written) {
+            written = this.checkMark
+            try {
+                await this.kv.write(CHECKING_KEY, "" + written)
+            } catch (e) {
+                // flash full: go on without the mark
+            }
         }
+        this.marking = false
     }
 
     private async refuse(r: Refusal) {
@@ -378,7 +429,18 @@ export class Sync {
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
         if (text.length === 0) await this.withdrawn()
-        else await this.check(text)
+        else {
+            this.checking = true
+            try {
+                await this.check(text)
+            } finally {
+                this.checking = false
+            }
+        }
+        if (this.missed) {
+            this.missed = false
+            await this.link.resubscribe()
+        }
         if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
         // Every policy message gets an answer, also when nothing changed.
         this.changed()
