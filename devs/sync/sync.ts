@@ -382,11 +382,12 @@ export class Sync {
     }
 
     private async writeMark() {
-        let written = -1
+        let written = -2
         while (this.checkMark !== written) {
             written = this.checkMark
             try {
-                await this.kv.write(CHECKING_KEY, "" + written)
+                if (written) await this.kv.write(CHECKING_KEY, "" + written)
+                else await this.kv.remove(CHECKING_KEY)
             } catch (e) {
                 // flash full: go on without the mark
             }
@@ -441,7 +442,12 @@ export class Sync {
             this.missed = false
             await this.link.resubscribe()
         }
-        if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
+        if (!this.pending.length) {
+            // through the mark's writer: a write still under way must not
+            // land after the removal
+            this.markChecking(0)
+            while (this.marking) await ds.sleep(5)
+        }
         // Every policy message gets an answer, also when nothing changed.
         this.changed()
     }
