@@ -241,6 +241,10 @@ export class SimSession {
     private startedAt = 0
     /** How many times the VM printed "start: ...", and the bus time of the last. */
     private programStarts = 0
+    /** How many times the program started (each restart, a crash's too). */
+    get starts() {
+        return this.programStarts
+    }
     private programStartBusTime = 0
 
     /**

@@ -26,11 +26,74 @@ console.debug = (...a) => post({ dmesg: format(...a) })
 // the VM's TLS sockets (MQTT over TLS) trust them here too.
 const requireCli = createRequire(sourceFile)
 const extraCa = process.env.NODE_EXTRA_CA_CERTS
+
+// Socket reads as the ESP32 runtime does them (devicescript's
+// runtime/espidf tcpsock: recv() into a 128-byte buffer, each piece one
+// "data" event, one heap Buffer; between two main-loop steps at most what
+// lwIP holds, its TCP window, 5760 bytes by default; the rest waits in the
+// network). Node instead hands the VM each chunk it read (up to 64 KB) as
+// one heap Buffer at once: a large message would exhaust the 64 KB heap in
+// the simulator where a board would read it in small pieces.
+const PIECE = 128
+const WINDOW = 5760
+const readers = new Set()
+function boundedReads(sock) {
+    const queue = []
+    let queued = 0
+    let onData = () => {}
+    let onClose
+    let closed
+    const on = sock.on.bind(sock)
+    sock.on = (ev, fn) => {
+        if (ev === "data") onData = fn
+        else if (ev === "close") onClose = fn
+        else on(ev, fn)
+        return sock
+    }
+    on("data", b => {
+        queue.push(b)
+        queued += b.length
+        if (queued >= WINDOW) sock.pause()
+    })
+    on("close", hadError => (closed = [hadError]))
+    readers.add(() => {
+        let budget = WINDOW
+        while (queue.length && budget > 0) {
+            const b = queue[0]
+            const n = Math.min(PIECE, b.length, budget)
+            onData(b.subarray(0, n))
+            budget -= n
+            queued -= n
+            if (n === b.length) queue.shift()
+            else queue[0] = b.subarray(n)
+        }
+        if (queued < WINDOW) sock.resume()
+        if (!queue.length && closed) {
+            onClose?.(...closed)
+            closed = undefined
+            return true
+        }
+        return false
+    })
+    return sock
+}
+
 function vmRequire(name) {
     const m = requireCli(name)
-    if (name !== "tls" || !extraCa) return m
-    const ca = [...m.rootCertificates, readFileSync(extraCa, "utf8")]
-    return { ...m, connect: options => m.connect({ ca, ...options }) }
+    if (name === "net")
+        return {
+            ...m,
+            createConnection: (...a) => boundedReads(m.createConnection(...a)),
+        }
+    if (name !== "tls") return m
+    const ca = extraCa
+        ? [...m.rootCertificates, readFileSync(extraCa, "utf8")]
+        : undefined
+    return {
+        ...m,
+        connect: options =>
+            boundedReads(m.connect(ca ? { ca, ...options } : options)),
+    }
 }
 
 // The VM module as @devicescript/cli bundles it (a CommonJS factory).
@@ -44,6 +107,12 @@ new Function(
     source
 )(mod.exports, mod, vmRequire, sourceFile, dirname(sourceFile))
 const vm = await mod.exports()
+// the socket data of a step goes in before the VM runs
+const step = vm._jd_em_process
+vm._jd_em_process = () => {
+    for (const r of [...readers]) if (r()) readers.delete(r)
+    return step()
+}
 
 vm.dmesg = text => post({ dmesg: text })
 vm.log = console.log

@@ -17,7 +17,7 @@ export function isKeyFileText(text: string): boolean {
 export function mayHoldSecret(text: string): boolean {
     return (
         /[0-9a-fA-F]{32}/.test(text) ||
-        /\b(pass(word|wd)?|secret|token|site_?key|private_?key|api_?key)\b["']?\s*[:=]/i.test(
+        /\b(pass(word|wd)?|secret|token|site_?key|board_?key|private_?key|api_?key)\b["']?\s*[:=]/i.test(
             text
         )
     )

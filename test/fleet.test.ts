@@ -30,6 +30,7 @@ import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
 import { CallStore } from "../src/fleet/callStore"
 import { parseCsv } from "../src/fleet/csv"
+import { boardKey } from "../src/fleet/sign"
 import { beijingTime, monthOf } from "../src/fleet/topics"
 import { testBrokerKind } from "./brokerChoice"
 import {
@@ -411,7 +412,11 @@ class StandInBoard {
             this.rejected = { version: m.version, reason }
             return this.publishState()
         }
-        const want = createHmac("sha256", this.opts.key ?? KEY)
+        // it holds its own key, derived from its site's key
+        const want = createHmac(
+            "sha256",
+            boardKey(this.opts.key ?? KEY, this.id)
+        )
             .update(String(m.policy), "utf8")
             .digest()
         const sig = Buffer.from(typeof m.sig === "string" ? m.sig : "", "hex")
@@ -536,7 +541,9 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             boardPolicyDoc(whole, "desk-a", ["8001", "8101"])
         )
         expect(msg.sig).toBe(
-            createHmac("sha256", KEY).update(msg.policy, "utf8").digest("hex")
+            createHmac("sha256", boardKey(KEY, "desk-a"))
+                .update(msg.policy, "utf8")
+                .digest("hex")
         )
 
         // pushing the same file again is harmless; a new board gets it too

@@ -58,7 +58,7 @@ import {
     encodeRecord,
 } from "../devs/sync/recordQueue"
 import { boardMessage, preparePush } from "../src/fleet/push"
-import { policyHash } from "../src/fleet/sign"
+import { boardKey, policyHash } from "../src/fleet/sign"
 import * as V from "./vm/syncVectors"
 import {
     MAX_POLICY_PAYLOAD as CLI_MAX_POLICY_PAYLOAD,
@@ -102,7 +102,10 @@ function boardCheck(
     if (big) return { refusal: { version: 0, reason: big } }
     const o = openEnvelope(payload, site, board)
     if (o.refusal) return o
-    const mac = createHmac("sha256", Buffer.from(keyHex, "hex"))
+    const mac = createHmac(
+        "sha256",
+        boardKey(Buffer.from(keyHex, "hex"), board)
+    )
         .update(o.env!.policy, "utf8")
         .digest("hex")
     if (!constantTimeEqual(mac, o.env!.sig))
@@ -404,12 +407,15 @@ describe("policy envelope, up to the signature", () => {
     })
 })
 
-describe("the VM test's HMAC vectors (test/vm/syncVectors.ts)", () => {
+describe("the VM test's HMAC and HKDF vectors (test/vm/syncVectors.ts)", () => {
     test("are what Node computes, and what `policy push` publishes", () => {
         const mac = (key: Buffer | string, data: string) =>
             createHmac("sha256", key).update(data, "utf8").digest("hex")
         expect(mac(V.RFC4231_KEY, V.RFC4231_DATA)).toBe(V.RFC4231_MAC)
-        expect(mac(Buffer.from(V.SITE_KEY, "hex"), V.POLICY_TEXT)).toBe(
+        expect(
+            boardKey(Buffer.from(V.SITE_KEY, "hex"), "desk-a")
+        ).toStrictEqual(Buffer.from(V.BOARD_KEY, "hex"))
+        expect(mac(Buffer.from(V.BOARD_KEY, "hex"), V.POLICY_TEXT)).toBe(
             V.POLICY_SIG
         )
         const file = join(TMP, "vector.policy.json")

@@ -14,6 +14,7 @@ import type { Aedes, AuthenticateError } from "aedes"
 import mqtt, { MqttClient } from "mqtt"
 import { expect } from "vitest"
 import { check, Marks } from "../sim/expect"
+import { boardKey } from "../src/fleet/sign"
 import type { Expectation } from "../sim/scenario"
 import type { SimSession } from "../sim/session"
 import { BrokerKind, mosquittoProgram } from "./brokerChoice"
@@ -75,15 +76,22 @@ export function portOpen(port: number): Promise<boolean> {
     })
 }
 
-/** A policy message as `policy push` builds it, from any text and key. */
+/**
+ * A policy message as `policy push` builds it, from any text and site key:
+ * signed with the key of board `signer` (derived from the site key).
+ */
 export function envelope(
     site: string,
     text: string,
     version: number,
     keyHex: string,
-    extra: Record<string, unknown> = {}
+    extra: Record<string, unknown> = {},
+    signer = "desk-a"
 ): string {
-    const sig = createHmac("sha256", Buffer.from(keyHex, "hex"))
+    const sig = createHmac(
+        "sha256",
+        boardKey(Buffer.from(keyHex, "hex"), signer)
+    )
         .update(text, "utf8")
         .digest("hex")
     return JSON.stringify({

@@ -1,6 +1,6 @@
 // The board's own configuration (not the site policy): which extension each
 // handset port serves, the ring cadence, and optionally the site it syncs
-// with over MQTT (`site`, `broker`, `siteKey`: devs/sync/config.ts).
+// with over MQTT (`site`, `broker`, `boardKey` or `siteKey`: devs/sync/config.ts).
 // Provisioned through the admin service (kind Config) and kept in flash.
 // Portable: no @devicescript/* import.
 
@@ -41,6 +41,7 @@ export function validateConfig(raw: any): {
         "broker",
         "siteKey",
         "callSecondMs",
+        "boardKey",
     ]
     for (const k of Object.keys(raw))
         if (known.indexOf(k) < 0) errors.push(k + ": unknown key")

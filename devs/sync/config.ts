@@ -1,5 +1,5 @@
-// The sync part of the board configuration: site id, broker and site key.
-// Portable: no @devicescript/* import.
+// The sync part of the board configuration: site id, broker and the board's
+// key. Portable: no @devicescript/* import.
 
 export interface SyncConfig {
     site: string
@@ -10,9 +10,20 @@ export interface SyncConfig {
     tls: boolean
     username?: string
     password?: string
-    /** The site key: 64 hex digits (the HMAC key is the 32 bytes they spell). */
-    siteKey: string
+    /**
+     * The board's own key, 64 hex digits (the HMAC key is the 32 bytes they
+     * spell): HKDF-SHA256(site key, BOARD_KEY_INFO + board id), what
+     * `dialguard flash` writes. Undefined when the configuration holds the
+     * site key instead (older provisioning, the simulator): the board
+     * derives its key from it (devs/sync/boardKey.ts).
+     */
+    boardKey?: string
+    /** The site key (64 hex digits), only in configurations without boardKey. */
+    siteKey?: string
 }
+
+/** HKDF info of a board key: this, then the board id (src/fleet/sign.ts). */
+export const BOARD_KEY_INFO = "dialguard board key "
 
 function isIdChar(c: number): boolean {
     return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 // a-z 0-9 -
@@ -71,7 +82,8 @@ export function validateSync(
     if (
         raw.site === undefined &&
         raw.broker === undefined &&
-        raw.siteKey === undefined
+        raw.siteKey === undefined &&
+        raw.boardKey === undefined
     )
         return undefined
     const before = errors.length
@@ -81,7 +93,14 @@ export function validateSync(
         errors.push(
             "board: a board that syncs needs an id of 1-64 characters a-z 0-9 - (it is a topic level)"
         )
-    if (!isHexKey(raw.siteKey))
+    if (raw.boardKey !== undefined) {
+        if (!isHexKey(raw.boardKey))
+            errors.push("boardKey: must be the board's key, 64 hex digits")
+        if (raw.siteKey !== undefined)
+            errors.push(
+                "siteKey: not with boardKey (a board holds only its own key)"
+            )
+    } else if (!isHexKey(raw.siteKey))
         errors.push("siteKey: must be the site key, 64 hex digits")
     const b = raw.broker
     let url: { host: string; port: number; tls: boolean } | string =
@@ -102,7 +121,7 @@ export function validateSync(
         if (typeof url === "string") errors.push("broker.url: " + url)
     } else errors.push("broker: " + url)
     if (errors.length > before || typeof url === "string") return undefined
-    return {
+    const cfg: SyncConfig = {
         site: raw.site,
         url: b.url,
         host: url.host,
@@ -110,6 +129,8 @@ export function validateSync(
         tls: url.tls,
         username: b.username,
         password: b.password,
-        siteKey: raw.siteKey.toLowerCase(),
     }
+    if (raw.boardKey !== undefined) cfg.boardKey = raw.boardKey.toLowerCase()
+    else cfg.siteKey = raw.siteKey.toLowerCase()
+    return cfg
 }

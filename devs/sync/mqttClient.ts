@@ -1,4 +1,4 @@
-// A small MQTT 3.1.1 client for the fleet sync, over @devicescript/net's
+// A small MQTT 5 / 3.1.1 client for the fleet sync, over @devicescript/net's
 // socket. Why not @devicescript/net's MQTTClient: on the 64 KB heap it left
 // the board too little room (every packet sent or received is also logged
 // as a hex string, and the last message stays referenced), so the firmware
@@ -10,7 +10,16 @@
 //   resolves true only when the broker's PUBACK for it came back;
 // - incoming packets go straight into one buffer of their exact size;
 //   the caller decides, from its size, whether a payload is read in at all;
-// - PINGREQ when idle; no packet from the broker for DEAD_MS = lost.
+// - PINGREQ when idle; no packet from the broker for DEAD_MS = lost;
+// - MQTT 5 first, with CONNECT's Maximum Packet Size: a conforming broker
+//   (mosquitto 2) drops a larger message for this client instead of
+//   sending it; a 3.1.1 broker refuses version 5 (CONNACK code 1) and the
+//   link connects again with 3.1.1, where the board's own bounds hold: a
+//   payload is refused from its header (admit) and its bytes skipped;
+// - anything that is not what a broker may send this client (unknown or
+//   unexpected packet types, wrong flags, lengths that do not add up, a
+//   PUBLISH on another topic than the one subscribed) closes the
+//   connection: the link reconnects with backoff.
 import * as ds from "@devicescript/core"
 import { connect, Socket } from "@devicescript/net"
 
@@ -22,6 +31,10 @@ const STAGE_BODY = 1
 const STAGE_TOPIC_LENGTH = 2
 const STAGE_TOPIC = 3
 const STAGE_PAYLOAD = 4
+const STAGE_PROPS_LENGTH = 5
+const STAGE_PROPS = 6
+/** Largest non-PUBLISH packet, and properties block, read in. */
+const MAX_SMALL = 256
 
 export interface MqttOptions {
     host: string
@@ -32,7 +45,12 @@ export interface MqttOptions {
     password?: string
     will: { topic: string; message: string }
     timeoutMs: number
+    /** MQTT 5 with this Maximum Packet Size; 0: MQTT 3.1.1. */
+    maxPacket: number
 }
+
+/** What open() says when a broker refused protocol version 5. */
+export const NO_MQTT5 = "broker does not speak MQTT 5"
 
 function u16(n: number): Buffer {
     const b = Buffer.alloc(2)
@@ -47,18 +65,30 @@ function str(s: string): Buffer {
     return Buffer.concat(u16(b.length), b)
 }
 
+/** `n` as MQTT's variable byte integer, after the bytes in `out`. */
+function varInt(out: number[], n: number): number[] {
+    for (;;) {
+        const d = n & 127
+        n = n >> 7
+        out.push(n > 0 ? d | 128 : d)
+        if (n === 0) return out
+    }
+}
+
 /** Fixed header (type and flags, remaining length) before the parts. */
 function packet(first: number, parts: Buffer[]): Buffer {
     let len = 0
     for (const p of parts) len += p.length
-    const head = [first]
-    for (;;) {
-        const d = len & 127
-        len = len >> 7
-        head.push(len > 0 ? d | 128 : d)
-        if (len === 0) break
-    }
+    const head = varInt([first], len)
     return Buffer.concat(Buffer.from(head), ...parts)
+}
+
+/** The flags each packet type a broker sends must have (-1: not ours). */
+function expectedFlags(type: number): number {
+    // CONNACK, PUBACK, SUBACK, PINGRESP, DISCONNECT (MQTT 5)
+    return type === 2 || type === 4 || type === 9 || type === 13 || type === 14
+        ? 0
+        : -1
 }
 
 export class MqttClient {
@@ -69,7 +99,7 @@ export class MqttClient {
      * Before a PUBLISH payload of `bytes` is read in: false skips it (the
      * heap may not have room).
      */
-    admit: (bytes: number) => Promise<boolean> = async () => true
+    admit: (bytes: number) => boolean = () => true
     /** The connection ended (after a successful open()). */
     onClose: () => void = () => {}
     private sock: Socket
@@ -89,6 +119,12 @@ export class MqttClient {
     private left = 0
     private skip = 0
     private topic = ""
+    private v5 = false
+    private subscribed = ""
+    private propsLen = 0
+    private propsShift = 0
+    /** Packets refused (a reason to close) since the start: for the tests' log. */
+    malformed = 0
 
     /** Socket, CONNECT, CONNACK; "" when connected, else why not. */
     async open(o: MqttOptions): Promise<string> {
@@ -104,15 +140,31 @@ export class MqttClient {
             return (e as Error).message
         }
         const sock = this.sock
+        this.feedOnArrival(sock)
+        this.v5 = o.maxPacket > 0
         this.reader.start(sock)
         let flags = 0x02 | 0x04 | 0x08 | 0x20 // clean, will QoS 1 retained
         const parts = [
             str("MQTT"),
-            Buffer.from([4, 0, 0, KEEPALIVE_S]),
-            str(o.clientId),
-            str(o.will.topic),
-            str(o.will.message),
+            Buffer.from([this.v5 ? 5 : 4, 0, 0, KEEPALIVE_S]),
         ]
+        if (this.v5) {
+            // properties: Maximum Packet Size (0x27, four bytes)
+            const m = o.maxPacket
+            parts.push(
+                Buffer.from([
+                    5,
+                    0x27,
+                    m >> 24,
+                    (m >> 16) & 255,
+                    (m >> 8) & 255,
+                    m & 255,
+                ])
+            )
+        }
+        parts.push(str(o.clientId))
+        if (this.v5) parts.push(Buffer.from([0])) // no will properties
+        parts.push(str(o.will.topic), str(o.will.message))
         if (o.username) {
             flags |= 0x80
             parts.push(str(o.username))
@@ -127,15 +179,19 @@ export class MqttClient {
         while (this.connack < 0 && this.sock === sock && ds.millis() < deadline)
             await ds.wait(this.events, deadline - ds.millis())
         if (this.connack !== 0) {
+            const c = this.connack
+            const login = this.v5
+                ? c === 0x86 || c === 0x87
+                : c === 4 || c === 5
             const why =
-                this.connack < 0
+                c < 0
                     ? "no CONNACK"
-                    : "broker refused the connection (code " +
-                      this.connack +
-                      (this.connack === 4 || this.connack === 5
-                          ? ": login"
-                          : "") +
-                      ")"
+                    : this.v5 && (c === 1 || c === 0x84)
+                      ? NO_MQTT5
+                      : "broker refused the connection (code " +
+                        c +
+                        (login ? ": login" : "") +
+                        ")"
             await this.close()
             return why
         }
@@ -144,9 +200,11 @@ export class MqttClient {
     }
 
     async subscribe(topic: string): Promise<boolean> {
-        return await this.send(
-            packet(0x82, [u16(this.id()), str(topic), Buffer.from([1])])
-        )
+        this.subscribed = topic
+        const parts = [u16(this.id())]
+        if (this.v5) parts.push(Buffer.from([0])) // no properties
+        parts.push(str(topic), Buffer.from([1]))
+        return await this.send(packet(0x82, parts))
     }
 
     /** QoS 1; true once the broker acknowledged this very message. */
@@ -160,13 +218,10 @@ export class MqttClient {
         this.waitingId = id
         this.acked = false
         const sock = this.sock
-        const sent = await this.send(
-            packet(0x32 | (retain ? 1 : 0), [
-                str(topic),
-                u16(id),
-                Buffer.from(payload),
-            ])
-        )
+        const parts = [str(topic), u16(id)]
+        if (this.v5) parts.push(Buffer.from([0])) // no properties
+        parts.push(Buffer.from(payload))
+        const sent = await this.send(packet(0x32 | (retain ? 1 : 0), parts))
         const deadline = ds.millis() + ACK_TIMEOUT_MS
         while (sent && !this.acked && this.sock === sock) {
             const left = deadline - ds.millis()
@@ -178,14 +233,26 @@ export class MqttClient {
     }
 
     async close() {
+        const sock = this.shut()
+        if (sock) await sock.close()
+    }
+
+    /** Ends the connection at once (the socket is closed by the caller). */
+    private shut(): Socket {
         const sock = this.sock
-        if (!sock) return
+        if (!sock) return undefined
         this.sock = undefined
         const was = this.connected
         this.connected = false
         this.events.emit(0)
-        await sock.close()
         if (was) this.onClose()
+        return sock
+    }
+
+    /** From the receive path, which must not wait. */
+    private closeNow() {
+        const sock = this.shut()
+        if (sock) sock.close.start()
     }
 
     private reset() {
@@ -194,6 +261,7 @@ export class MqttClient {
         this.head = []
         this.part = undefined
         this.skip = 0
+        this.subscribed = ""
         this.lastRx = ds.millis()
     }
 
@@ -223,8 +291,9 @@ export class MqttClient {
                 if (chunk === null || this.sock !== sock) break
                 const now = ds.millis()
                 if (chunk) {
+                    // (data goes to feed in the socket event: not here)
                     this.lastRx = now
-                    await this.feed(chunk)
+                    this.feed(chunk)
                 } else if (now - this.lastRx > DEAD_MS) {
                     console.log("mqtt: no answer from the broker")
                     break
@@ -235,10 +304,32 @@ export class MqttClient {
         if (this.sock === sock) await this.close()
     }
 
+    /**
+     * Socket data goes through feed in the runtime's socket event itself,
+     * as it arrives: @devicescript/net's Socket would queue every piece the
+     * runtime reads (on the ESP32 128 bytes at a time, as much as the TCP
+     * window holds per step) until a reader fiber takes it, and the
+     * runtime reads as fast as data comes, so a large message or a flood
+     * would pile up in the heap. Here nothing waits: a payload being
+     * skipped costs nothing, one being read is copied into its buffer.
+     */
+    private feedOnArrival(sock: Socket) {
+        const d = ds as any
+        const deliver = d._socketOnEvent
+        const self = this
+        d._socketOnEvent = (ev: string, arg: any) => {
+            if (ev === "data" && arg && self.sock === sock) {
+                self.lastRx = ds.millis()
+                self.feed(arg)
+            } else deliver(ev, arg)
+        }
+    }
+
     /** Splits the byte stream into packets. */
-    private async feed(chunk: Buffer) {
+    private feed(chunk: Buffer) {
+        const sock = this.sock
         let i = 0
-        while (i < chunk.length) {
+        while (i < chunk.length && this.sock === sock) {
             if (this.skip > 0) {
                 const n = Math.min(this.skip, chunk.length - i)
                 this.skip -= n
@@ -248,7 +339,7 @@ export class MqttClient {
                 const h = this.head
                 h.push(chunk[i++])
                 if (h.length < 2 || h[h.length - 1] & 128) {
-                    if (h.length > 5) return await this.close() // not MQTT
+                    if (h.length > 5) return this.refuse() // not MQTT
                     continue
                 }
                 let len = 0
@@ -257,18 +348,27 @@ export class MqttClient {
                 this.first = h[0]
                 this.head = []
                 this.left = len
-                if (this.first >> 4 === 3 && len >= 2)
-                    await this.expect(STAGE_TOPIC_LENGTH, 2)
-                else if (len > 256)
-                    return await this.close() // not for us
-                else await this.expect(STAGE_BODY, len)
+                const type = this.first >> 4
+                const flags = this.first & 15
+                if (type === 3) {
+                    // PUBLISH: QoS 0 or 1 (subscribed with 1), after SUBSCRIBE
+                    if ((flags >> 1) & 2 || !this.subscribed || len < 2)
+                        return this.refuse()
+                    this.expect(STAGE_TOPIC_LENGTH, 2)
+                } else if (
+                    flags !== expectedFlags(type) ||
+                    len > MAX_SMALL ||
+                    (type === 2) === this.connected // one CONNACK, first
+                )
+                    return this.refuse()
+                else this.expect(STAGE_BODY, len)
             } else {
                 const part = this.part
                 const n = Math.min(part.length - this.got, chunk.length - i)
                 part.blitAt(this.got, chunk, i, n)
                 this.got += n
                 i += n
-                if (this.got === part.length) await this.partRead()
+                if (this.got === part.length) this.partRead()
             }
         }
     }
@@ -278,42 +378,81 @@ export class MqttClient {
      * PUBLISH in three parts, so that its payload is never copied: the
      * heap may not have room for a second copy).
      */
-    private async expect(stage: number, n: number) {
+    private expect(stage: number, n: number) {
         this.stage = stage
         this.part = Buffer.alloc(n)
         this.got = 0
         this.left -= n
-        if (n === 0) await this.partRead()
+        if (n === 0) this.partRead()
     }
 
-    private async partRead() {
+    /** A packet no broker may send here: the connection is closed. */
+    private refuse() {
+        this.malformed++
+        this.part = undefined
+        this.head = []
+        this.closeNow()
+    }
+
+    private partRead() {
         const b = this.part
         this.part = undefined
         const type = this.first >> 4
         const qos = (this.first >> 1) & 3
         if (this.stage === STAGE_TOPIC_LENGTH) {
             const n = b.readUInt16BE(0) + (qos ? 2 : 0)
-            if (n > this.left || n > 256) return await this.close()
-            await this.expect(STAGE_TOPIC, n)
+            if (n > this.left || n > MAX_SMALL || n === 0) return this.refuse()
+            this.expect(STAGE_TOPIC, n)
         } else if (this.stage === STAGE_TOPIC) {
             const tl = b.length - (qos ? 2 : 0)
+            if (qos && b.readUInt16BE(tl) === 0) return this.refuse()
             this.topic = b.slice(0, tl).toString()
+            if (this.topic !== this.subscribed) return this.refuse()
             // QoS 1: acknowledged on receipt
-            if (qos) await this.send(packet(0x40, [b.slice(tl)]))
-            if (await this.admit(this.left))
-                await this.expect(STAGE_PAYLOAD, this.left)
-            else this.skip = this.left
+            if (qos) this.send.start(packet(0x40, [b.slice(tl)]))
+            if (this.v5) {
+                if (this.left < 1) return this.refuse()
+                this.propsLen = 0
+                this.propsShift = 0
+                this.expect(STAGE_PROPS_LENGTH, 1)
+            } else this.payload()
+        } else if (this.stage === STAGE_PROPS_LENGTH) {
+            // MQTT 5 properties of a PUBLISH (message expiry, user
+            // properties...): nothing the board uses, skipped
+            this.propsLen += (b[0] & 127) << this.propsShift
+            this.propsShift += 7
+            if (b[0] & 128) {
+                if (this.propsShift >= 28 || this.left < 1) return this.refuse()
+                this.expect(STAGE_PROPS_LENGTH, 1)
+            } else if (this.propsLen > this.left || this.propsLen > MAX_SMALL)
+                return this.refuse()
+            else this.expect(STAGE_PROPS, this.propsLen)
+        } else if (this.stage === STAGE_PROPS) {
+            this.payload()
         } else if (this.stage === STAGE_PAYLOAD) {
             this.onMessage(this.topic, b)
         } else if (type === 2) {
             this.connack = b.length >= 2 ? b[1] : 255
             this.events.emit(type)
-        } else if (type === 4 && b.length >= 2) {
-            if (b.readUInt16BE(0) === this.waitingId) {
+        } else if (type === 4) {
+            if (b.length < 2) return this.refuse()
+            // MQTT 5: a reason code 0x80 or above is a refusal (e.g. 0x87
+            // not authorized): not acknowledged
+            const ok = b.length < 3 || b[2] < 0x80
+            if (ok && b.readUInt16BE(0) === this.waitingId) {
                 this.acked = true
                 this.events.emit(type)
             }
+        } else if (type === 14) {
+            // DISCONNECT (MQTT 5): the broker ends the connection
+            this.closeNow()
         }
         // SUBACK (9), PINGRESP (13): nothing to do (lastRx is updated)
+    }
+
+    /** The payload of a PUBLISH: read in if the caller has room for it. */
+    private payload() {
+        if (this.admit(this.left)) this.expect(STAGE_PAYLOAD, this.left)
+        else this.skip = this.left
     }
 }

@@ -5,7 +5,8 @@
 import * as ds from "@devicescript/core"
 import { backoffMs } from "./backoff"
 import { SyncConfig } from "./config"
-import { MqttClient } from "./mqttClient"
+import { MqttClient, NO_MQTT5 } from "./mqttClient"
+import { MAX_PACKET_BYTES } from "./protocol"
 
 const CONNECT_TIMEOUT_MS = 10000
 
@@ -35,10 +36,21 @@ export class MqttLink {
         return await this.client.publish(topic, payload, retain)
     }
 
+    /**
+     * Subscribes again: the broker sends the topic's retained message again
+     * (after the board skipped messages it had no room for).
+     */
+    async resubscribe() {
+        if (this.up) await this.client.subscribe(this.subscription)
+    }
+
     /** Connects, stays connected, reconnects; never returns. */
     async run() {
         const c = this.cfg
         let attempt = 0
+        // MQTT 5 until the broker says it does not speak it (then 3.1.1
+        // until the board restarts)
+        let v5 = true
         for (;;) {
             const why = await this.client.open({
                 host: c.host,
@@ -52,7 +64,13 @@ export class MqttLink {
                     message: this.liveness.offline,
                 },
                 timeoutMs: CONNECT_TIMEOUT_MS,
+                maxPacket: v5 ? MAX_PACKET_BYTES : 0,
             })
+            if (why === NO_MQTT5) {
+                console.log("sync: " + c.url + ": MQTT 5 refused, using 3.1.1")
+                v5 = false
+                continue
+            }
             if (
                 !why &&
                 (await this.client.subscribe(this.subscription)) &&

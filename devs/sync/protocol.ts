@@ -12,6 +12,12 @@ export const FIRMWARE_VERSION = "0.1.0"
  * several copies of a much larger message that reading and checking take.
  */
 export const MAX_POLICY_PAYLOAD = 4096
+/**
+ * The board's MQTT 5 Maximum Packet Size: a policy message, its topic
+ * (ids of up to 64 characters) and room for the broker's properties. A
+ * conforming broker does not send this client a larger packet.
+ */
+export const MAX_PACKET_BYTES = MAX_POLICY_PAYLOAD + 512
 
 export function topic(site: string, rest: string): string {
     return "dialguard/" + site + "/" + rest

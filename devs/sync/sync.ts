@@ -5,6 +5,7 @@
 import * as ds from "@devicescript/core"
 import { hmac, randomBuffer } from "@devicescript/crypto"
 import { Board } from "../app/board"
+import { boardKey, configuredKey, setBoardKey } from "./boardKey"
 import { KeyValueStore } from "../store/chunkedStore"
 import { SyncConfig } from "./config"
 import { MqttLink } from "./mqttLink"
@@ -25,8 +26,14 @@ import {
 } from "./protocol"
 import { CallRecord, nextBoot, QueuedRecord, RecordQueue } from "./recordQueue"
 
-/** Policy messages waiting to be checked; older ones beyond this are dropped. */
-const MAX_PENDING = 2
+/**
+ * Policy messages waiting to be checked (besides the one being checked):
+ * a newer one coming in drops the one waiting before it is read in, so the
+ * heap holds at most two policy messages however fast they come (the
+ * runtime reads the socket as fast as data arrives: the firmware cannot
+ * slow the broker down, only drop).
+ */
+const MAX_PENDING = 1
 
 /** Settings key: the size of the policy message being checked. */
 const CHECKING_KEY = "polcheck"
@@ -38,6 +45,11 @@ const LIMIT_KEY = "polmax"
  * large (the retained message comes again at every connect) sets the limit.
  */
 const STRIKE_KEY = "polstrike"
+/**
+ * Settings key: the refusal the state reports (JSON), kept across restarts
+ * until a later version is applied or the message is taken back.
+ */
+const REJECTED_KEY = "polrej"
 
 function refusalError(r: Refusal): string {
     return "policy v" + r.version + " refused"
@@ -62,7 +74,6 @@ export class Sync {
     private board: Board
     private cfg: SyncConfig
     private kv: KeyValueStore
-    private key: Buffer
     private queue: RecordQueue
     private outbox: Outbox
     private wake = new Signal()
@@ -75,12 +86,23 @@ export class Sync {
     /** Size of one it did not survive once; 0 none. */
     private strike = 0
     private seq = 0
+    /** Policy messages dropped unchecked since the last one applied. */
+    private dropped = 0
+    /** A policy message is being checked (no other one is read in). */
+    private checking = false
+    /** One came meanwhile and was skipped: subscribe again after. */
+    private missed = false
+    private saving = false
+    private rejDirty = false
+    private soon = false
+    private marking = false
+    private checkMark = 0
 
     constructor(board: Board, cfg: SyncConfig, kv: KeyValueStore) {
         this.board = board
         this.cfg = cfg
         this.kv = kv
-        this.key = Buffer.from(cfg.siteKey, "hex")
+        setBoardKey(configuredKey(cfg, board.config.board))
         this.queue = new RecordQueue(kv)
         const self = this
         const id = board.config.board
@@ -111,7 +133,7 @@ export class Sync {
         )
         // (only the board's policy topic is subscribed to)
         this.link.client.onMessage = (t, payload) => self.received(payload)
-        this.link.client.admit = async bytes => await self.admit(bytes)
+        this.link.client.admit = bytes => self.admit(bytes)
     }
 
     async start() {
@@ -147,6 +169,7 @@ export class Sync {
             this.board.error =
                 "restarted while checking a " + crashed + "-byte policy message"
         }
+        await this.loadRejected()
         await this.queue.load()
         this.version = this.board.policyVersion()
         const board = this.board
@@ -207,7 +230,63 @@ export class Sync {
 
     private applied() {
         this.version = this.board.policyVersion()
-        this.rejected = undefined
+        this.setRejected.start(undefined)
+    }
+
+    /** The refusal saved before a restart, reported again. */
+    private async loadRejected() {
+        const saved = await this.kv.read(REJECTED_KEY)
+        if (!saved) return
+        try {
+            const r = JSON.parse(saved)
+            if (typeof r.version === "number" && typeof r.reason === "string") {
+                this.rejected = { version: r.version, reason: r.reason }
+                if (!this.board.error) this.board.error = refusalError(r)
+            }
+        } catch (e) {
+            // not readable: not reported
+        }
+    }
+
+    /**
+     * The refusal the state reports, in flash before it returns (the
+     * state that names it is published after).
+     */
+    private async setRejected(r: Refusal) {
+        if (r === this.rejected) return
+        this.rejected = r
+        await this.saveRejected()
+    }
+
+    /** One writer at a time, each writing the latest: the last one set stays. */
+    private async saveRejected() {
+        this.soon = false
+        this.rejDirty = true
+        if (this.saving) {
+            // the writer at work writes this value too before it stops
+            while (this.saving) await ds.sleep(5)
+            return
+        }
+        this.saving = true
+        while (this.rejDirty) {
+            this.rejDirty = false
+            const r = this.rejected
+            try {
+                if (r) await this.kv.write(REJECTED_KEY, JSON.stringify(r))
+                else await this.kv.remove(REJECTED_KEY)
+            } catch (e) {
+                // flash full: reported until the next restart only
+            }
+        }
+        this.saving = false
+    }
+
+    /** saveRejected without waiting, and without a fiber per call. */
+    private saveRejectedSoon() {
+        this.rejDirty = true
+        if (this.saving || this.soon) return
+        this.soon = true
+        this.saveRejected.start()
     }
 
     private state(): string {
@@ -253,42 +332,91 @@ export class Sync {
      * hold a large one (reading, checking and compiling it): a flash mark
      * says which size is being worked on, and if the board restarts before
      * it is cleared, messages that large are refused from then on, or the
-     * retained message would restart the board over and over.
+     * retained message would restart the board over and over. From the
+     * socket's receive path: nothing here waits (flash writes go on in a
+     * fiber of their own).
      */
-    private async admit(bytes: number): Promise<boolean> {
+    private admit(bytes: number): boolean {
         if (bytes === 0) return true // (a cleared topic: see received)
         const reason = sizeRefusal(bytes, this.crashedAt)
         if (reason) {
-            this.refuse({ version: 0, reason })
+            this.markRefused({ version: 0, reason })
+            this.saveRejectedSoon()
             this.changed()
             return false
         }
-        try {
-            await this.kv.write(CHECKING_KEY, "" + bytes)
-        } catch (e) {
-            // flash full: go on without the mark
+        if (this.checking) {
+            // The heap holds the message being checked (its text, parsed)
+            // and no second one: this one is skipped; once the check is
+            // done the board subscribes again, and the broker sends the
+            // retained message of the topic, the one that counts, again.
+            this.missed = true
+            this.noteDropped()
+            return false
         }
+        if (this.pending.length >= MAX_PENDING && this.pending[0].length > 0) {
+            // the newest counts (as on the broker): the one waiting goes
+            // before this one is read in
+            this.pending.shift()
+            this.noteDropped()
+        }
+        this.markChecking(bytes)
         return true
     }
 
-    private refuse(r: Refusal) {
+    private noteDropped() {
+        this.dropped++
+        this.board.error =
+            this.dropped +
+            " policy messages dropped unchecked (they came faster than the board checks them; the latest is checked)"
+    }
+
+    /** The size mark in flash, one writer at a time (floods: no fiber per message). */
+    private markChecking(bytes: number) {
+        this.checkMark = bytes
+        if (this.marking) return
+        this.marking = true
+        this.writeMark.start()
+    }
+
+    private async writeMark() {
+        let written = -2
+        while (this.checkMark !== written) {
+            written = this.checkMark
+            try {
+                if (written) await this.kv.write(CHECKING_KEY, "" + written)
+                else await this.kv.remove(CHECKING_KEY)
+            } catch (e) {
+                // flash full: go on without the mark
+            }
+        }
+        this.marking = false
+    }
+
+    private async refuse(r: Refusal) {
+        this.markRefused(r)
+        await this.saveRejected()
+    }
+
+    private markRefused(r: Refusal) {
         this.rejected = r
         this.board.error = refusalError(r)
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
     }
 
     /** The message refused is gone from its topic: the refusal with it. */
-    private withdrawn() {
+    private async withdrawn() {
         const r = this.rejected
         if (!r) return
         if (this.board.error === refusalError(r)) this.board.error = ""
-        this.rejected = undefined
+        await this.setRejected(undefined)
         this.board.log("sync: policy v" + r.version + " withdrawn")
     }
 
     /** From the MQTT client's receive path: keep it short. */
     private received(payload: Buffer) {
-        if (this.pending.length >= MAX_PENDING) this.pending.shift()
+        // (an empty one, a withdrawal, may wait beside it)
+        if (this.pending.length > MAX_PENDING) this.pending.shift()
         // as text at once: the heap holds one copy, not two
         this.pending.push(payload.toString())
         this.wake.notify()
@@ -299,9 +427,25 @@ export class Sync {
         const text = this.pending.shift()
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
-        if (text.length === 0) this.withdrawn()
-        else await this.check(text)
-        if (!this.pending.length) await this.kv.remove(CHECKING_KEY)
+        if (text.length === 0) await this.withdrawn()
+        else {
+            this.checking = true
+            try {
+                await this.check(text)
+            } finally {
+                this.checking = false
+            }
+        }
+        if (this.missed) {
+            this.missed = false
+            await this.link.resubscribe()
+        }
+        if (!this.pending.length) {
+            // through the mark's writer: a write still under way must not
+            // land after the removal
+            this.markChecking(0)
+            while (this.marking) await ds.sleep(5)
+        }
         // Every policy message gets an answer, also when nothing changed.
         this.changed()
     }
@@ -310,7 +454,7 @@ export class Sync {
         const t0 = ds.millis()
         const o = this.open(text)
         const r = o.refusal || (await this.apply(o.env))
-        if (r) return this.refuse(r)
+        if (r) return await this.refuse(r)
         // survived and applied: whatever restarts came before, a message
         // that large can be read (and the retained message that caused
         // them has been replaced by this one)
@@ -320,8 +464,9 @@ export class Sync {
             await this.kv.remove(LIMIT_KEY)
         }
         if (this.board.policyVersion() !== this.version) this.applied()
+        this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
-        this.rejected = undefined
+        await this.setRejected(undefined)
         this.board.log(
             "sync: policy v" +
                 this.version +
@@ -341,7 +486,7 @@ export class Sync {
     private open(text: string): { env?: Envelope; refusal?: Refusal } {
         const o = openEnvelope(text, this.cfg.site, this.board.config.board)
         if (o.refusal) return o
-        const mac = hmac(this.key, "sha256", o.env.policy).toString("hex")
+        const mac = hmac(boardKey(), "sha256", o.env.policy).toString("hex")
         if (!constantTimeEqual(mac, o.env.sig))
             return {
                 refusal: {

@@ -11,7 +11,7 @@ import { CliError, Parsed, required, UsageError } from "../command"
 import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
 import { siteOption } from "../fleet/options"
 import { resolveSite } from "../fleet/push"
-import { readKeyFile } from "../fleet/sign"
+import { boardKey, readKeyFile } from "../fleet/sign"
 import { MAX_POLICY_PAYLOAD, POLICY_MESSAGE_VERSION } from "../fleet/topics"
 import { loadPolicy } from "../policyFile"
 import { withoutLogin } from "../secrets"
@@ -47,6 +47,7 @@ const OPTION_OF: Record<string, string> = {
     ringCycleMs: "--ring-cycle-ms",
     site: "--site",
     siteKey: "--key",
+    boardKey: "--key",
     "broker.url": "--broker",
     "broker.username": "--username",
     "broker.password": "--password",
@@ -202,7 +203,12 @@ export function prepare(p: Parsed): Prepared {
         attempt(() => (doc["site"] = resolveSite(undefined, name)))
     }
     if (errors.length) throw fileProblems(errors)
-    if (key) doc["siteKey"] = key.toString("hex")
+    // the board gets only its own key, derived from the site key: a stolen
+    // board's flash signs nothing for the other boards
+    if (key) {
+        delete doc["siteKey"]
+        doc["boardKey"] = boardKey(key, String(doc["board"])).toString("hex")
+    }
     const configText = JSON.stringify(doc)
     const v = validateConfig(doc)
     if (!v.config) throw new Error("config invalid after checks: " + v.errors)

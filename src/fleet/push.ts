@@ -13,7 +13,7 @@ import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 import { FleetConnection } from "./broker"
-import { policyHash, sign } from "./sign"
+import { boardKey, policyHash, sign } from "./sign"
 import {
     BoardState,
     MAX_POLICY_PAYLOAD,
@@ -119,7 +119,7 @@ export function boardMessage(
         board,
         version: prep.version,
         policy: text,
-        sig: sign(prep.key, text),
+        sig: sign(boardKey(prep.key, board), text),
     }
     const payload = JSON.stringify(msg)
     const bytes = Buffer.byteLength(payload, "utf8")

@@ -1,14 +1,18 @@
-// Site keys and policy signatures. A site key is 32 random bytes kept as
-// 64 hex digits in a text file (mode 0600) that the admin and every board
-// of the site hold; a policy message carries HMAC-SHA256(key, policy text).
+// Site keys, board keys and policy signatures. A site key is 32 random
+// bytes kept as 64 hex digits in a text file (mode 0600) that only the
+// admin holds; each board holds its own key, derived from it
+// (boardKey: HKDF-SHA256 with the board id); a policy message for a board
+// carries HMAC-SHA256(that board's key, policy text).
 
 import {
     createHash,
     createHmac,
+    hkdfSync,
     randomBytes,
     timingSafeEqual,
 } from "node:crypto"
 import { readFileSync, statSync, writeFileSync } from "node:fs"
+import { BOARD_KEY_INFO } from "../../devs/sync/config"
 import { POLICY_HASH_DIGITS } from "../../devs/sync/protocol"
 import { CliError } from "../command"
 
@@ -81,6 +85,18 @@ export function writeNewKeyFile(file: string): void {
             )
         throw new CliError(`cannot write key file ${file}: ${why(e)}`)
     }
+}
+
+/**
+ * The key of board `board` of the site whose key is `siteKey`: HKDF-SHA256
+ * (RFC 5869, no salt, info "dialguard board key <board>", 32 bytes); the
+ * board derives the same with @devicescript/crypto's sha256Hkdf
+ * (devs/sync/boardKey.ts).
+ */
+export function boardKey(siteKey: Buffer, board: string): Buffer {
+    return Buffer.from(
+        hkdfSync("sha256", siteKey, Buffer.alloc(0), BOARD_KEY_INFO + board, 32)
+    )
 }
 
 /** Lower-case hex HMAC-SHA256 of the UTF-8 bytes of `text`. */

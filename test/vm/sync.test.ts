@@ -12,7 +12,9 @@ import {
     stateMessage,
 } from "../../devs/sync/protocol"
 import { nextBoot, RecordQueue } from "../../devs/sync/recordQueue"
+import { boardKey, configuredKey, setBoardKey } from "../../devs/sync/boardKey"
 import {
+    BOARD_KEY,
     POLICY_HASH,
     POLICY_PAYLOAD,
     POLICY_SIG,
@@ -29,8 +31,33 @@ describe("sync", () => {
         expect(mac.toString("hex")).toBe(RFC4231_MAC)
     })
 
+    test("the board key: HKDF-SHA256 of the site key and the board id, as the host derives it", () => {
+        const cfg = {
+            site: "hq",
+            url: "mqtt://b",
+            host: "b",
+            port: 1883,
+            tls: false,
+            siteKey: SITE_KEY,
+        }
+        const k = configuredKey(cfg, "desk-a")
+        expect(k.toString("hex")).toBe(BOARD_KEY)
+        expect(configuredKey(cfg, "desk-b").toString("hex") === BOARD_KEY).toBe(
+            false
+        )
+        // a configuration from `dialguard flash` holds the board key itself
+        const flashed = {
+            ...cfg,
+            siteKey: undefined as string,
+            boardKey: BOARD_KEY,
+        }
+        expect(configuredKey(flashed, "desk-a").toString("hex")).toBe(BOARD_KEY)
+        setBoardKey(k)
+        expect(boardKey().toString("hex")).toBe(BOARD_KEY)
+    })
+
     test("HMAC-SHA256 of a policy text with Chinese names, key from 64 hex digits", () => {
-        const key = Buffer.from(SITE_KEY, "hex")
+        const key = Buffer.from(BOARD_KEY, "hex")
         expect(key.length).toBe(32)
         const mac = hmac(key, "sha256", POLICY_TEXT).toString("hex")
         expect(mac).toBe(POLICY_SIG)
@@ -42,10 +69,11 @@ describe("sync", () => {
         expect(o.refusal).toBe(undefined)
         expect(o.env.version).toBe(4)
         expect(o.env.policy).toBe(POLICY_TEXT)
-        const key = Buffer.from(SITE_KEY, "hex")
+        const key = Buffer.from(BOARD_KEY, "hex")
         const mac = hmac(key, "sha256", o.env.policy).toString("hex")
         expect(constantTimeEqual(mac, o.env.sig)).toBe(true)
-        const other = Buffer.from("11" + SITE_KEY.slice(2), "hex")
+        // signed with the site key itself: not this board's key
+        const other = Buffer.from(SITE_KEY, "hex")
         const bad = hmac(other, "sha256", o.env.policy).toString("hex")
         expect(constantTimeEqual(bad, o.env.sig)).toBe(false)
     })
