@@ -25,7 +25,7 @@ import {
 import { ChunkedStore } from "../store/chunkedStore"
 import { SettingsStore } from "../store/settingsStore"
 import { AdminBackend } from "./adminServer"
-import { BoardConfig, validateConfig } from "./boardConfig"
+import { BoardConfig, guardConfig } from "./boardConfig"
 import { WallClock } from "./clock"
 import {
     checkPolicyText,
@@ -122,7 +122,7 @@ export class Board implements AdminBackend, PortRecorder {
         const cfgText = await this.cfgStore.load()
         let cfgHash = ""
         if (cfgText) {
-            const v = validateConfig(JSON.parse(cfgText))
+            const v = guardConfig(JSON.parse(cfgText))
             if (v.config) {
                 this.config = v.config
                 cfgHash = hashOf(cfgText)
@@ -188,13 +188,17 @@ export class Board implements AdminBackend, PortRecorder {
     }
 
     /**
-     * The key authorization codes are HMACed with. Today the site key the
-     * board checks policy signatures with; the one place to change for a
-     * per-board key. Undefined without one: no code entry.
+     * The key authorization codes are HMACed with (`dialguard policy code
+     * --key`): the site key, which only a board configured with it holds.
+     * A board flashed with its own key alone (issue 13) has none yet, so
+     * no code entry: a refused call stays refused (codes HMACed per board
+     * at push are still to do).
      */
     boardKey(): Buffer | undefined {
         const sync = this.config.sync
-        return sync ? Buffer.from(sync.siteKey, "hex") : undefined
+        return sync && sync.siteKey
+            ? Buffer.from(sync.siteKey, "hex")
+            : undefined
     }
 
     private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
@@ -366,7 +370,7 @@ export class Board implements AdminBackend, PortRecorder {
         } catch (e) {
             throw new Error("config is not valid JSON")
         }
-        const v = validateConfig(raw)
+        const v = guardConfig(raw)
         if (!v.config) throw new Error("invalid config: " + v.errors.join("; "))
         await this.cfgStore.save(text)
     }

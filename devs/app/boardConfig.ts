@@ -6,7 +6,13 @@
 
 import { extensionProblem } from "../policy/validate"
 import { CHINA_RING, RingCadence } from "../phone/handsetPort"
-import { SyncConfig, validateSync } from "../sync/config"
+import {
+    isHexKey,
+    isTopicId,
+    parseBrokerUrl,
+    SyncConfig,
+    validateSync,
+} from "../sync/config"
 
 export interface BoardConfig {
     board: string
@@ -92,5 +98,88 @@ export function validateConfig(raw: any): {
             callSecondMs,
         },
         errors,
+    }
+}
+
+/**
+ * The board's check of a configuration (from flash, or uploaded by
+ * `dialguard flash`, which checked it whole with validateConfig and its
+ * messages first): what the board needs to start, the first problem only.
+ * Apart from validateConfig because the VM takes an image of at most 64 KB
+ * of function bytecode: validateConfig is not compiled into the firmware.
+ */
+export function guardConfig(raw: any): {
+    config?: BoardConfig
+    errors: string[]
+} {
+    let bad = ""
+    const ports = raw && raw.ports
+    const onMs =
+        raw && raw.ringOnMs !== undefined ? raw.ringOnMs : CHINA_RING.onMs
+    const cycleMs =
+        raw && raw.ringCycleMs !== undefined
+            ? raw.ringCycleMs
+            : CHINA_RING.cycleMs
+    const callSecondMs = (raw && raw.callSecondMs) || 1000
+    if (typeof raw !== "object" || raw === null) bad = "(config)"
+    else if (typeof raw.board !== "string" || !raw.board) bad = "board"
+    else if (
+        !Array.isArray(ports) ||
+        ports.length < 1 ||
+        ports.length > MAX_PORTS
+    )
+        bad = "ports"
+    else if (!(onMs >= 50 && cycleMs >= onMs + 50 && cycleMs <= 30000))
+        bad = "ringOnMs"
+    else if (!(callSecondMs >= 1 && callSecondMs <= 1000)) bad = "callSecondMs"
+    else
+        for (let i = 0; i < ports.length; ++i)
+            if (extensionProblem(ports[i]) || ports.indexOf(ports[i]) !== i)
+                bad = "ports"
+    let sync: SyncConfig | undefined = undefined
+    if (
+        !bad &&
+        (raw.site !== undefined ||
+            raw.broker !== undefined ||
+            raw.siteKey !== undefined ||
+            raw.boardKey !== undefined)
+    ) {
+        const b = raw.broker || {}
+        const url = parseBrokerUrl(b.url)
+        const key = raw.boardKey !== undefined ? raw.boardKey : raw.siteKey
+        if (
+            !isTopicId(raw.site) ||
+            !isTopicId(raw.board) ||
+            typeof url === "string" ||
+            !isHexKey(key) ||
+            typeof (b.username || "") !== "string" ||
+            typeof (b.password || "") !== "string"
+        )
+            bad = "site, broker and key"
+        else {
+            sync = {
+                site: raw.site,
+                url: b.url,
+                host: url.host,
+                port: url.port,
+                tls: url.tls,
+                username: b.username,
+                password: b.password,
+            }
+            if (raw.boardKey !== undefined) sync.boardKey = key.toLowerCase()
+            else sync.siteKey = key.toLowerCase()
+        }
+    }
+    if (bad)
+        return { errors: [bad + ": malformed (check it with dialguard flash)"] }
+    return {
+        config: {
+            board: raw.board,
+            ports,
+            ring: { onMs, cycleMs },
+            sync,
+            callSecondMs,
+        },
+        errors: [],
     }
 }

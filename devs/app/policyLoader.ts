@@ -9,7 +9,8 @@ import { forwardChain } from "../phone/forwarding"
 import { PortPolicy } from "../phone/handsetPort"
 import { Handset, Policy } from "../policy/types"
 import { forwardChainIn } from "../policy/boardPolicy"
-import { DEFAULT_TIMERS, guardPolicy } from "../policy/validate"
+import { guardPolicy } from "../policy/guard"
+import { DEFAULT_TIMERS } from "../policy/validate"
 import { DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
 
 export interface LoadedPolicy {

@@ -39,10 +39,23 @@ export class PortLink implements PortOutputs {
         )
     }
 
-    private order(fn: () => Promise<void>) {
+    /**
+     * Queues order `what` (0 tone, 1 ring, 2 dial, 3 answer, 4 hang up,
+     * 5 redirect) with its argument. One closure for all: each function
+     * costs the image bytecode, which the VM limits to 64 KB.
+     */
+    private order(what: number, arg: any) {
+        const self = this
         this.orders.queue(async () => {
+            const hw = self.hw
+            const line = self.line
             try {
-                await fn()
+                if (what === 0) await hw.tone(arg)
+                else if (what === 1) await hw.ring(arg)
+                else if (what === 2) await line.dial(arg)
+                else if (what === 3) await line.answer()
+                else if (what === 4) await line.hangUp()
+                else await line.redirect(arg)
             } catch (e) {
                 console.log("order failed: " + (e as Error).message)
             }
@@ -50,28 +63,22 @@ export class PortLink implements PortOutputs {
     }
 
     tone(tone: number) {
-        const self = this
-        this.order(async () => await self.hw.tone(tone))
+        this.order(0, tone)
     }
     ring(on: boolean) {
-        const self = this
-        this.order(async () => await self.hw.ring(on))
+        this.order(1, on)
     }
     dial(number: string) {
-        const self = this
-        this.order(async () => await self.line.dial(number))
+        this.order(2, number)
     }
     answer() {
-        const self = this
-        this.order(async () => await self.line.answer())
+        this.order(3, 0)
     }
     hangUp() {
-        const self = this
-        this.order(async () => await self.line.hangUp())
+        this.order(4, 0)
     }
     redirect(hops: string) {
-        const self = this
-        this.order(async () => await self.line.redirect(hops))
+        this.order(5, hops)
     }
     log(line: string) {
         this.logLine(line)

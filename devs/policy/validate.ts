@@ -44,7 +44,7 @@ export const TARIFF_CATEGORIES = [
 /** Highest price in 分 of a tariff's step or a fine: 10000 元. */
 const MAX_FEN = 1000000
 /** Emergency numbers no policy may drop. */
-const MANDATORY_EMERGENCY = ["110", "119", "120", "122"]
+export const MANDATORY_EMERGENCY = ["110", "119", "120", "122"]
 
 export interface Validation {
     policy?: Policy
@@ -619,23 +619,12 @@ export type OfficeChecks = (
 
 /**
  * Validates a parsed policy document as the admin's tools do before they
- * sign, push or flash it: every check, each slip with its message.
+ * sign, push or flash it: every check, each slip with its message. (The
+ * board runs guardPolicy, ./guard.ts, on what it receives.)
  * `policy` is set only when there are no errors.
  */
 export function validatePolicy(raw: any, office?: OfficeChecks): Validation {
     return readPolicy(raw, adminChecks(), office)
-}
-
-/**
- * What the board checks of a policy it received (signed by the admin's
- * tools, which ran validatePolicy): the structure it reads and what keeps
- * calls safe (the national emergency numbers, nothing blocking them).
- * The admin's other checks stay on the host: the VM takes an image of at
- * most 64 KB of function bytecode (runtime verify.c, check 1051), and
- * functions the firmware never calls are not compiled into it.
- */
-export function guardPolicy(raw: any): Validation {
-    return readPolicy(raw, undefined, undefined)
 }
 
 function readPolicy(

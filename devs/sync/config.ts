@@ -37,7 +37,7 @@ export function isTopicId(s: any): boolean {
     return true
 }
 
-function isHexKey(s: any): boolean {
+export function isHexKey(s: any): boolean {
     if (typeof s !== "string" || s.length !== 64) return false
     for (let i = 0; i < 64; ++i) {
         const c = s.charCodeAt(i) | 32 // lower-case letters

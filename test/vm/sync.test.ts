@@ -11,7 +11,7 @@ import {
     openEnvelope,
     stateMessage,
 } from "../../devs/sync/protocol"
-import { nextBoot, RecordQueue } from "../../devs/sync/recordQueue"
+import { nextBoot, readRecord, RecordQueue } from "../../devs/sync/recordQueue"
 import { boardKey, configuredKey, setBoardKey } from "../../devs/sync/boardKey"
 import {
     BOARD_KEY,
@@ -143,7 +143,7 @@ describe("sync", () => {
         const again = new RecordQueue(kv, 3)
         await again.load()
         expect(again.records.length).toBe(2)
-        expect((await again.read(again.records[1]))?.number).toBe(
+        expect((await readRecord(kv, again.records[1]))?.number).toBe(
             "0085212345678"
         )
         await again.remove(again.records[0])
