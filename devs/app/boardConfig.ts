@@ -7,7 +7,6 @@
 import { extensionProblem } from "../policy/validate"
 import { CHINA_RING, RingCadence } from "../phone/handsetPort"
 import {
-    isHexKey,
     isTopicId,
     parseBrokerUrl,
     SyncConfig,
@@ -113,16 +112,13 @@ export function guardConfig(raw: any): {
     errors: string[]
 } {
     let bad = ""
-    const ports = raw && raw.ports
-    const onMs =
-        raw && raw.ringOnMs !== undefined ? raw.ringOnMs : CHINA_RING.onMs
+    raw = raw || {}
+    const ports = raw.ports
+    const onMs = raw.ringOnMs !== undefined ? raw.ringOnMs : CHINA_RING.onMs
     const cycleMs =
-        raw && raw.ringCycleMs !== undefined
-            ? raw.ringCycleMs
-            : CHINA_RING.cycleMs
-    const callSecondMs = (raw && raw.callSecondMs) || 1000
-    if (typeof raw !== "object" || raw === null) bad = "(config)"
-    else if (typeof raw.board !== "string" || !raw.board) bad = "board"
+        raw.ringCycleMs !== undefined ? raw.ringCycleMs : CHINA_RING.cycleMs
+    const callSecondMs = raw.callSecondMs || 1000
+    if (typeof raw.board !== "string" || !raw.board) bad = "board"
     else if (
         !Array.isArray(ports) ||
         ports.length < 1 ||
@@ -151,9 +147,7 @@ export function guardConfig(raw: any): {
             !isTopicId(raw.site) ||
             !isTopicId(raw.board) ||
             typeof url === "string" ||
-            !isHexKey(key) ||
-            typeof (b.username || "") !== "string" ||
-            typeof (b.password || "") !== "string"
+            typeof key !== "string"
         )
             bad = "site, broker and key"
         else {
