@@ -118,6 +118,16 @@ function boardCheck(
     return o
 }
 
+/** [boot, seq] of each queued record, read back from flash. */
+async function bootSeq(kv: any, records: QueuedRecord[]): Promise<number[][]> {
+    const out: number[][] = []
+    for (const q of records) {
+        const r = (await readRecord(kv, q))!
+        out.push([r.boot, r.seq])
+    }
+    return out
+}
+
 describe("protocol messages match the CLI's contract", () => {
     test("topics", () => {
         expect(topic("hq", "desk-a/policy")).toBe(policyTopic("hq", "desk-a"))
@@ -624,7 +634,7 @@ describe("call record queue in flash", () => {
         expect(kv.data["rec1"]).toContain("[2,1,")
         const again = new RecordQueue(kv)
         await again.load()
-        expect(again.records.map(r => [r.boot, r.seq])).toStrictEqual([
+        expect(await bootSeq(kv, again.records)).toStrictEqual([
             [1, 1],
             [1, 3],
             [2, 1],
@@ -636,11 +646,15 @@ describe("call record queue in flash", () => {
         const kv = new MemoryKV()
         const q = new RecordQueue(kv, 3)
         for (let i = 1; i <= 5; ++i) await q.add(rec(i))
-        expect(q.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
+        expect((await bootSeq(kv, q.records)).map(r => r[1])).toStrictEqual([
+            3, 4, 5,
+        ])
         expect(q.dropped).toBe(2)
         const again = new RecordQueue(kv, 3)
         await again.load()
-        expect(again.records.map(r => r.seq)).toStrictEqual([3, 4, 5])
+        expect((await bootSeq(kv, again.records)).map(r => r[1])).toStrictEqual(
+            [3, 4, 5]
+        )
         expect(again.dropped).toBe(2)
         expect(MAX_RECORDS).toBe(30)
     })
@@ -740,7 +754,7 @@ describe("call record queue in flash", () => {
         ])
         const q = new RecordQueue(kv)
         await q.load()
-        expect(q.records.map(r => r.seq)).toStrictEqual([9])
+        expect((await bootSeq(kv, q.records)).map(r => r[1])).toStrictEqual([9])
         expect(kv.data["rec4"]).toBeUndefined()
     })
 
@@ -803,7 +817,8 @@ function rig() {
         state: () => "state " + ++stateN,
         counters: m => m + " " + counters.n,
         months: () => counters.months,
-        record: (q: QueuedRecord) => "record " + q.seq,
+        record: async (q: QueuedRecord) =>
+            "record " + (await readRecord(kv, q))!.seq,
     }
     const box = new Outbox(src, queue, () => clock.now)
     const link = new FakeLink(clock)
@@ -877,7 +892,9 @@ describe("outbox", () => {
         await r.queue.add(rec(7))
         r.link.up = false
         expect(await r.box.flush(r.link)).toBe(RETRY_MS)
-        expect(r.queue.records.map(q => q.seq)).toStrictEqual([7])
+        expect(
+            (await bootSeq(r.kv, r.queue.records)).map(x => x[1])
+        ).toStrictEqual([7])
         expect(r.kv.data["rec0"]).toBeDefined()
         r.link.up = true
         r.box.connected()

@@ -71,23 +71,13 @@ export interface CallRecord {
  */
 export class QueuedRecord {
     text: string
-    boot: number
-    seq: number
     /** Its settings key. */
     slot: number
     /** Written to flash (or the write failed and it lives in RAM only). */
     stored: boolean
 
-    constructor(
-        text: string,
-        boot: number,
-        seq: number,
-        slot: number,
-        stored: boolean
-    ) {
+    constructor(text: string, slot: number, stored: boolean) {
         this.text = text
-        this.boot = boot
-        this.seq = seq
         this.slot = slot
         this.stored = stored
     }
@@ -223,7 +213,8 @@ export class RecordQueue {
     async load() {
         const d = parseInt((await this.kv.read(DROPPED_KEY)) || "0")
         this.dropped = d > 0 ? d : 0
-        const found: QueuedRecord[] = []
+        // [boot, seq, slot] of each record, to queue them oldest first
+        const found: number[][] = []
         for (let slot = 0; slot < this.max; ++slot) {
             const v = await this.kv.read(slotKey(slot))
             if (v === undefined) continue
@@ -233,11 +224,11 @@ export class RecordQueue {
                 a = JSON.parse(v)
             } catch (e) {}
             if (Array.isArray(a) && a.length >= 7)
-                found.push(new QueuedRecord("", a[0], a[1], slot, true))
+                found.push([a[0], a[1], slot])
             else await this.kv.remove(slotKey(slot))
         }
-        found.sort((a, b) => a.boot - b.boot || a.seq - b.seq)
-        this.records = found
+        found.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        this.records = found.map(f => new QueuedRecord("", f[2], true))
     }
 
     private freeSlot(): number {
@@ -250,10 +241,12 @@ export class RecordQueue {
     }
 
     /**
-     * Queues a record and resolves once it is in flash. The slot is taken
+     * Queues a record (or its flash text, encodeRecord: a fiber waiting on
+     * flash then holds ~100 bytes, not a record object of ~500) and
+     * resolves once it is in flash. The slot is taken
      * at once, so concurrent adds never share one.
      */
-    async add(rec: CallRecord) {
+    async add(rec: CallRecord | string) {
         let slot = this.freeSlot()
         if (slot < 0) {
             // (no free slot: every slot holds a queued record)
@@ -262,8 +255,8 @@ export class RecordQueue {
             this.dropped++
             await this.write(DROPPED_KEY, "" + this.dropped)
         }
-        const text = encodeRecord(rec)
-        const q = new QueuedRecord(text, rec.boot, rec.seq, slot, false)
+        const text = typeof rec === "string" ? rec : encodeRecord(rec)
+        const q = new QueuedRecord(text, slot, false)
         this.records.push(q)
         // Even when flash failed: sending it from RAM beats losing it.
         if (await this.write(slotKey(slot), text)) q.text = ""

@@ -150,6 +150,6 @@ describe("sync", () => {
         const third = new RecordQueue(kv, 3)
         await third.load()
         expect(third.records.length).toBe(1)
-        expect(third.records[0].seq).toBe(2)
+        expect((await readRecord(kv, third.records[0])).seq).toBe(2)
     })
 })
