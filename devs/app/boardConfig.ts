@@ -147,7 +147,8 @@ export function guardConfig(raw: any): {
             !isTopicId(raw.site) ||
             !isTopicId(raw.board) ||
             typeof url === "string" ||
-            typeof key !== "string"
+            typeof key !== "string" ||
+            key.length !== 64
         )
             bad = "site, broker and key"
         else {
