@@ -83,7 +83,7 @@ export class Sync {
     private queue: RecordQueue
     private outbox: Outbox
     private wake = new Signal()
-    private pending: string[] = []
+    private pending: Buffer[] = []
     private rejected: Refusal
     private version = 0
     private boot = 0
@@ -423,14 +423,18 @@ export class Sync {
             return this.changed()
         // (an empty one, a withdrawal, may wait beside it)
         if (this.pending.length > MAX_PENDING) this.pending.shift()
-        // as text at once: the heap holds one copy, not two
-        this.pending.push(payload.toString())
+        // Kept as it came: made text only when checked, after the socket's
+        // burst of pieces (an allocation of its size in the middle of that
+        // burst is the one that fails first)
+        this.pending.push(payload)
         this.wake.notify()
     }
 
     /** One policy message (its own frame: nothing of it stays in the heap). */
     private async checkOne() {
-        const text = this.pending.shift()
+        let buf = this.pending.shift()
+        const text = buf.toString()
+        buf = undefined // (only the text from here on)
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
         if (text.length === 0) await this.withdrawn()
