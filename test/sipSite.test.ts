@@ -209,6 +209,25 @@ describe("a site of three boards over real SIP", () => {
         expect(records("lobby", wall)).toEqual([])
     }, 120000)
 
+    test("a long-distance call from floor3's 8001 reaches the carrier trunk through Kamailio with the IP prefix", async () => {
+        const since = rec().now()
+        const last = await dial("8001", "01062345678")
+        const out = await waitFor("INVITE from 8001", () =>
+            wire("8001", "out", /^INVITE sip:1790901062345678@/, since)
+        )
+        expect(
+            await sip.waitTrunkInvite(/^sip:1790901062345678@/, 10000)
+        ).toBeTruthy()
+        await waitFor("8001 answered by the trunk", () =>
+            sel("remoteAnswered", "8001", since).length > 0 ? true : undefined
+        )
+        measure(
+            `outgoing long-distance call: last key → INVITE on the wire: ${out.t - last.t} ms`
+        )
+        await onHook("8001")
+        await sleep(300)
+    }, 30000)
+
     test("an internal call from floor3's 8003 to floor5's 8102 is a SIP INVITE through Kamailio, answered", async () => {
         const since = rec().now()
         const wall = Date.now()
@@ -227,7 +246,7 @@ describe("a site of three boards over real SIP", () => {
             sel("remoteAnswered", "8003", since).length > 0 ? true : undefined
         )
         measure(
-            `internal call: last key → INVITE on the wire: ${out.t - last.t} ms; → INVITE at the other board (through Kamailio, 407 included): ${inv.t - out.t} ms`
+            `internal call 8102: last key → INVITE on the wire: ${out.t - last.t} ms (the dial plan's short timer: 8102 may begin a longer number; the line's dial order → INVITE ${out.t - sel("dial", "8003", since)[0].t} ms); → INVITE at the other board (through Kamailio, 407 included): ${inv.t - out.t} ms`
         )
         await onHook("8003")
         await waitFor("8102 hung up", () =>
