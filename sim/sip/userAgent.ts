@@ -33,7 +33,13 @@ export interface SipServer {
 /** What the line reports (the SIP Line events, plus the wire for the record). */
 export interface LineEvents {
     registration(state: RegistrationName, why: string): void
-    incomingCall(caller: string, divertedFrom: string, diversions: number): void
+    /** `redirectedBy`: who redirected it here last (the newest Diversion). */
+    incomingCall(
+        caller: string,
+        divertedFrom: string,
+        diversions: number,
+        redirectedBy: string
+    ): void
     remoteAnswered(): void
     remoteHungUp(): void
     callFailed(reason: FailureName, status: number): void
@@ -643,7 +649,8 @@ export class SipUserAgent {
         this.opts.events.incomingCall(
             callerOf(rq.headers),
             d.divertedFrom,
-            d.diversions
+            d.diversions,
+            d.redirectedBy
         )
     }
 
