@@ -432,6 +432,11 @@ export class SipUserAgent {
         this.stack?.send(rq, () => {})
     }
 
+    /** An incoming call rings here (not answered, redirected or hung up yet). */
+    get ringing(): boolean {
+        return this.call?.dir === "in" && this.call.state === "ringing"
+    }
+
     answer() {
         const call = this.call
         if (!call || call.dir !== "in" || call.state !== "ringing") return
