@@ -36,48 +36,47 @@ function measure(...lines: string[]) {
     console.log(lines.join("\n"))
 }
 
-/** The simulated people who answer when their handset rings. */
-const ANSWERS = new Set(["8001", "8102"])
-
-beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true })
-    sip = await SipSite.start("site-secret-7")
-    broker = await startBroker("aedes", OUT)
-    watcher = new Watcher(broker.url, SITE_ID, "sip-site-watcher")
-    await watcher.start()
+/**
+ * The boards of sim/sites/hq.site.json on `sip`'s Kamailio; the simulated
+ * people of `answers` answer when their handset rings.
+ */
+async function startHq(
+    sip: SipSite,
+    answers: Set<string>,
+    sync?: { brokerUrl: string; site: string; siteKey: string }
+): Promise<SimSite> {
     const spec = parseSiteFile(join(ROOT, "sim", "sites", "hq.site.json"))
-    site = await SimSite.start(spec, {
+    const site = await SimSite.start(spec, {
         ring: { onMs: 300, cycleMs: 1000 },
         logFile: b => join(OUT, `${b}.log`),
-        sync: {
-            brokerUrl: broker.url,
-            site: SITE_ID,
-            siteKey: "5a".repeat(32),
-        },
+        sync,
         sip: {
             server: sip.server("udp"),
             password: sip.password,
             localAddress: "127.0.0.2",
         },
     })
-    expect(await site.waitPortsReady()).toStrictEqual([])
-    const up = await site.uploadPolicy(spec.policy)
-    for (const r of up) expect(r.result.ok, r.result.message).toBe(true)
+    try {
+        expect(await site.waitPortsReady()).toStrictEqual([])
+        const up = await site.uploadPolicy(spec.policy)
+        for (const r of up) expect(r.result.ok, r.result.message).toBe(true)
+    } catch (e) {
+        await site.stop()
+        throw e
+    }
     site.rec.on("event", e => {
-        if (e.kind === "ring" && e.on && ANSWERS.has(e.ext!))
+        if (e.kind === "ring" && e.on && answers.has(e.ext!))
             void site.port(e.ext!).hook(true)
     })
-}, 240000)
+    return site
+}
 
-afterAll(async () => {
+beforeAll(() => mkdirSync(OUT, { recursive: true }))
+afterAll(() => {
     if (measured.length)
         writeFileSync(join(OUT, "measured.txt"), measured.join("\n") + "\n")
-    await site?.stop()
-    watcher?.stop()
-    await broker?.stop()
-    await sip?.stop()
     rmSync(join(OUT, "broker"), { recursive: true, force: true })
-}, 60000)
+})
 
 const rec = () => site.rec
 const sel = (kind: string, ext: string, since = 0) =>
@@ -129,6 +128,25 @@ function records(board: string, since: number) {
 }
 
 describe("a site of three boards over real SIP", () => {
+    beforeAll(async () => {
+        sip = await SipSite.start("site-secret-7")
+        broker = await startBroker("aedes", OUT)
+        watcher = new Watcher(broker.url, SITE_ID, "sip-site-watcher")
+        await watcher.start()
+        site = await startHq(sip, new Set(["8001", "8102"]), {
+            brokerUrl: broker.url,
+            site: SITE_ID,
+            siteKey: "5a".repeat(32),
+        })
+    }, 240000)
+
+    afterAll(async () => {
+        await site?.stop()
+        watcher?.stop()
+        await broker?.stop()
+        await sip?.stop()
+    }, 60000)
+
     test("every port of every board registers with the one Kamailio", async () => {
         const exts = site.extensions
         expect(exts).toHaveLength(10)
@@ -324,4 +342,63 @@ describe("a site of three boards over real SIP", () => {
             await site.session("lobby").admin.counter("8009.incoming.forwarded")
         ).toBe(2)
     }, 90000)
+})
+
+describe("a site of three boards behind a proxy that follows redirects (Kamailio FOLLOW_REDIRECTS)", () => {
+    beforeAll(async () => {
+        sip = await SipSite.start("site-follow-9", { followRedirects: true })
+        site = await startHq(sip, new Set(["8101"]))
+    }, 240000)
+
+    afterAll(async () => {
+        await site?.stop()
+        await sip?.stop()
+    }, 60000)
+
+    test("an outside call to the lobby's 8009, unanswered: Kamailio follows its 302, skips 8001 on floor3 (off the hook: 486) and rings 8101 on floor5, answered; three boards count it", async () => {
+        const since = rec().now()
+        expect(
+            await waitFor(
+                "all Registered",
+                () =>
+                    site.extensions.every(x =>
+                        sel("registration", x).some(
+                            e => e.state === "Registered"
+                        )
+                    ) || undefined
+            )
+        ).toBe(true)
+        await site.port("8001").hook(true) // 8001 is on the phone
+        const run = await sip.call("8009")
+        expect(run.code, run.out + run.log).toBe(0)
+        const r302 = wire("8009", "out", /^302 /, since)!
+        expect(sel("redirect", "8009", since)[0]?.targets).toMatch(
+            /^8001 8101 /
+        )
+        expect(wire("8001", "out", /^486 /, since)).toBeTruthy()
+        const inv = wire("8101", "in", /^INVITE sip:8101@/, since)!
+        expect(inv).toBeTruthy()
+        expect(sel("incoming", "8101", since)[0]).toMatchObject({
+            caller: "13912345678",
+            divertedFrom: "8009",
+            diversions: 1,
+        })
+        expect(sel("incoming", "8001", since)).toEqual([])
+        measure(
+            `proxy-followed forward: lobby's 302 → INVITE at floor5's 8101 (Kamailio, past floor3's busy 8001): ${inv.t - r302.t} ms`
+        )
+        await waitFor("8101 hung up by SIPp", () =>
+            sel("remoteHungUp", "8101", since).length > 0 ? true : undefined
+        )
+        await onHook("8101", "8001")
+        expect(
+            await site.session("lobby").admin.counter("8009.incoming.forwarded")
+        ).toBe(1)
+        expect(
+            await site.session("floor5").admin.counter("8101.caller.late")
+        ).toBe(1)
+        expect(
+            await site.session("floor3").admin.counter("8001.incoming.onTime")
+        ).toBe(0)
+    }, 120000)
 })
