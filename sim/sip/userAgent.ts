@@ -530,27 +530,27 @@ export class SipUserAgent {
         const t1 = this.opts.t1Ms ?? 500
         const t2 = this.opts.t2Ms ?? 4000
         const giveUp = Date.now() + 64 * t1
+        const over = () => {
+            call.okTimer = undefined
+            if (this.call !== call || this.stopped) return
+            this.call = undefined
+            this.opts.events.wire?.("out", `no ACK for ${64 * t1} ms`, ok)
+            this.bye(call)
+            this.opts.events.remoteHungUp()
+        }
+        // the next one after `interval`, unless 64*T1 are over by then
         const again = (interval: number) => {
-            call.okTimer = setTimeout(
-                () => {
-                    call.okTimer = undefined
-                    if (this.call !== call || this.stopped) return
-                    if (Date.now() >= giveUp) {
-                        this.call = undefined
-                        this.opts.events.wire?.(
-                            "out",
-                            `no ACK for ${64 * t1} ms`,
-                            ok
-                        )
-                        this.bye(call)
-                        this.opts.events.remoteHungUp()
-                        return
-                    }
-                    this.stack?.send(ok)
-                    again(Math.min(interval * 2, t2))
-                },
-                Math.min(interval, Math.max(0, giveUp - Date.now()))
-            )
+            const left = giveUp - Date.now()
+            if (interval >= left) {
+                call.okTimer = setTimeout(over, Math.max(0, left))
+                return
+            }
+            call.okTimer = setTimeout(() => {
+                call.okTimer = undefined
+                if (this.call !== call || this.stopped) return
+                this.stack?.send(ok)
+                again(Math.min(interval * 2, t2))
+            }, interval)
         }
         again(t1)
     }
