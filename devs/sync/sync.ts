@@ -28,7 +28,6 @@ import {
     CallRecord,
     encodeRecord,
     nextBoot,
-    QueuedRecord,
     RecordQueue,
 } from "./recordQueue"
 
@@ -123,8 +122,8 @@ export class Sync {
                 state: () => self.state(),
                 counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
-                record: async q =>
-                    await self.queue.message(q, board.config.board),
+                record: async slot =>
+                    await self.queue.message(slot, board.config.board),
             },
             this.queue,
             () => ds.millis()
