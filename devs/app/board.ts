@@ -83,6 +83,13 @@ export class Board implements AdminBackend, PortRecorder {
     loaded: LoadedPolicy
     ports: HandsetPort[] = []
     clock = new WallClock()
+    /**
+     * The board's own key (devs/sync/boardKey.ts, set by the sync): the
+     * authorization codes of its policy are HMACs with it (`dialguard
+     * policy push` makes them per board). None without a site: no code
+     * entry, a refused call stays refused.
+     */
+    key: Buffer = undefined
     counters = new CallCounters()
     log: (line: string) => void = line => console.log(line)
     /**
@@ -179,7 +186,7 @@ export class Board implements AdminBackend, PortRecorder {
         const site = policy.site
         const codes = policy.authCodes
         const self = this
-        if (codes && codes.length && this.boardKey())
+        if (codes && codes.length && this.key)
             pp.checkCode = (code: string) => self.checkCode(codes, code)
         const hours = site.hours
         if (hours)
@@ -187,24 +194,8 @@ export class Board implements AdminBackend, PortRecorder {
         return pp
     }
 
-    /**
-     * The key authorization codes are HMACed with (`dialguard policy code
-     * --key`): the site key, which only a board configured with it holds.
-     * A board flashed with its own key alone (issue 13) has none yet, so
-     * no code entry: a refused call stays refused (codes HMACed per board
-     * at push are still to do).
-     */
-    boardKey(): Buffer | undefined {
-        const sync = this.config.sync
-        return sync && sync.siteKey
-            ? Buffer.from(sync.siteKey, "hex")
-            : undefined
-    }
-
     private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
-        const key = this.boardKey()
-        if (!key) return undefined
-        const mac = hmac(key, "sha256", code).toString("hex")
+        const mac = hmac(this.key, "sha256", code).toString("hex")
         // (a plain compare: at a keypad a few ns of timing say nothing)
         return codes.find(c => c.hmac === mac)
     }

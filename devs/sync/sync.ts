@@ -109,7 +109,8 @@ export class Sync {
         this.board = board
         this.cfg = cfg
         this.kv = kv
-        setBoardKey(configuredKey(cfg, board.config.board))
+        board.key = configuredKey(cfg, board.config.board)
+        setBoardKey(board.key)
         this.queue = new RecordQueue(kv)
         const self = this
         const id = board.config.board
