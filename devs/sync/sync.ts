@@ -24,12 +24,7 @@ import {
     stateMessage,
     topic,
 } from "./protocol"
-import {
-    CallRecord,
-    encodeRecord,
-    nextBoot,
-    RecordQueue,
-} from "./recordQueue"
+import { CallRecord, encodeRecord, nextBoot, RecordQueue } from "./recordQueue"
 
 /**
  * Policy messages waiting to be checked (besides the one being checked):
