@@ -58,26 +58,6 @@ function hashOf(text: string): string {
     return digest("sha256", text).toString("hex")
 }
 
-/** A call record as the board passes it to the sync: PortCall with Unix seconds. */
-export interface BoardCall {
-    out: boolean
-    number: string
-    dial: string
-    category: string
-    start: number
-    answered: number
-    end: number
-    seconds: number
-    outcome: string
-    code: string
-    forExt: string
-    rings: number
-    hops: number
-    /** Issue 12: the authorization code's owner, a private call. */
-    owner?: string
-    private?: boolean
-}
-
 export class Board implements AdminBackend, PortRecorder {
     config: BoardConfig = UNPROVISIONED
     loaded: LoadedPolicy
@@ -108,7 +88,7 @@ export class Board implements AdminBackend, PortRecorder {
     onChange: () => void
     onCountersSaved: (months: string[]) => void
     /** Every call's record (CDR), times in Unix seconds (0 = unknown). */
-    onCallRecord: (ext: string, r: BoardCall) => void
+    onCallRecord: (ext: string, r: PortCall) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
     private cfgHash = ""
@@ -424,25 +404,12 @@ export class Board implements AdminBackend, PortRecorder {
 
     call(ext: string, c: PortCall) {
         if (!this.onCallRecord) return
+        // the port's ms as Unix seconds, in place (a copy costs bytecode)
         const clock = this.clock
-        const at = (ms: number) => (ms ? clock.unix(ms) : 0)
-        this.onCallRecord(ext, {
-            out: c.dir === "out",
-            number: c.number,
-            dial: c.dial,
-            category: c.category,
-            start: at(c.startAt),
-            answered: at(c.answeredAt),
-            end: at(c.endedAt),
-            seconds: c.seconds,
-            outcome: c.outcome,
-            code: c.code,
-            forExt: c.forExt,
-            rings: c.rings,
-            hops: c.hops,
-            owner: c.owner,
-            private: c.private,
-        })
+        if (c.start) c.start = clock.unix(c.start)
+        if (c.answered) c.answered = clock.unix(c.answered)
+        if (c.end) c.end = clock.unix(c.end)
+        this.onCallRecord(ext, c)
     }
 
     /**

@@ -53,6 +53,11 @@ export async function compile(
     await pause()
     const c = new PlanCompiler(policy, ports, policy.extensions)
     while (!c.step()) await pause()
+    // What only the compiler reads is in the plan now: let it go (heap;
+    // up to ~1 KB of extension runs on a large site)
+    const site = policy.site
+    policy.extensions = undefined
+    site.premiumPrefixes = site.emergency = site.blocked = site.allowed = []
     return { policy, plan: c.result() }
 }
 
