@@ -91,11 +91,14 @@ export class Board implements AdminBackend, PortRecorder {
     onCallRecord: (ext: string, r: PortCall) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
-    private cfgHash = ""
-    /** sha256 of the enforced policy's text ("" for none). */
-    private enforcedHash = ""
+    /** sha256 hex of the configuration the board started with; "" while starting. */
+    cfgHash = ""
+    /** sha256 hex of the enforced policy's text ("" when failing closed). */
+    /** sha256 hex of the enforced policy's text ("" when failing closed). */
+    enforcedHash = ""
     private policyBusy = false
-    private version = 0
+    /** The enforced policy's version (0 failing closed). */
+    version = 0
     private changedMonths: string[] = []
     private kv = new SettingsStore()
     private cfgStore = new ChunkedStore(this.kv, "cfg")
@@ -194,23 +197,6 @@ export class Board implements AdminBackend, PortRecorder {
 
     // --- AdminBackend
 
-    policyVersion() {
-        return this.version
-    }
-
-    /** sha256 hex of the enforced policy's text ("" when failing closed). */
-    policyHash() {
-        return this.enforcedHash
-    }
-
-    lastError() {
-        return this.error
-    }
-
-    configHash() {
-        return this.cfgHash
-    }
-
     async apply(kind: number, text: string): Promise<string> {
         let why = ""
         try {
@@ -286,13 +272,15 @@ export class Board implements AdminBackend, PortRecorder {
      * lifted handset gets the busy tone.
      */
     private async replace(text: string, version: number) {
+        // the old plan's trie becomes the new one's (PackedTrie)
+        const spare = this.loaded ? this.loaded.plan.trie.buf : undefined
         this.loaded = undefined
         for (const p of this.ports) p.setPolicy(undefined)
         try {
             const policy = await this.checkText(text)
             if (version >= 0 && policy.version !== version)
                 throw new Error(mismatch(policy.version, version))
-            const loaded = await compile(policy, this.config.ports, pause)
+            const loaded = await compile(policy, this.config.ports, pause, spare)
             await this.polStore.save(text)
             this.enforce(loaded, hashOf(text))
         } catch (e) {

@@ -174,10 +174,10 @@ export class Sync {
         }
         await this.loadRejected()
         await this.queue.load()
-        this.version = this.board.policyVersion()
+        this.version = this.board.version
         const board = this.board
         board.onChange = () => {
-            if (board.policyVersion() !== self.version) self.applied()
+            if (board.version !== self.version) self.applied()
             self.changed()
         }
         // the state published before the time was known says ts 0
@@ -219,7 +219,7 @@ export class Sync {
     }
 
     private applied() {
-        this.version = this.board.policyVersion()
+        this.version = this.board.version
         this.setRejected.start(undefined)
     }
 
@@ -284,8 +284,8 @@ export class Sync {
         return stateMessage({
             board: b.config.board,
             handsets: b.config.ports,
-            policyVersion: b.policyVersion(),
-            policyHash: b.policyHash(),
+            policyVersion: b.version,
+            policyHash: b.enforcedHash,
             lastError: b.error || this.queue.error,
             rejected: this.rejected,
             ts: b.clock.unix(ds.millis()),
@@ -479,7 +479,7 @@ export class Sync {
             this.crashedAt = 0
             await this.kv.remove(LIMIT_KEY)
         }
-        if (this.board.policyVersion() !== this.version) this.applied()
+        if (this.board.version !== this.version) this.applied()
         this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
         await this.setRejected(undefined)
