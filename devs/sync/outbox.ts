@@ -9,7 +9,7 @@
 //   the same id (the collector keeps each id once).
 // Portable: no @devicescript/* import (the caller passes the clock).
 
-import { QueuedRecord, RecordQueue } from "./recordQueue"
+import { RecordQueue } from "./recordQueue"
 
 /** Counters of one month go out at most once per this. */
 export const COUNTERS_MIN_MS = 2000
@@ -32,8 +32,8 @@ export interface OutboxSource {
     counters(month: string): string
     /** Every month held (republished after each connect). */
     months(): string[]
-    /** The record's message; "" when it cannot be read (it is dropped). */
-    record(q: QueuedRecord): Promise<string> | string
+    /** The message of the record in `slot`; "" when it cannot be read (it is dropped). */
+    record(slot: number): Promise<string> | string
 }
 
 function without(list: string[], item: string): string[] {
@@ -71,11 +71,6 @@ export class Outbox {
             if (this.dirty.indexOf(m) < 0) this.dirty.push(m)
     }
 
-    private nextRecord(): QueuedRecord | undefined {
-        for (const q of this.queue.records) if (q.stored) return q
-        return undefined
-    }
-
     /** The first month whose counters may go out now. */
     private dueMonth(now: number): string | undefined {
         for (const m of this.dirty) {
@@ -109,12 +104,12 @@ export class Outbox {
             let topic = ""
             let payload = ""
             let retain = true
-            let rec: QueuedRecord | undefined = undefined
+            let rec = -1
             let month: string | undefined = undefined
             const state = this.stateDue || now >= this.stateAt + STATE_EVERY_MS
-            if (!state) rec = this.nextRecord()
-            if (!state && !rec) month = this.dueMonth(now)
-            if (rec) {
+            if (!state) rec = this.queue.first()
+            if (!state && rec < 0) month = this.dueMonth(now)
+            if (rec >= 0) {
                 topic = this.src.callsTopic
                 payload = await this.src.record(rec)
                 retain = false
@@ -147,7 +142,7 @@ export class Outbox {
             const done = this.now()
             if (state) this.stateAt = done
             if (month !== undefined) this.countersAt[month] = done
-            if (rec) await this.queue.remove(rec)
+            if (rec >= 0) await this.queue.remove(rec)
         }
     }
 }
