@@ -14,7 +14,6 @@ import {
     constantTimeEqual,
     crashGuard,
     countersMessage,
-    Envelope,
     monthsHeld,
     OFFLINE,
     ONLINE,
@@ -92,6 +91,8 @@ export class Sync {
     /** Size of one it did not survive once; 0 none. */
     private strike = 0
     private seq = 0
+    /** Messages signed this start (the low half of their counter "n"). */
+    private sent = 0
     /** Policy messages dropped unchecked since the last one applied. */
     private dropped = 0
     /** A policy message is being checked (no other one is read in). */
@@ -304,6 +305,32 @@ export class Sync {
     }
 
     /**
+     * The outbox's publisher: every state, counters and call-record
+     * message leaves signed (src/fleet/PROTOCOL.md, "Signed board
+     * messages"): its JSON object gets "n":[boot, messages this start]
+     * (only grows: a later start has a higher boot), then "sig", the
+     * HMAC-SHA256 with the board's key of the topic and the text before
+     * ',"sig"'.
+     */
+    async publish(t: string, p: string, retain: boolean) {
+        const m =
+            p.slice(0, p.length - 1) +
+            ',"n":[' +
+            this.boot +
+            "," +
+            ++this.sent +
+            "]"
+        return await this.link.publish(
+            t,
+            m +
+                ',"sig":"' +
+                hmac(boardKey(), "sha256", t + m).toString("hex") +
+                '"}',
+            retain
+        )
+    }
+
+    /**
      * The sync's one worker: checks the policy messages that came in, then
      * sends what the outbox holds while connected; sleeps until something
      * changes.
@@ -313,7 +340,7 @@ export class Sync {
             let ms = -1
             try {
                 while (this.pending.length) await this.checkOne()
-                if (this.link.up) ms = await this.outbox.flush(this.link)
+                if (this.link.up) ms = await this.outbox.flush(this)
             } catch (e) {
                 console.log("sync: " + (e as Error).message)
                 ms = 1000
@@ -388,11 +415,6 @@ export class Sync {
         this.marking = false
     }
 
-    private async refuse(r: Refusal) {
-        this.markRefused(r)
-        await this.saveRejected()
-    }
-
     private markRefused(r: Refusal) {
         this.rejected = r
         this.board.error = refusalError(r)
@@ -462,13 +484,39 @@ export class Sync {
 
     private async check(text: string) {
         const t0 = ds.millis()
-        const o = this.open(text)
-        const r = o.refusal || (await this.apply(o.env))
-        if (r) return await this.refuse(r)
+        // The protocol's checks in order: the envelope, the signature, then
+        // steps 3 and 4 (Board.applySigned). (One function: each one costs
+        // the image bytecode.)
+        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
+        const env = o.env
+        let r = o.refusal
+        if (
+            !r &&
+            !constantTimeEqual(
+                hmac(boardKey(), "sha256", env.policy).toString("hex"),
+                env.sig
+            )
+        )
+            r = {
+                version: env.version,
+                reason: "signature does not match the site key",
+            }
+        if (!r) {
+            const why = await this.board.applySigned(env.policy, env.version)
+            if (why) r = { version: env.version, reason: why }
+        }
+        if (r) {
+            this.markRefused(r)
+            return await this.saveRejected()
+        }
+        this.board.error = ""
         // survived and applied: whatever restarts came before, a message
         // that large can be read (and the retained message that caused
         // them has been replaced by this one)
-        await this.clearStrike()
+        if (this.strike) {
+            this.strike = 0
+            await this.kv.remove(STRIKE_KEY)
+        }
         if (this.crashedAt > 0) {
             this.crashedAt = 0
             await this.kv.remove(LIMIT_KEY)
@@ -485,34 +533,5 @@ export class Sync {
                 (ds.millis() - t0) +
                 " ms)"
         )
-    }
-
-    private async clearStrike() {
-        if (!this.strike) return
-        this.strike = 0
-        await this.kv.remove(STRIKE_KEY)
-    }
-
-    /** The protocol's checks in order, up to the signature. */
-    private open(text: string): { env?: Envelope; refusal?: Refusal } {
-        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
-        if (o.refusal) return o
-        const mac = hmac(boardKey(), "sha256", o.env.policy).toString("hex")
-        if (!constantTimeEqual(mac, o.env.sig))
-            return {
-                refusal: {
-                    version: o.env.version,
-                    reason: "signature does not match the site key",
-                },
-            }
-        return o
-    }
-
-    /** Steps 3 and 4 (Board.applySigned); undefined when the policy is enforced. */
-    private async apply(env: Envelope): Promise<Refusal> {
-        const why = await this.board.applySigned(env.policy, env.version)
-        if (why) return { version: env.version, reason: why }
-        this.board.error = ""
-        return undefined
     }
 }
