@@ -205,7 +205,7 @@ export const collect: Command = {
                 )
             else if (h.result === "refused")
                 log(
-                    `warning: board ${h.board}: call record${r ? " " + r.id : ""} on ${packet.topic} refused: ${h.error} (not stored; kept in ${dir}/refused.jsonl)`
+                    `warning: board ${h.board}: call record${h.id ? " " + h.id : ""} on ${packet.topic} refused: ${h.error} (not stored; kept in ${dir}/refused.jsonl)`
                 )
             else
                 log(

@@ -55,6 +55,17 @@ export interface Handled {
     error?: string
     /** The board of the topic. */
     board?: string
+    /** A refused record's id, as it says (not to be trusted). */
+    id?: string
+}
+
+function claimedId(payload: Buffer): string | undefined {
+    try {
+        const id = JSON.parse(payload.toString("utf8"))?.id
+        return typeof id === "string" ? id.slice(0, 128) : undefined
+    } catch {
+        return undefined
+    }
 }
 
 /**
@@ -97,7 +108,7 @@ export function handleCallMessage(
     const verifying = !!checks.verifier.siteKey
     const why = refusalOf(o, verifying)
     if (why && o.status === "forged")
-        return { result: "refused", error: why, board }
+        return { result: "refused", error: why, board, id: claimedId(payload) }
     const p =
         o.value !== undefined
             ? { value: o.value }
@@ -113,7 +124,14 @@ export function handleCallMessage(
             error: `"board" is ${JSON.stringify(c.value.board)} but the topic is board ${board}`,
             board,
         }
-    if (why) return { result: "refused", error: why, board, record: c.value }
+    if (why)
+        return {
+            result: "refused",
+            error: why,
+            board,
+            record: c.value,
+            id: c.value.id,
+        }
     const n = o.n
     if (verifying && board && n && !checks.stored(reg, c.value.id)) {
         const last = checks.last.get(board)
@@ -123,6 +141,7 @@ export function handleCallMessage(
                 error: `replayed: its counter ${counterText(n)} is not above ${counterText(last)} of the last record taken from board ${board}`,
                 board,
                 record: c.value,
+                id: c.value.id,
             }
     }
     const result = reg.add(c.value)
