@@ -147,15 +147,28 @@ export function refusalOf(o: Opened, verifying: boolean): string {
     return ""
 }
 
+/** What is remembered of one topic. */
+export interface SeenEntry {
+    /** The newest counter accepted on the topic. */
+    n: Counter
+    /** State topics: "ts" of the state accepted. */
+    ts?: number
+    /** State topics: the lowest boot accepted since the board's count last started again. */
+    first?: number
+    /**
+     * State topics: boots [lo, hi] of the board's life before its count
+     * started again (a fresh flash): their messages are old ones.
+     */
+    retired?: [number, number][]
+}
+
 /**
  * The counters accepted per topic ("n"), kept in a JSON file between runs
  * (for status and report: KEYFILE.seen.json) so that a retained message
  * replaced by an older one of the same board is noticed.
  */
 export class SeenCounters {
-    private seen: Record<string, Counter> = {}
-    /** state topic → "ts" of the state accepted there */
-    private ts: Record<string, number> = {}
+    private seen: Record<string, SeenEntry> = {}
     private changed = false
     readonly warnings: string[] = []
 
@@ -163,10 +176,8 @@ export class SeenCounters {
         if (file && existsSync(file))
             try {
                 const v = JSON.parse(readFileSync(file, "utf8"))
-                for (const [t, e] of Object.entries(v) as [string, any][]) {
-                    if (isCounter(e?.n)) this.seen[t] = e.n
-                    if (isWhole(e?.ts)) this.ts[t] = e.ts
-                }
+                for (const [t, e] of Object.entries(v) as [string, any][])
+                    if (isCounter(e?.n)) this.seen[t] = e as SeenEntry
             } catch (e) {
                 this.warnings.push(
                     `cannot read ${file} (the message counters seen before): ${(e as Error).message}; replays are checked against this run only`
@@ -174,51 +185,25 @@ export class SeenCounters {
             }
     }
 
-    get(topic: string): Counter | undefined {
+    get(topic: string): SeenEntry | undefined {
         return this.seen[topic]
     }
 
-    tsOf(topic: string): number {
-        return this.ts[topic] ?? 0
+    /** Remembers `e` for `topic`. */
+    set(topic: string, e: SeenEntry) {
+        if (JSON.stringify(this.seen[topic]) !== JSON.stringify(e))
+            this.changed = true
+        this.seen[topic] = e
     }
 
-    setTs(topic: string, ts: number) {
-        if (this.ts[topic] !== ts) this.changed = true
-        this.ts[topic] = ts
-    }
-
-    /**
-     * Whether message `n` on `topic` is at least as new as the one
-     * accepted before (the same message again is), remembering it then.
-     */
-    accept(topic: string, n: Counter): boolean {
-        const had = this.seen[topic]
-        if (had && compareCounters(n, had) < 0) return false
-        this.take(topic, n)
-        return true
-    }
-
-    /** Remembers `n` for `topic` whatever came before. */
-    take(topic: string, n: Counter) {
-        const had = this.seen[topic]
-        if (!had || compareCounters(n, had) !== 0) this.changed = true
-        this.seen[topic] = n
-    }
-
-    /** Writes the file when something changed (merging what another run wrote meanwhile). */
+    /** Writes the file when something changed (merged into what another run wrote meanwhile). */
     save() {
         if (!this.file || !this.changed) return
         try {
             const now = new SeenCounters(this.file)
-            for (const [t, n] of Object.entries(this.seen)) now.seen[t] = n
-            for (const [t, ts] of Object.entries(this.ts)) now.ts[t] = ts
-            const doc: Record<string, { n: Counter; ts?: number }> = {}
-            for (const [t, n] of Object.entries(now.seen)) {
-                doc[t] = { n }
-                if (now.ts[t] !== undefined) doc[t].ts = now.ts[t]
-            }
+            for (const [t, e] of Object.entries(this.seen)) now.seen[t] = e
             const tmp = this.file + ".tmp"
-            writeFileSync(tmp, JSON.stringify(doc, null, 1) + "\n", {
+            writeFileSync(tmp, JSON.stringify(now.seen, null, 1) + "\n", {
                 mode: 0o600,
             })
             renameSync(tmp, this.file)
@@ -310,33 +295,72 @@ export function verifyRetained(
             continue
         }
         const n = o.n!
-        const had = seen.get(topic)
-        if (!seen.accept(topic, n)) {
-            const ts = typeof o.value.ts === "number" ? o.value.ts : 0
-            const hadTs = seen.tsOf(topic)
-            const restart =
-                t.kind === "state"
-                    ? n[0] !== had![0] && ts > 0 && ts > hadTs
-                    : n[0] !== had![0] &&
-                      seen.get(stateTopicOf(topic))?.[0] === n[0]
-            if (!restart) {
-                refuse(
-                    `replayed: its counter ${counterText(n)} is older than ${counterText(had!)} accepted before on this topic`
-                )
-                continue
-            }
-            seen.take(topic, n)
-            if (t.kind === "state")
-                out.notes.push(
-                    `board ${board}: its message counter started again at boot ${n[0]} (a fresh flash?); taken, as its state is newer than the one seen before`
-                )
+        const why2 = judge(seen, topic, t.kind, n, o.value.ts, out.notes, board)
+        if (why2) {
+            refuse(why2)
+            continue
         }
-        if (t.kind === "state" && typeof o.value.ts === "number")
-            seen.setTs(topic, o.value.ts)
         out.verified.add(board)
         out.use.set(topic, Buffer.from(JSON.stringify(o.value), "utf8"))
     }
     return out
+}
+
+function inRanges(b: number, r: [number, number][] | undefined): boolean {
+    return !!r && r.some(([lo, hi]) => b >= lo && b <= hi)
+}
+
+/**
+ * Whether message `n` on `topic` may be used ("" if so, remembering it),
+ * else why not. Newer (boot, count) than the one accepted on the topic
+ * before: yes, unless its boot is of the board's life before a fresh flash
+ * (retired). Older: a replay, unless it is a state with a later "ts" than
+ * the one accepted before: the board's count started again (a fresh flash
+ * starts the boot number at a random value), and the boots seen before are
+ * retired. A topic last written in a retired boot takes any message of the
+ * board's new life.
+ */
+function judge(
+    seen: SeenCounters,
+    topic: string,
+    kind: string,
+    n: Counter,
+    tsValue: any,
+    notes: string[],
+    board: string
+): string {
+    const st = stateTopicOf(topic)
+    const state = seen.get(st)
+    const retired = state?.retired
+    const had = seen.get(topic)
+    const ts = typeof tsValue === "number" ? tsValue : 0
+    const old = `replayed: its counter ${counterText(n)} is older than ${counterText(had?.n ?? n)} accepted before on this topic`
+    let restart = false
+    if (had && had.n[0] !== n[0] && inRanges(n[0], retired))
+        return `replayed: its counter ${counterText(n)} is from before board ${board}'s count started again`
+    if (had && compareCounters(n, had.n) < 0) {
+        if (inRanges(had.n[0], retired)) {
+            // the topic moves on past the restart
+        } else if (kind === "state" && ts > 0 && ts > (had.ts ?? 0))
+            restart = true
+        else return old
+    }
+    const e: SeenEntry = { ...(had ?? {}), n }
+    if (kind === "state") {
+        if (ts > 0) e.ts = ts
+        if (restart) {
+            e.retired = [
+                ...(had!.retired ?? []),
+                [Math.min(had!.first ?? had!.n[0], had!.n[0]), had!.n[0]],
+            ]
+            e.first = n[0]
+            notes.push(
+                `board ${board}: its message counter started again at boot ${n[0]} (a fresh flash?); taken, as its state is newer than the one seen before`
+            )
+        } else e.first = Math.min(had?.first ?? n[0], n[0])
+    }
+    seen.set(topic, e)
+    return ""
 }
 
 /** The warnings of a check, naming the boards. */
