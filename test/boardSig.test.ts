@@ -33,8 +33,10 @@ function signed(
     n: [number, number],
     board = "desk-a"
 ) {
-    const m = JSON.stringify(value).slice(0, -1) + `,"n":[${n}]`
-    return m + `,"sig":"${sign(boardKey(SITE_KEY, board), topic + m)}"}`
+    const text = JSON.stringify(value)
+    const nf = `,"n":[${n}]`
+    const sig = sign(boardKey(SITE_KEY, board), topic + text + nf)
+    return text.slice(0, -1) + nf + `,"sig":"${sig}"}`
 }
 
 const state = (ts: number, policyVersion = 3) => ({
@@ -87,9 +89,16 @@ describe("openSigned", () => {
             openSigned(STATE, JSON.stringify({ sig: "00", ...state(1) }), key)
                 .status
         ).toBe("forged")
-        const m = JSON.stringify(state(1)).slice(0, -1) + ',"n":"7"'
+        // signed, but "n" is not [boot, count]
+        const text = JSON.stringify(state(1))
+        const nf = ',"n":[7]'
+        const m = text.slice(0, -1) + nf
         expect(
-            openSigned(STATE, m + `,"sig":"${sign(key, STATE + m)}"}`, key)
+            openSigned(
+                STATE,
+                m + `,"sig":"${sign(key, STATE + text + nf)}"}`,
+                key
+            )
         ).toMatchObject({
             status: "forged",
             error: '"n" must be [boot, count]',

@@ -124,8 +124,9 @@ async function call() {
 
 /** A message as a board signs it, with any key and counter. */
 function signedAs(key: Buffer, topic: string, value: object, n: number[]) {
-    const m = JSON.stringify(value).slice(0, -1) + `,"n":[${n}]`
-    return m + `,"sig":"${sign(key, topic + m)}"}`
+    const text = JSON.stringify(value)
+    const nf = `,"n":[${n}]`
+    return text.slice(0, -1) + nf + `,"sig":"${sign(key, topic + text + nf)}"}`
 }
 
 describe.skipIf(skip)(

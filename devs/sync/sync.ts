@@ -306,27 +306,26 @@ export class Sync {
 
     /**
      * The outbox's publisher: every state, counters and call-record
-     * message leaves signed (src/fleet/PROTOCOL.md, "Signed board
-     * messages"): its JSON object gets "n":[boot, messages this start]
-     * (only grows: a later start has a higher boot), then "sig", the
-     * HMAC-SHA256 with the board's key of the topic and the text before
-     * ',"sig"'.
+     * message M (a JSON object) leaves signed (src/fleet/PROTOCOL.md,
+     * "Signed board messages"): N = ',"n":[boot,count]' (only grows: a
+     * later start has a higher boot), sig = HMAC-SHA256 with the board's
+     * key of topic + M + N, sent as M without its "}" + N + ',"sig":"…"}'.
+     * Heap: no copy of M: the HMAC reads the parts where they are, and
+     * the client puts the fields in place of M's "}" in the packet.
      */
     async publish(t: string, p: string, retain: boolean) {
-        const m =
-            p.slice(0, p.length - 1) +
-            ',"n":[' +
-            this.boot +
-            "," +
-            ++this.sent +
-            "]"
-        return await this.link.publish(
-            t,
-            m +
-                ',"sig":"' +
-                hmac(boardKey(), "sha256", t + m).toString("hex") +
-                '"}',
-            retain
+        const n = ',"n":[' + this.boot + "," + ++this.sent + "]"
+        return (
+            this.link.up &&
+            (await this.link.client.publish(
+                t,
+                p,
+                retain,
+                n +
+                    ',"sig":"' +
+                    hmac(boardKey(), "sha256", t, p, n).toString("hex") +
+                    '"}'
+            ))
         )
     }
 

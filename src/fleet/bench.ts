@@ -121,8 +121,9 @@ export function measureCollector(
     const payloads = Array.from({ length: n }, (_, i) => {
         const text = sampleCallRecord("desk-0", i + 1)
         if (!opts.signed) return Buffer.from(text)
-        const m = text.slice(0, -1) + `,"n":[1,${i + 1}]`
-        return Buffer.from(m + `,"sig":"${sign(key, topic + m)}"}`)
+        const nf = `,"n":[1,${i + 1}]`
+        const sig = sign(key, topic + text + nf)
+        return Buffer.from(text.slice(0, -1) + nf + `,"sig":"${sig}"}`)
     })
     const checks = new RecordChecks(
         new BoardVerifier(opts.signed ? siteKey : undefined)

@@ -1,7 +1,7 @@
 // Signed board messages (src/fleet/PROTOCOL.md, "Signed board messages"):
-// a board's state, counters and call records end in
-// ,"n":[boot,count],"sig":"<64 hex>"} where sig is HMAC-SHA256(the board's
-// key, topic + the text before ,"sig"). This checks one message, and keeps
+// a board's message M (a JSON object) goes out as M without its "}", then
+// N = ,"n":[boot,count] and ,"sig":"<64 hex>"} where sig is
+// HMAC-SHA256(the board's key, topic + M + N). This checks one message, and keeps
 // the counters ("n") already accepted per topic so that an older message
 // published again (a replay) is refused.
 
@@ -12,6 +12,7 @@ import { parseTopic } from "./topics"
 /** [boot, count]: the boot number of the board's start, its messages of that start. */
 export type Counter = [number, number]
 
+const N_HEAD = ',"n":['
 const SIG_HEAD = ',"sig":"'
 const SIG_TAIL = '"}'
 const SIG_LEN = SIG_HEAD.length + 64 + SIG_TAIL.length
@@ -75,13 +76,17 @@ export function openSigned(topic: string, text: string, key: Buffer): Opened {
             }
         return { status: "unsigned", value }
     }
-    const signed = text.slice(0, at)
+    // M without its "}", then N: the HMAC is of topic + M + N
+    const prefix = text.slice(0, at)
     const sig = text.slice(at + SIG_HEAD.length, -2)
-    if (!verify(key, topic + signed, sig))
+    const cut = prefix.lastIndexOf(N_HEAD)
+    if (cut < 0) return { status: "forged", error: '"n" must be [boot, count]' }
+    const m = prefix.slice(0, cut) + "}"
+    if (!verify(key, topic + m + prefix.slice(cut), sig))
         return { status: "forged", error: "signature does not verify" }
     let value: any
     try {
-        value = JSON.parse(signed + "}")
+        value = JSON.parse(prefix + "}")
     } catch {
         return { status: "forged", error: "signed text is not JSON" }
     }

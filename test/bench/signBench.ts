@@ -28,8 +28,11 @@ const boot = 117439385260141
 
 /** What Sync.publish does to a message before it goes out. */
 function signed(t: string, p: string): string {
-    const m = p.slice(0, p.length - 1) + ',"n":[' + boot + "," + ++sent + "]"
-    return m + ',"sig":"' + hmac(KEY, "sha256", t + m).toString("hex") + '"}'
+    const n = ',"n":[' + boot + "," + ++sent + "]"
+    return (
+        p.slice(0, p.length - 1) +
+        (n + ',"sig":"' + hmac(KEY, "sha256", t, p, n).toString("hex") + '"}')
+    )
 }
 
 async function measure(topic: string, p: string) {
