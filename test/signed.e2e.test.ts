@@ -468,5 +468,51 @@ describe.skipIf(skip)(
             await collectorSays(new RegExp(`${next.value.id}\\n`))
             expect(recordsIn(CALLS_DIR).map(r => r.id)).toContain(next.value.id)
         }, 120000)
+
+        test("a fresh flash: the board's counter starts anew and is taken; its messages from before are replays", async () => {
+            const old = watcher.parsed(STATE).pop()!.value
+            const oldBoot = old.n[0]
+            const t0 = Date.now()
+            await s.freshFlash()
+            expect(await s.waitPortsReady()).toStrictEqual([])
+            // its state of the new start, once it knows the time (a state of
+            // ts 0 cannot show that it is newer)
+            const st = await watcher.wait(
+                STATE,
+                t0,
+                v => v.n?.[0] !== oldBoot && v.ts > 0,
+                60000
+            )
+            const newBoot = st.value.n[0]
+            let r = await status()
+            expect(r.code, r.stderr).toBe(0)
+            expect(r.st.boards[0]).toMatchObject({
+                board: BOARD,
+                messages: "verified",
+            })
+            // a random boot number: lower than before half of the time
+            console.log(
+                `signed e2e: fresh flash, boot ${oldBoot} -> ${newBoot} (${newBoot < oldBoot ? "lower: the restart path" : "higher"})`
+            )
+            if (newBoot < oldBoot)
+                expect(r.stderr).toMatch(
+                    /board desk-a: its message counter started again at boot \d+ \(a fresh flash\?\)/
+                )
+            // its counters of the new start are counted
+            const t1 = Date.now()
+            await call()
+            await watcher.wait(COUNTERS, t1, v => v.n?.[0] === newBoot)
+            const rep = await report()
+            expect(rep.code, rep.stderr).toBe(0)
+            expect(calls8001(rep.rep)).toBeGreaterThanOrEqual(1)
+            // the state of its life before, put back: a replay
+            const latest = watcher.parsed(STATE).pop()!.text
+            await watcher.publish(STATE, firstState, true)
+            r = await status()
+            expect(r.code).toBe(3)
+            expect(r.st.boards[0].refused[0]).toMatch(/^state replayed/)
+            await watcher.publish(STATE, latest, true)
+            expect((await status()).code).toBe(0)
+        }, 180000)
     }
 )
