@@ -224,6 +224,40 @@ function printFleet(f: any) {
     )
 }
 
+/**
+ * Free heap of the whole firmware (test/bench/probedMain.ts) with 4 ports
+ * syncing with a real broker, a policy applied and a call of each kind
+ * made, office rules (issue 12: hours, call length, private prefix) off
+ * and on: the first step of test/load.e2e.test.ts and its heap probe
+ * (256-byte blocks), `runs` times each.
+ */
+function firmwareHeap(runs: number) {
+    const once = (rules: boolean): number => {
+        execFileSync(
+            "npx",
+            ["vitest", "run", "test/load.e2e.test.ts", "-t", "baseline heap"],
+            {
+                stdio: "ignore",
+                env: {
+                    ...process.env,
+                    DIALGUARD_LOAD_OFFICE_RULES: rules ? "1" : "",
+                },
+            }
+        )
+        const m = JSON.parse(
+            readFileSync(".devicescript/sim/load-e2e.measurements.json", "utf8")
+        )
+        return m.heapFreeBeforeKb
+    }
+    const off: number[] = []
+    const on: number[] = []
+    for (let i = 0; i < runs; ++i) {
+        off.push(once(false))
+        on.push(once(true))
+    }
+    return { rulesOffKb: off, rulesOnKb: on }
+}
+
 /** Bytecode, VM, simulator and fleet figures (into `result`). */
 async function boardFigures(result: any) {
     result.bytecode = bytecode()
@@ -263,6 +297,11 @@ async function boardFigures(result: any) {
         }
     } catch (e) {
         result.vm = { error: (e as Error).message }
+    }
+    try {
+        result.firmwareHeap = firmwareHeap(2)
+    } catch (e) {
+        result.firmwareHeap = { error: (e as Error).message }
     }
     try {
         result.sim = await simFigures()
@@ -327,9 +366,21 @@ async function main() {
         console.log(
             `vm    signing a board message (n, HMAC-SHA256 with the board key): state ${result.sign.state.ms} ms, counters (${result.sign.counters.bytes} B) ${result.sign.counters.ms} ms, call record ${result.sign.record.ms} ms`
         )
-    if (result.heap)
+    if (result.heap) {
+        const h = result.heap
         console.log(
-            `heap  VM GC heap usable ${result.heap.usableKb} KB; a board with a 50-handset policy loaded uses ${result.heap.boardUsesKb} KB, leaves ${result.heap.boardFreeKb} KB`
+            `heap  VM GC heap usable ${h.usableKb} KB; a board with a 50-handset policy loaded uses ${h.boardUsesKb} KB, leaves ${h.boardFreeKb} KB`
+        )
+        const b = h.burst500
+        console.log(
+            `heap  500 call records with the broker down: ${b.keptRecords} kept in flash (${b.flashBytes} B), ${b.droppedRecords} dropped and counted, flash error ${b.flashError}; ${b.freeKb} KB heap free`
+        )
+    }
+    const fh = result.firmwareHeap
+    if (fh?.error) console.log("heap  " + fh.error)
+    else if (fh)
+        console.log(
+            `heap  whole firmware, 4 ports syncing: ${fh.rulesOffKb.join(" / ")} KB free with the office rules off, ${fh.rulesOnKb.join(" / ")} KB with them on (256-byte blocks, one run each)`
         )
     if (result.sim.error) console.log("sim   " + result.sim.error)
     else {

@@ -13,8 +13,8 @@
 // (id, ports, ring, site, broker, site key), then its own share of the
 // policy (devs/policy/boardPolicy.ts).
 
+import { boardShare, codesForBoard } from "../src/fleet/authCodes"
 import { dirname, resolve } from "node:path"
-import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import type { Policy } from "../devs/policy/types"
 import { checkPolicy } from "../src/policyFile"
 import { UploadResult } from "../src/board/admin"
@@ -307,15 +307,25 @@ export class SimSite {
             // an invalid policy goes as it is: the board is to refuse it
             policy = c.policy
         }
+        const key = this.siteKey()
         return Promise.all(
             this.targets(board).map(async s => ({
                 board: s.board,
                 result: await s.upload(
                     "policy",
-                    policy ? boardPolicyDoc(policy, s.board, s.opts.ports) : raw
+                    policy
+                        ? boardShare(policy, s.board, s.opts.ports, key)
+                        : withBoardCodes(raw, key, s.board)
                 ),
             }))
         )
+    }
+
+    /** The site key the boards' keys derive from (their sync or the scenario's boardConfig). */
+    private siteKey(): Buffer | undefined {
+        const hex =
+            this.opts.sync?.siteKey ?? this.opts.configExtra?.["siteKey"]
+        return typeof hex === "string" ? Buffer.from(hex, "hex") : undefined
     }
 
     /** Waits for every board (or one) to take on its ports; what is missing. */
@@ -339,4 +349,16 @@ export class SimSite {
         this.exchange.stop()
         await Promise.all([...this.links.values()].map(l => l.close()))
     }
+}
+
+/**
+ * A whole policy as a board gets it: sealed codes made HMACs with the
+ * board's key, as `flash` and `push` do (anything else goes as it is: the
+ * board is to refuse what is wrong).
+ */
+function withBoardCodes(raw: unknown, key: Buffer | undefined, board: string) {
+    const codes = (raw as any)?.authCodes
+    if (!key || !Array.isArray(codes) || !codes.every(c => c?.sealed))
+        return raw
+    return { ...(raw as any), authCodes: codesForBoard(codes, key, board) }
 }

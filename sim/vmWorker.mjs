@@ -126,6 +126,10 @@ vm.flashLoad = () => {
     }
 }
 vm.flashSave = buf => writeFileSync(flashFile, buf)
+// The flash of an ESP32 board: DeviceScript's ESP32 image keeps settings
+// in its 256 KB "nvs" partition (devicescript-esp32 boards/partitions.csv);
+// the VM's default is 128 KB, half of what the board has.
+vm.flashSize = 256 * 1024
 vm.devsGcStress(false)
 vm.devsSetDeviceId(deviceId)
 vm.devsStart()

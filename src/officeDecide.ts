@@ -3,7 +3,6 @@
 // own HandsetPort (devs/phone/handsetPort.ts) on a fake clock, so the CLI
 // decides exactly as the board does.
 
-import { createHmac } from "node:crypto"
 import { Decision } from "../devs/engine/dialSession"
 import { DialPlan } from "../devs/engine/types"
 import {
@@ -13,6 +12,7 @@ import {
     PortPolicy,
 } from "../devs/phone/handsetPort"
 import { hoursAt } from "../devs/policy/officeRules"
+import { findCode } from "./fleet/authCodes"
 import { Handset, Policy } from "../devs/policy/types"
 
 export interface OfficeOptions {
@@ -71,11 +71,7 @@ export function decideWithRules(
         forwardChain: () => [],
         site: policy.site,
     }
-    if (codes.length && key)
-        pp.checkCode = code => {
-            const mac = createHmac("sha256", key).update(code).digest("hex")
-            return codes.find(c => c.hmac === mac)
-        }
+    if (codes.length && key) pp.checkCode = code => findCode(codes, key, code)
     else if (codes.length) pp.checkCode = () => undefined
     const hours = policy.site.hours
     if (hours) pp.hoursAt = () => hoursAt(hours, o.unix)

@@ -2,7 +2,7 @@
 // to the line, and when (which key, which timer) the call is decided.
 
 import { describe, expect, test, vi } from "vitest"
-import { compileDialPlan } from "../devs/engine/dialPlan"
+import { compileDialPlan, PlanCompiler } from "../devs/engine/dialPlan"
 import {
     DialSession,
     decideDigits,
@@ -1125,5 +1125,40 @@ describe("cost per key does not depend on the policy's size", () => {
             expect(outcome(decideDigits(big, hs, num)), num).toBe(
                 outcome(decideDigits(small, hs, num))
             )
+    })
+})
+
+describe("a new plan in the old plan's trie buffer (a board replacing its policy)", () => {
+    test("the buffer is taken when large enough, cleared, and the new plan decides as one built fresh", () => {
+        const a = validPolicy(rawPolicy({ blocked: ["0755"] }))
+        const b = validPolicy(rawPolicy({ allowed: ["0571"], ipPrefix: "" }))
+        const old = new PlanCompiler(a).result()
+        const spare = old.trie.buf
+        const reused = new PlanCompiler(b, undefined, undefined, spare).result()
+        const fresh = compileDialPlan(b)
+        expect(reused.trie.buf).toBe(spare)
+        expect(reused.trie.count).toBe(fresh.trie.count)
+        const used = fresh.trie.count * 6
+        expect(
+            Buffer.from(reused.trie.buf.subarray(0, used)).equals(
+                Buffer.from(fresh.trie.buf.subarray(0, used))
+            )
+        ).toBe(true)
+        const hs = unprovisionedHandset("9999")
+        hs.allow = "international"
+        const r = new Rng(5)
+        for (let i = 0; i < 500; ++i) {
+            const num =
+                r.pick(["0", "00", "1", "16", "8", "0755", "0571"]) +
+                r.digits(1 + r.int(12))
+            expect(outcome(decideDigits(reused, hs, num)), num).toBe(
+                outcome(decideDigits(fresh, hs, num))
+            )
+        }
+        // too small: not taken
+        const tiny = Buffer.alloc(12)
+        expect(
+            new PlanCompiler(b, undefined, undefined, tiny).result().trie.buf
+        ).not.toBe(tiny)
     })
 })

@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SimSession } from "../sim/session"
 import { testBrokerKind } from "./brokerChoice"
 import { monthOf } from "../src/fleet/topics"
+import { codeHmac, sealCode } from "../src/fleet/authCodes"
+import { boardKey } from "../src/fleet/sign"
 import {
     dialguard,
     freePort,
@@ -356,6 +358,63 @@ describe.skipIf(skip)(`dialguard flash, real firmware, ${BROKER}`, () => {
         )
         expect(state.ts * 1000).toBeGreaterThan(before - 120000)
         expect(state.ts * 1000).toBeLessThan(Date.now() + 120000)
+    }, 60000)
+
+    test("an authorization code pushed per board works on the board, which holds only its own key", async () => {
+        // v4: 8001 local, one code lifting a call to domestic (sealed with
+        // the site key in the file; push gives desk-a the HMAC with its key)
+        const key = Buffer.from(KEY_HEX, "hex")
+        const doc = JSON.parse(readFileSync(HQ_FILE, "utf8"))
+        doc.version = 4
+        doc.handsets.find((h: any) => h.extension === "8001").allow = "local"
+        doc.authCodes = [
+            {
+                owner: "王经理",
+                allow: "domestic",
+                sealed: sealCode(key, "482916"),
+            },
+        ]
+        const file = join(TMP, "codes.policy.json")
+        writeFileSync(file, JSON.stringify(doc))
+        const r = await dialguard([
+            "policy",
+            "push",
+            file,
+            "--broker",
+            broker.url,
+            "--key",
+            KEY_FILE,
+            "--timeout",
+            "20s",
+        ])
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stdout).toMatch(/desk-a\s+applied\s+version 4/)
+        // what passed the broker: desk-a's HMAC, not the code nor the seal
+        const msg = await awaitMessage(
+            `dialguard/hq/${BOARD}/policy`,
+            v => v.version === 4
+        )
+        expect(msg.policy).not.toContain("482916")
+        expect(msg.policy).not.toContain("gcm1:")
+        expect(JSON.parse(msg.policy).authCodes).toStrictEqual([
+            {
+                owner: "王经理",
+                allow: "domestic",
+                hmac: codeHmac(boardKey(key, BOARD), "482916"),
+            },
+        ])
+        s.exchange.outside = { answerAfterMs: 300 }
+        await dial("8001", "01062345678")
+        await expectStep({ expectTone: { port: "8001", tone: "Prompt" } })
+        for (const k of "482916#") {
+            await s.port("8001").key(k)
+            await sleep(150)
+        }
+        await expectStep({
+            expectDialled: { port: "8001", number: "1790901062345678" },
+        })
+        expect(boardLog().join("\n")).toContain("code of 王经理")
+        await hangUp("8001")
     }, 60000)
 
     test("a large site: only the board's share is sent, and it works", async () => {

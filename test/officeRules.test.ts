@@ -30,7 +30,14 @@ import { cadenceOf } from "../devs/phone/tones"
 import { checkOfficeRules, hoursAt } from "../devs/policy/officeRules"
 import { Policy } from "../devs/policy/types"
 import { validatePolicy } from "../devs/policy/validate"
-import { codeHmac } from "../src/commands/policyCode"
+import {
+    codeHmac,
+    codesForBoard,
+    findCode,
+    openCode,
+    sealCode,
+} from "../src/fleet/authCodes"
+import { boardKey } from "../src/fleet/sign"
 
 const KEY = Buffer.from("11".repeat(32), "hex")
 const mac = (code: string) =>
@@ -52,6 +59,15 @@ function rawPolicy(site: any = {}, extra: any = {}): any {
 const CODES = [
     { owner: "王经理", allow: "domestic", hmac: mac("482916") },
     { owner: "李主任", allow: "international", hmac: mac("730055") },
+]
+/** The same codes as the admin's policy file holds them (dialguard policy code). */
+const SEALED = [
+    { owner: "王经理", allow: "domestic", sealed: sealCode(KEY, "482916") },
+    {
+        owner: "李主任",
+        allow: "international",
+        sealed: sealCode(KEY, "730055"),
+    },
 ]
 
 function host(raw: any): Policy {
@@ -230,13 +246,51 @@ describe("authorization codes (rules (一)4, (二)3.2.8)", () => {
         expect(r.tone()).toBe(TONE_UNOBTAINABLE)
     })
 
-    test("the CLI's entry is what the board checks (HMAC-SHA256 with the key)", () => {
-        expect(codeHmac(KEY, "482916")).toBe(CODES[0].hmac)
-        expect(codeHmac(KEY, "482916")).not.toBe(
-            createHmac("sha256", Buffer.alloc(32))
-                .update("482916")
-                .digest("hex")
+    test("the admin's entry is sealed; each board gets the HMAC with its own key", () => {
+        const sealed = sealCode(KEY, "482916")
+        expect(sealed).not.toContain("482916")
+        // a fresh IV each time: two entries of one code look different
+        expect(sealCode(KEY, "482916")).not.toBe(sealed)
+        expect(openCode(KEY, sealed)).toBe("482916")
+        expect(openCode(Buffer.alloc(32), sealed)).toBeUndefined()
+        expect(openCode(KEY, sealed.slice(0, -4) + "AAA=")).toBeUndefined()
+        const admin = [{ owner: "王经理", allow: "domestic" as const, sealed }]
+        const a = codesForBoard(admin, KEY, "desk-a")
+        const b = codesForBoard(admin, KEY, "desk-b")
+        expect(a[0]).toStrictEqual({
+            owner: "王经理",
+            allow: "domestic",
+            hmac: codeHmac(boardKey(KEY, "desk-a"), "482916"),
+        })
+        // board B's HMAC is not board A's: one board's share checks
+        // nothing on another, and neither is a plain hash of the code
+        expect(b[0].hmac).not.toBe(a[0].hmac)
+        expect(a[0].hmac).not.toBe(
+            createHmac("sha256", Buffer.alloc(0)).update("482916").digest("hex")
         )
+        expect(findCode(admin, KEY, "482916")?.owner).toBe("王经理")
+        expect(findCode(admin, KEY, "482917")).toBeUndefined()
+        // an entry of another key, or an old site-key HMAC: a clear error
+        expect(() =>
+            codesForBoard(
+                [
+                    {
+                        owner: "A",
+                        allow: "local",
+                        sealed: sealCode(Buffer.alloc(32), "1"),
+                    },
+                ],
+                KEY,
+                "desk-a"
+            )
+        ).toThrow("authCodes[0] (A): not sealed with this site key")
+        expect(() =>
+            codesForBoard(
+                [{ owner: "A", allow: "local", hmac: mac("1") }],
+                KEY,
+                "desk-a"
+            )
+        ).toThrow('an "hmac" entry of an older dialguard')
     })
 })
 
@@ -537,7 +591,7 @@ describe("the CLI: dialguard policy code, decide with office rules", () => {
             }
         )
 
-    test("policy code: the entry has the HMAC, never the code; --add-to writes a valid policy", () => {
+    test("policy code: the entry is sealed, never the code; --add-to writes a valid policy", () => {
         const r = cli(
             [
                 "policy",
@@ -552,7 +606,9 @@ describe("the CLI: dialguard policy code, decide with office rules", () => {
             "482916\n"
         )
         expect(r.status).toBe(0)
-        expect(JSON.parse(r.stdout)).toEqual(CODES[0])
+        const entry = JSON.parse(r.stdout)
+        expect(entry).toMatchObject({ owner: "王经理", allow: "domestic" })
+        expect(openCode(KEY, entry.sealed)).toBe("482916")
         expect(r.stdout).not.toContain("482916")
         const file = join(TMP, "p.json")
         writeFileSync(file, JSON.stringify(rawPolicy()))
@@ -572,9 +628,28 @@ describe("the CLI: dialguard policy code, decide with office rules", () => {
             "730055\n"
         )
         expect(a.status).toBe(0)
-        expect(JSON.parse(readFileSync(file, "utf8")).authCodes).toEqual([
-            CODES[1],
-        ])
+        const codes = () => JSON.parse(readFileSync(file, "utf8")).authCodes
+        expect(codes().length).toBe(1)
+        expect(codes()[0].owner).toBe("李主任")
+        expect(openCode(KEY, codes()[0].sealed)).toBe("730055")
+        // the same code again replaces its entry
+        const again = cli(
+            [
+                "policy",
+                "code",
+                "--key",
+                KEYFILE,
+                "--owner",
+                "王经理",
+                "--allow",
+                "domestic",
+                "--add-to",
+                file,
+            ],
+            "730055\n"
+        )
+        expect(again.status).toBe(0)
+        expect(codes().map((c: any) => c.owner)).toEqual(["王经理"])
         const bad = cli(
             [
                 "policy",
@@ -603,7 +678,7 @@ describe("the CLI: dialguard policy code, decide with office rules", () => {
                         privatePrefix: "*9",
                         hours: { from: "08:00", to: "18:00" },
                     },
-                    { authCodes: CODES }
+                    { authCodes: SEALED }
                 )
             )
         )

@@ -8,10 +8,10 @@ import { Server } from "@devicescript/server"
 export const MAX_UPLOAD = 16384
 
 export interface AdminBackend {
-    policyVersion(): number
-    lastError(): string
+    version: number
+    error: string
     /** sha256 hex of the configuration the board started with; "" while starting. */
-    configHash(): string
+    cfgHash: string
     /** Validates and applies; returns "" or why it was refused. */
     apply(kind: number, text: string): Promise<string>
     counter(name: string): number
@@ -27,15 +27,15 @@ export class AdminServer extends Server implements ds.DialguardAdminServerSpec {
     }
 
     policyVersion() {
-        return this.backend.policyVersion()
+        return this.backend.version
     }
 
     lastError() {
-        return this.backend.lastError()
+        return this.backend.error
     }
 
     configHash() {
-        return this.backend.configHash()
+        return this.backend.cfgHash
     }
 
     // ds.startServer passes a command's fields as ONE argument: an array

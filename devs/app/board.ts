@@ -58,31 +58,18 @@ function hashOf(text: string): string {
     return digest("sha256", text).toString("hex")
 }
 
-/** A call record as the board passes it to the sync: PortCall with Unix seconds. */
-export interface BoardCall {
-    out: boolean
-    number: string
-    dial: string
-    category: string
-    start: number
-    answered: number
-    end: number
-    seconds: number
-    outcome: string
-    code: string
-    forExt: string
-    rings: number
-    hops: number
-    /** Issue 12: the authorization code's owner, a private call. */
-    owner?: string
-    private?: boolean
-}
-
 export class Board implements AdminBackend, PortRecorder {
     config: BoardConfig = UNPROVISIONED
     loaded: LoadedPolicy
     ports: HandsetPort[] = []
     clock = new WallClock()
+    /**
+     * The board's own key (devs/sync/boardKey.ts, set by the sync): the
+     * authorization codes of its policy are HMACs with it (`dialguard
+     * policy push` makes them per board). None without a site: no code
+     * entry, a refused call stays refused.
+     */
+    key: Buffer = undefined
     counters = new CallCounters()
     log: (line: string) => void = line => console.log(line)
     /**
@@ -101,14 +88,17 @@ export class Board implements AdminBackend, PortRecorder {
     onChange: () => void
     onCountersSaved: (months: string[]) => void
     /** Every call's record (CDR), times in Unix seconds (0 = unknown). */
-    onCallRecord: (ext: string, r: BoardCall) => void
+    onCallRecord: (ext: string, r: PortCall) => void
     error = ""
     /** sha256 of the configuration text started with ("" until booted, or none). */
-    private cfgHash = ""
-    /** sha256 of the enforced policy's text ("" for none). */
-    private enforcedHash = ""
+    /** sha256 hex of the configuration the board started with; "" while starting. */
+    cfgHash = ""
+    /** sha256 hex of the enforced policy's text ("" when failing closed). */
+    /** sha256 hex of the enforced policy's text ("" when failing closed). */
+    enforcedHash = ""
     private policyBusy = false
-    private version = 0
+    /** The enforced policy's version (0 failing closed). */
+    version = 0
     private changedMonths: string[] = []
     private kv = new SettingsStore()
     private cfgStore = new ChunkedStore(this.kv, "cfg")
@@ -179,7 +169,7 @@ export class Board implements AdminBackend, PortRecorder {
         const site = policy.site
         const codes = policy.authCodes
         const self = this
-        if (codes && codes.length && this.boardKey())
+        if (codes && codes.length && this.key)
             pp.checkCode = (code: string) => self.checkCode(codes, code)
         const hours = site.hours
         if (hours)
@@ -187,24 +177,8 @@ export class Board implements AdminBackend, PortRecorder {
         return pp
     }
 
-    /**
-     * The key authorization codes are HMACed with (`dialguard policy code
-     * --key`): the site key, which only a board configured with it holds.
-     * A board flashed with its own key alone (issue 13) has none yet, so
-     * no code entry: a refused call stays refused (codes HMACed per board
-     * at push are still to do).
-     */
-    boardKey(): Buffer | undefined {
-        const sync = this.config.sync
-        return sync && sync.siteKey
-            ? Buffer.from(sync.siteKey, "hex")
-            : undefined
-    }
-
     private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
-        const key = this.boardKey()
-        if (!key) return undefined
-        const mac = hmac(key, "sha256", code).toString("hex")
+        const mac = hmac(this.key, "sha256", code).toString("hex")
         // (a plain compare: at a keypad a few ns of timing say nothing)
         return codes.find(c => c.hmac === mac)
     }
@@ -222,23 +196,6 @@ export class Board implements AdminBackend, PortRecorder {
     }
 
     // --- AdminBackend
-
-    policyVersion() {
-        return this.version
-    }
-
-    /** sha256 hex of the enforced policy's text ("" when failing closed). */
-    policyHash() {
-        return this.enforcedHash
-    }
-
-    lastError() {
-        return this.error
-    }
-
-    configHash() {
-        return this.cfgHash
-    }
 
     async apply(kind: number, text: string): Promise<string> {
         let why = ""
@@ -315,13 +272,15 @@ export class Board implements AdminBackend, PortRecorder {
      * lifted handset gets the busy tone.
      */
     private async replace(text: string, version: number) {
+        // the old plan's trie becomes the new one's (PackedTrie)
+        const spare = this.loaded ? this.loaded.plan.trie.buf : undefined
         this.loaded = undefined
         for (const p of this.ports) p.setPolicy(undefined)
         try {
             const policy = await this.checkText(text)
             if (version >= 0 && policy.version !== version)
                 throw new Error(mismatch(policy.version, version))
-            const loaded = await compile(policy, this.config.ports, pause)
+            const loaded = await compile(policy, this.config.ports, pause, spare)
             await this.polStore.save(text)
             this.enforce(loaded, hashOf(text))
         } catch (e) {
@@ -433,25 +392,12 @@ export class Board implements AdminBackend, PortRecorder {
 
     call(ext: string, c: PortCall) {
         if (!this.onCallRecord) return
+        // the port's ms as Unix seconds, in place (a copy costs bytecode)
         const clock = this.clock
-        const at = (ms: number) => (ms ? clock.unix(ms) : 0)
-        this.onCallRecord(ext, {
-            out: c.dir === "out",
-            number: c.number,
-            dial: c.dial,
-            category: c.category,
-            start: at(c.startAt),
-            answered: at(c.answeredAt),
-            end: at(c.endedAt),
-            seconds: c.seconds,
-            outcome: c.outcome,
-            code: c.code,
-            forExt: c.forExt,
-            rings: c.rings,
-            hops: c.hops,
-            owner: c.owner,
-            private: c.private,
-        })
+        if (c.start) c.start = clock.unix(c.start)
+        if (c.answered) c.answered = clock.unix(c.answered)
+        if (c.end) c.end = clock.unix(c.end)
+        this.onCallRecord(ext, c)
     }
 
     /**

@@ -48,11 +48,14 @@ export async function checkPolicyText(
 export async function compile(
     policy: Policy,
     ports: string[],
-    pause: () => Promise<void>
+    pause: () => Promise<void>,
+    spare?: Buffer
 ): Promise<LoadedPolicy> {
     await pause()
-    const c = new PlanCompiler(policy, ports, policy.extensions)
+    const c = new PlanCompiler(policy, ports, policy.extensions, spare)
     while (!c.step()) await pause()
+    // only the compiler reads them: up to ~1 KB of a large site's heap
+    policy.extensions = undefined
     return { policy, plan: c.result() }
 }
 

@@ -58,8 +58,8 @@ class PlanBuilder {
     lists: string[] = [""]
     private listIndex: any = {}
 
-    constructor(capacity: number) {
-        this.trie = new PackedTrie(capacity)
+    constructor(capacity: number, spare?: Buffer) {
+        this.trie = new PackedTrie(capacity, spare)
         this.listIndex[""] = 0
     }
 
@@ -147,7 +147,9 @@ export class PlanCompiler {
     constructor(
         policy: Policy,
         boardHandsets?: string[],
-        siteExtensions?: string
+        siteExtensions?: string,
+        /** The trie buffer of a plan no longer used (PackedTrie). */
+        spare?: Buffer
     ) {
         const site = policy.site
         // Sized up front so the trie is not copied while growing (on a
@@ -156,7 +158,7 @@ export class PlanCompiler {
         const extCount =
             policy.handsets.length +
             (siteExtensions ? countEntries(siteExtensions) : 0)
-        const b = new PlanBuilder(640 + Math.ceil(extCount * 1.15))
+        const b = new PlanBuilder(640 + Math.ceil(extCount * 1.15), spare)
         this.b = b
         const jobs = this.jobs
         const inside = b.trie.addRoot()

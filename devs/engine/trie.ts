@@ -22,8 +22,19 @@ export class PackedTrie {
     buf: Buffer
     count: number
 
-    constructor(capacity: number) {
-        this.buf = Buffer.alloc(NODE * (capacity < 4 ? 4 : capacity))
+    /**
+     * `spare`: the buffer of a plan no longer used, taken (cleared) when
+     * it is large enough: a new plan then needs no allocation of this
+     * size, which a fragmented heap may not have (a board replacing its
+     * plan).
+     */
+    constructor(capacity: number, spare?: Buffer) {
+        const n = NODE * (capacity < 4 ? 4 : capacity)
+        if (spare && spare.length >= n) {
+            // (a loop: fillAt is the VM's only, fill Node's only)
+            for (let i = 0; i < spare.length; ++i) spare[i] = 0
+            this.buf = spare
+        } else this.buf = Buffer.alloc(n)
         this.count = 0
     }
 

@@ -110,14 +110,20 @@ const FAILURES = ["", "busy", "noAnswer", "unreachable", "rejected"]
  * for when forwarded here, `rings` the caller heard from the first ring
  * (every hop's), `hops` forwards before it came here.
  */
+/**
+ * A call as the port saw it, times in ms of the port's clock (0 = never);
+ * the board turns the times into Unix seconds in place and the sync
+ * completes it into the call record (devs/sync/recordQueue.ts CallRecord).
+ */
 export interface PortCall {
-    dir: "out" | "in"
+    /** false: incoming */
+    out: boolean
     number: string
     dial: string
     category: string
-    startAt: number
-    answeredAt: number
-    endedAt: number
+    start: number
+    answered: number
+    end: number
     seconds: number
     /** answered, busy, noAnswer, unreachable, rejected, refused, missed */
     outcome: string
@@ -417,13 +423,13 @@ export class HandsetPort {
             this.rec.blocked(ext, d)
             if (d.code === "hours") this.count("hoursRefused")
             this.record({
-                dir: "out",
+                out: true,
                 number: this.refusedDigits,
                 dial: "",
                 category: d.category,
-                startAt: now,
-                answeredAt: 0,
-                endedAt: now,
+                start: now,
+                answered: 0,
+                end: now,
                 seconds: 0,
                 outcome: "refused",
                 code: d.code || "",
@@ -535,13 +541,13 @@ export class HandsetPort {
                 d
             )
         const c: PortCall = {
-            dir: "out",
+            out: true,
             number: d.number || (d.dial as string),
             dial: d.dial as string,
             category: d.category,
-            startAt: this.placedAt,
-            answeredAt: connected ? this.connectedAt : 0,
-            endedAt: now,
+            start: this.placedAt,
+            answered: connected ? this.connectedAt : 0,
+            end: now,
             seconds,
             outcome: connected ? "answered" : failed || "noAnswer",
             code: "",
@@ -560,8 +566,8 @@ export class HandsetPort {
         const c = this.inCall
         if (!c) return
         this.inCall = undefined
-        c.endedAt = now
-        if (c.answeredAt) c.seconds = Math.floor((now - c.answeredAt) / 1000)
+        c.end = now
+        if (c.answered) c.seconds = Math.floor((now - c.answered) / 1000)
         else {
             c.outcome = "missed"
             c.rings = rings
@@ -609,13 +615,13 @@ export class HandsetPort {
         this.ringStart = now
         this.ringOn = false
         this.inCall = {
-            dir: "in",
+            out: false,
             number: caller,
             dial: "",
             category: "incoming",
-            startAt: now,
-            answeredAt: 0,
-            endedAt: 0,
+            start: now,
+            answered: 0,
+            end: 0,
             seconds: 0,
             outcome: "answered",
             code: "",
@@ -682,7 +688,7 @@ export class HandsetPort {
         this.stopRinging()
         this.out.answer()
         if (this.inCall) {
-            this.inCall.answeredAt = now
+            this.inCall.answered = now
             this.inCall.rings = heard
         }
         this.rec.incoming(

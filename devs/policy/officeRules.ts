@@ -206,18 +206,22 @@ function checkAuthCodes(err: Err, raw: any, policy: Policy) {
     raw.forEach((c: any, i: number) => {
         const ok =
             isObject(c) &&
-            onlyKeys(c, ["owner", "allow", "hmac"]) &&
+            onlyKeys(c, ["owner", "allow", "hmac", "sealed"]) &&
             typeof c.owner === "string" &&
             c.owner.length >= 1 &&
             c.owner.length <= 40 &&
             SERVICE_CLASSES.indexOf(c.allow) >= 1 &&
-            isHex64(c.hmac)
+            // the admin's file: sealed under the site key; a board's
+            // share: HMAC with the board's key (src/fleet/authCodes.ts)
+            (c.hmac === undefined) !== (c.sealed === undefined) &&
+            (c.hmac === undefined || isHex64(c.hmac)) &&
+            (c.sealed === undefined || typeof c.sealed === "string")
         if (!ok)
             err(
                 "authCodes[" + i + "]",
-                'must be {"owner": who, 1-40 characters, "allow": "local", "domestic" or "international", "hmac": 64 lower-case hex digits} (dialguard policy code add; a code is never in clear)'
+                'must be {"owner": who, 1-40 characters, "allow": "local", "domestic" or "international", "sealed": the code sealed with the site key} (dialguard policy code; a code is never in clear)'
             )
-        else if (raw.findIndex((o: any) => o.hmac === c.hmac) < i)
+        else if (c.hmac && raw.findIndex((o: any) => o.hmac === c.hmac) < i)
             err("authCodes[" + i + "]", "duplicate code")
     })
     policy.authCodes = raw as AuthCode[]

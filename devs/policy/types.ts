@@ -113,10 +113,16 @@ export interface AuthCode {
     owner: string
     allow: ServiceClass
     /**
-     * HMAC-SHA256 (hex) of the code's digits keyed with the board key
-     * (today the site key): never the code in clear nor its plain hash.
+     * In a board's share: HMAC-SHA256 (hex) of the code's digits keyed
+     * with that board's key, made by `policy push` / `flash` from `sealed`.
      */
-    hmac: string
+    hmac?: string
+    /**
+     * In the admin's policy file: the code sealed (AES-256-GCM) with a key
+     * derived from the site key (src/fleet/authCodes.ts). Never the code
+     * in clear nor its plain hash.
+     */
+    sealed?: string
 }
 
 /** What an external call outside working hours gets. */

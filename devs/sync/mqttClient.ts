@@ -30,7 +30,6 @@ const DEAD_MS = 45000
 const STAGE_BODY = 1
 const STAGE_TOPIC_LENGTH = 2
 const STAGE_TOPIC = 3
-const STAGE_PAYLOAD = 4
 const STAGE_PROPS_LENGTH = 5
 const STAGE_PROPS = 6
 /** Largest non-PUBLISH packet, and properties block, read in. */
@@ -106,7 +105,12 @@ function expectedFlags(type: number): number {
 export class MqttClient {
     connected = false
     /** A PUBLISH from the broker (QoS 1 ones are acknowledged). */
-    onMessage: (topic: string, payload: Buffer) => void = () => {}
+    /**
+     * A PUBLISH on the subscribed topic: its payload as the pieces it came
+     * in (no buffer of its size: on a fragmented heap that allocation is
+     * the one that fails).
+     */
+    onMessage: (topic: string, payload: Buffer[]) => void = () => {}
     /**
      * Before a PUBLISH payload of `bytes` is read in: false skips it (the
      * heap may not have room).
@@ -127,6 +131,8 @@ export class MqttClient {
     private first = 0
     private stage = 0
     private part: Buffer
+    /** The payload being read, as it comes (STAGE_PAYLOAD). */
+    private pieces: Buffer[]
     private got = 0
     private left = 0
     private skip = 0
@@ -358,6 +364,12 @@ export class MqttClient {
                 const n = Math.min(this.skip, chunk.length - i)
                 this.skip -= n
                 i += n
+            } else if (this.pieces) {
+                const n = Math.min(this.left, chunk.length - i)
+                this.pieces.push(chunk.slice(i, i + n))
+                this.left -= n
+                i += n
+                if (!this.left) this.delivered()
             } else if (!this.part) {
                 // the fixed header: type and flags, remaining length
                 const h = this.head
@@ -413,7 +425,7 @@ export class MqttClient {
     /** A packet no broker may send here: the connection is closed. */
     private refuse() {
         this.malformed++
-        this.part = undefined
+        this.part = this.pieces = undefined
         this.head = []
         this.closeNow()
     }
@@ -453,8 +465,6 @@ export class MqttClient {
             else this.expect(STAGE_PROPS, this.propsLen)
         } else if (this.stage === STAGE_PROPS) {
             this.payload()
-        } else if (this.stage === STAGE_PAYLOAD) {
-            this.onMessage(this.topic, b)
         } else if (type === 2) {
             this.connack = b.length >= 2 ? b[1] : 255
             this.events.emit(type)
@@ -476,7 +486,16 @@ export class MqttClient {
 
     /** The payload of a PUBLISH: read in if the caller has room for it. */
     private payload() {
-        if (this.admit(this.left)) this.expect(STAGE_PAYLOAD, this.left)
-        else this.skip = this.left
+        if (!this.admit(this.left)) this.skip = this.left
+        else {
+            this.pieces = []
+            if (!this.left) this.delivered()
+        }
+    }
+
+    private delivered() {
+        const p = this.pieces
+        this.pieces = undefined
+        this.onMessage(this.topic, p)
     }
 }

@@ -9,7 +9,7 @@
 //   the same id (the collector keeps each id once).
 // Portable: no @devicescript/* import (the caller passes the clock).
 
-import { QueuedRecord, RecordQueue } from "./recordQueue"
+import { RecordQueue } from "./recordQueue"
 
 /** Counters of one month go out at most once per this. */
 export const COUNTERS_MIN_MS = 2000
@@ -32,8 +32,8 @@ export interface OutboxSource {
     counters(month: string): string
     /** Every month held (republished after each connect). */
     months(): string[]
-    /** The record's message; "" when it cannot be read (it is dropped). */
-    record(q: QueuedRecord): Promise<string> | string
+    /** The message of the record in `slot`; "" when it cannot be read (it is dropped). */
+    record(slot: number): Promise<string> | string
 }
 
 export class Outbox {
@@ -93,18 +93,13 @@ export class Outbox {
             let topic = ""
             let payload = ""
             let retain = true
-            let rec: QueuedRecord | undefined = undefined
+            let rec = -1
             month = undefined
             const state = this.stateDue || now >= this.stateAt + STATE_EVERY_MS
-            // (helpers inlined: each function costs the image bytecode)
-            if (!state)
-                for (const q of this.queue.records)
-                    if (q.stored) {
-                        rec = q
-                        break
-                    }
-            // the first month whose counters may go out now
-            if (!state && !rec)
+            if (!state) rec = this.queue.first()
+            // the first month whose counters may go out now (inlined: each
+            // function costs the image bytecode)
+            if (!state && rec < 0)
                 for (const m of this.dirty) {
                     const at = this.countersAt[m]
                     if (at === undefined || now >= at + COUNTERS_MIN_MS) {
@@ -112,7 +107,7 @@ export class Outbox {
                         break
                     }
                 }
-            if (rec) {
+            if (rec >= 0) {
                 topic = this.src.callsTopic
                 payload = await this.src.record(rec)
                 retain = false
@@ -145,7 +140,7 @@ export class Outbox {
             const done = this.now()
             if (state) this.stateAt = done
             if (month !== undefined) this.countersAt[month] = done
-            if (rec) await this.queue.remove(rec)
+            if (rec >= 0) await this.queue.remove(rec)
         }
     }
 }

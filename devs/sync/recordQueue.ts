@@ -1,18 +1,22 @@
 // The call records (a CDR for every call, issue 11) not yet surely at the
-// broker, kept in flash until then. One settings key per record ("rec0".."rec29"): a
-// record costs one small write when the call ends and one delete once it
-// is out, and flash holds each record once (a ChunkedStore would rewrite
-// the whole queue twice per change, and the settings flash holds ~7 KB in
-// all). A key is written whole or not at all, so a restart at any point
-// leaves every record either stored or not. When all slots hold records
-// (the broker has been away for 30 calls), the oldest is overwritten and
-// counted in "recdrop" (the state's droppedRecords); the counters still
-// count every call, and `dialguard report` shows the difference.
+// broker, kept in flash until then. One settings key per record, a ring
+// "rec0".."rec63": a record costs one small write when the call ends and
+// one delete once it is out, and flash holds each record once (a
+// ChunkedStore would rewrite the whole queue twice per change). A key is
+// written whole or not at all, so a restart at any point leaves every
+// record either stored or not. The ESP32 keeps its settings in ~16 KB
+// (of its 256 KB nvs partition; the simulator's flash is that size): 64
+// records (~8 KB) leave ~6.5 KB for the policy and counters (measured,
+// test/bench/recordBurst.ts). When all slots hold records (the broker
+// has been away for 64 calls), or the flash is full, the oldest is
+// dropped and counted in "recdrop" (the state's droppedRecords); the
+// counters still count every call, and `dialguard report` shows the
+// difference.
 // Portable: no @devicescript/* import.
 
 import { KeyValueStore } from "../store/chunkedStore"
 
-export const MAX_RECORDS = 30
+export const MAX_RECORDS = 64
 const DROPPED_KEY = "recdrop"
 
 /**
@@ -61,26 +65,6 @@ export interface CallRecord {
     owner?: string
     /** Issue 12: dialled after the private-call prefix. */
     private?: boolean
-}
-
-/**
- * A queued record: its place in flash, not its content (a record object
- * of 16 fields takes ~500 bytes of the VM heap: 30 of them left a 4-port
- * board under 8 KB free). `text` holds the flash text only while it is not
- * in flash (being written, or the write failed); read() gets the record.
- */
-export class QueuedRecord {
-    text: string
-    /** Its settings key. */
-    slot: number
-    /** Written to flash (or the write failed and it lives in RAM only). */
-    stored: boolean
-
-    constructor(text: string, slot: number, stored: boolean) {
-        this.text = text
-        this.slot = slot
-        this.stored = stored
-    }
 }
 
 /** The wire key of each place of the flash array ("": sent otherwise). */
@@ -195,14 +179,25 @@ export function decodeRecord(v: string): CallRecord | undefined {
     return r
 }
 
+/**
+ * The records not yet surely at the broker, oldest first: a ring of
+ * settings keys "rec0".."rec<max-1>" from slot `head` on, `count` long.
+ * Nothing per record is kept in RAM (a queue of record objects took ~60
+ * bytes of heap each): the order is the ring's, and a restart finds the
+ * oldest by its (boot, seq).
+ */
 export class RecordQueue {
-    /** Oldest first. */
-    records: QueuedRecord[] = []
+    /** The slot of the oldest record. */
+    head = 0
+    /** Records queued, from head on (a slot may be empty: skipped). */
+    count = 0
     dropped = 0
     /** Last flash problem, "" when none. */
     error = ""
-    private kv: KeyValueStore
+    kv: KeyValueStore
     private max: number
+    /** Flash writes under way: the newest records, finishing in order. */
+    private writing = 0
 
     constructor(kv: KeyValueStore, max?: number) {
         this.kv = kv
@@ -213,63 +208,70 @@ export class RecordQueue {
     async load() {
         const d = parseInt((await this.kv.read(DROPPED_KEY)) || "0")
         this.dropped = d > 0 ? d : 0
-        // [boot, seq, slot] of each record, to queue them oldest first
-        const found: number[][] = []
+        // [boot, seq, slot] of the oldest and the newest (encodeRecord)
+        let lo: any = undefined
+        let hi: any = undefined
         for (let slot = 0; slot < this.max; ++slot) {
             const v = await this.kv.read(slotKey(slot))
             if (v === undefined) continue
-            // [boot, seq, ...] (encodeRecord)
             let a: any = undefined
             try {
                 a = JSON.parse(v)
             } catch (e) {}
-            if (Array.isArray(a) && a.length >= 7)
-                found.push([a[0], a[1], slot])
-            else await this.kv.remove(slotKey(slot))
+            if (!Array.isArray(a) || a.length < 7) {
+                await this.kv.remove(slotKey(slot))
+                continue
+            }
+            a[2] = slot
+            if (!lo || a[0] < lo[0] || (a[0] === lo[0] && a[1] < lo[1])) lo = a
+            if (!hi || a[0] > hi[0] || (a[0] === hi[0] && a[1] > hi[1])) hi = a
         }
-        found.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-        this.records = found.map(f => new QueuedRecord("", f[2], true))
+        if (!lo) return
+        this.head = lo[2]
+        this.count = ((hi[2] - lo[2] + this.max) % this.max) + 1
     }
 
-    private freeSlot(): number {
-        for (let slot = 0; slot < this.max; ++slot) {
-            let used = false
-            for (const q of this.records) if (q.slot === slot) used = true
-            if (!used) return slot
-        }
-        return -1
+    /** The slot of the oldest record in flash, -1 when none. */
+    first(): number {
+        return this.count > this.writing ? this.head : -1
     }
 
     /**
      * Queues a record (or its flash text, encodeRecord: a fiber waiting on
      * flash then holds ~100 bytes, not a record object of ~500) and
-     * resolves once it is in flash. The slot is taken
-     * at once, so concurrent adds never share one.
+     * resolves once it is in flash. The slot is taken at once, so
+     * concurrent adds never share one. A full ring, or a flash too full
+     * for one more, loses the oldest record (counted in `dropped`, as is
+     * the record itself when even that did not make room).
      */
     async add(rec: CallRecord | string) {
-        let slot = this.freeSlot()
-        if (slot < 0) {
-            // (no free slot: every slot holds a queued record)
-            const oldest = this.records.shift() as QueuedRecord
-            slot = oldest.slot
-            this.dropped++
-            await this.write(DROPPED_KEY, "" + this.dropped)
-        }
+        if (this.count === this.max) await this.dropOldest()
+        const slot = (this.head + this.count++) % this.max
         const text = typeof rec === "string" ? rec : encodeRecord(rec)
-        const q = new QueuedRecord(text, slot, false)
-        this.records.push(q)
-        // Even when flash failed: sending it from RAM beats losing it.
-        if (await this.write(slotKey(slot), text)) q.text = ""
-        q.stored = true
+        this.writing++
+        let ok = await this.write(slotKey(slot), text)
+        if (!ok && this.count > this.writing) {
+            // the flash is full: the oldest makes room
+            await this.dropOldest()
+            ok = await this.write(slotKey(slot), text)
+        }
+        this.writing--
+        if (!ok) this.dropped++
+    }
+
+    private async dropOldest() {
+        this.dropped++
+        await this.remove(this.head)
+        await this.write(DROPPED_KEY, "" + this.dropped)
     }
 
     /**
-     * The wire message of `q` (PROTOCOL.md) for board `board`, built
-     * straight from its flash text: no record object on the heap while
-     * the queue empties after a reconnect. "" when unreadable.
+     * The wire message of the record in `slot` (PROTOCOL.md) for board
+     * `board`, built straight from its flash text: no record object on the
+     * heap while the queue empties after a reconnect. "" when unreadable.
      */
-    async message(q: QueuedRecord, board: string): Promise<string> {
-        const v = q.text || (await this.kv.read(slotKey(q.slot)))
+    async message(slot: number, board: string): Promise<string> {
+        const v = await this.kv.read(slotKey(slot))
         if (v === undefined) return ""
         let a: any[] | undefined = undefined
         try {
@@ -300,12 +302,13 @@ export class RecordQueue {
         return m + "}"
     }
 
-    /** The record is surely out: forget it. */
-    async remove(q: QueuedRecord) {
-        if (this.records.indexOf(q) < 0) return // overwritten meanwhile
-        this.records = this.records.filter(x => x !== q)
+    /** The oldest record (in `slot`) is surely out: forget it. */
+    async remove(slot: number) {
+        if (!this.count || slot !== this.head) return // dropped meanwhile
+        this.head = (this.head + 1) % this.max
+        this.count--
         try {
-            await this.kv.remove(slotKey(q.slot))
+            await this.kv.remove(slotKey(slot))
         } catch (e) {
             this.error = "call register flash: " + (e as Error).message
         }
@@ -323,11 +326,11 @@ export class RecordQueue {
     }
 }
 
-/** The record of `q` (from flash unless it lives in RAM); undefined if unreadable. */
+/** The record in `slot` (tests, benches); undefined if unreadable. */
 export async function readRecord(
-    kv: KeyValueStore,
-    q: QueuedRecord
+    q: RecordQueue,
+    slot: number
 ): Promise<CallRecord | undefined> {
-    const v = q.text || (await kv.read(slotKey(q.slot)))
+    const v = await q.kv.read(slotKey(slot))
     return v === undefined ? undefined : decodeRecord(v)
 }

@@ -23,13 +23,7 @@ import {
     stateMessage,
     topic,
 } from "./protocol"
-import {
-    CallRecord,
-    encodeRecord,
-    nextBoot,
-    QueuedRecord,
-    RecordQueue,
-} from "./recordQueue"
+import { CallRecord, encodeRecord, nextBoot, RecordQueue } from "./recordQueue"
 
 /**
  * Policy messages waiting to be checked (besides the one being checked):
@@ -82,7 +76,7 @@ export class Sync {
     private queue: RecordQueue
     private outbox: Outbox
     private wake = new Signal()
-    private pending: Buffer[] = []
+    private pending: Buffer[][] = []
     private rejected: Refusal
     private version = 0
     private boot = 0
@@ -111,7 +105,8 @@ export class Sync {
         this.board = board
         this.cfg = cfg
         this.kv = kv
-        setBoardKey(configuredKey(cfg, board.config.board))
+        board.key = configuredKey(cfg, board.config.board)
+        setBoardKey(board.key)
         this.queue = new RecordQueue(kv)
         const self = this
         const id = board.config.board
@@ -124,8 +119,8 @@ export class Sync {
                 state: () => self.state(),
                 counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
-                record: async q =>
-                    await self.queue.message(q, board.config.board),
+                record: async slot =>
+                    await self.queue.message(slot, board.config.board),
             },
             this.queue,
             () => ds.millis()
@@ -180,10 +175,10 @@ export class Sync {
         }
         await this.loadRejected()
         await this.queue.load()
-        this.version = this.board.policyVersion()
+        this.version = this.board.version
         const board = this.board
         board.onChange = () => {
-            if (board.policyVersion() !== self.version) self.applied()
+            if (board.version !== self.version) self.applied()
             self.changed()
         }
         // the state published before the time was known says ts 0
@@ -225,7 +220,7 @@ export class Sync {
     }
 
     private applied() {
-        this.version = this.board.policyVersion()
+        this.version = this.board.version
         this.setRejected.start(undefined)
     }
 
@@ -290,8 +285,8 @@ export class Sync {
         return stateMessage({
             board: b.config.board,
             handsets: b.config.ports,
-            policyVersion: b.policyVersion(),
-            policyHash: b.policyHash(),
+            policyVersion: b.version,
+            policyHash: b.enforcedHash,
             lastError: b.error || this.queue.error,
             rejected: this.rejected,
             ts: b.clock.unix(ds.millis()),
@@ -430,16 +425,18 @@ export class Sync {
     }
 
     /** From the MQTT client's receive path: keep it short. */
-    private received(payload: Buffer) {
+    private received(payload: Buffer[]) {
         // The message taken last, again (the retained one after every
-        // reconnect, while the queued calls go out): answered without a
-        // copy of its text on the heap.
+        // reconnect, while the queued calls go out): answered from the
+        // hash of its pieces, without a buffer or text of its size.
         if (
             this.taken &&
             !this.rejected &&
             !this.checking &&
             !this.pending.length &&
-            digest("sha256", payload).toString("hex") === this.taken
+            (Buffer as any)
+                .digest(undefined, "sha256", payload)
+                .toString("hex") === this.taken
         )
             return this.changed()
         // (an empty one, a withdrawal, may wait beside it)
@@ -453,7 +450,16 @@ export class Sync {
 
     /** One policy message (its own frame: nothing of it stays in the heap). */
     private async checkOne() {
-        let buf = this.pending.shift()
+        let pieces = this.pending.shift()
+        let n = 0
+        for (const p of pieces) n += p.length
+        let buf = Buffer.alloc(n)
+        n = 0
+        for (const p of pieces) {
+            buf.blitAt(n, p, 0, p.length)
+            n += p.length
+        }
+        pieces = undefined
         const text = buf.toString()
         buf = undefined // (only the text from here on)
         // An empty retained message clears the topic: policy push took
@@ -520,7 +526,7 @@ export class Sync {
             this.crashedAt = 0
             await this.kv.remove(LIMIT_KEY)
         }
-        if (this.board.policyVersion() !== this.version) this.applied()
+        if (this.board.version !== this.version) this.applied()
         this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
         await this.setRejected(undefined)

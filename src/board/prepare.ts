@@ -5,7 +5,7 @@
 // (exit 2); problems in the files one CliError listing them all (exit 1).
 
 import { BoardConfig, validateConfig } from "../../devs/app/boardConfig"
-import { boardPolicyDoc } from "../../devs/policy/boardPolicy"
+import { boardShare } from "../fleet/authCodes"
 import { Policy } from "../../devs/policy/types"
 import { CliError, Parsed, required, UsageError } from "../command"
 import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
@@ -220,7 +220,7 @@ export function prepare(p: Parsed): Prepared {
         warnings: [],
     }
     if (loaded && policyFile !== undefined)
-        out.policy = cut(loaded.policy, policyFile, v.config, out.warnings)
+        out.policy = cut(loaded.policy, policyFile, v.config, out.warnings, key)
     return out
 }
 
@@ -229,9 +229,14 @@ function cut(
     policy: Policy,
     file: string,
     config: BoardConfig,
-    warnings: string[]
+    warnings: string[],
+    key: Buffer | undefined
 ): NonNullable<Prepared["policy"]> {
-    const doc = boardPolicyDoc(policy, config.board, config.ports)
+    if (policy.authCodes?.length && !key)
+        warnings.push(
+            `${file} has authorization codes, but a board flashed without --key has no key to check them with: its handsets get no code entry`
+        )
+    const doc = boardShare(policy, config.board, config.ports, key)
     const text = JSON.stringify(doc)
     const bytes = Buffer.byteLength(text, "utf8")
     if (bytes > BOARD_MAX_UPLOAD)

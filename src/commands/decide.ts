@@ -48,7 +48,7 @@ Options:
                    "2026-12-01 19:30" (default: now; "unknown": before the
                    board knows the time)
   --code DIGITS    the authorization code keyed after a refusal
-  --key KEYFILE    the site key file the codes are HMACed with (for --code)
+  --key KEYFILE    the site key file the codes are sealed with (for --code)
   --handset EXT    extension of the handset that dials (must be in the policy)
   --json           print the decision as one JSON object:
                    {"action":"dial"|"block","category":"...","dial":"...",

@@ -1,8 +1,7 @@
 // `dialguard policy code`: an authorization code entry for a policy's
-// `authCodes` (issue 12): the code HMACed with the board key, never the
-// code itself.
+// `authCodes` (issue 12): the code sealed with the site key, never the code
+// in clear (src/fleet/authCodes.ts).
 
-import { createHmac } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
 import { SERVICE_CLASSES } from "../../devs/policy/types"
 import {
@@ -13,6 +12,7 @@ import {
     required,
     UsageError,
 } from "../command"
+import { openCode, sealCode } from "../fleet/authCodes"
 import { keyFileTooOpen, readKeyFile } from "../fleet/sign"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 
@@ -23,10 +23,12 @@ Makes an authorization code entry (rules (一)4 and (二)3.2.8): a handset
 refused by its class (or outside working hours) plays the prompt tone; the
 user keys the code and #, and the call goes out with the code's CLASS, the
 code's owner in the call record. The entry is
-  {"owner":"NAME","allow":"CLASS","hmac":"<64 hex>"}
-where hmac is HMAC-SHA256 of the code keyed with the board key (today the
-site key the boards verify policies with: 'dialguard key new'). The policy
-travels through the broker: the code is never in it, nor a plain hash.
+  {"owner":"NAME","allow":"CLASS","sealed":"gcm1:..."}
+where sealed is the code encrypted (AES-256-GCM) with a key derived from the
+site key ('dialguard key new'). 'policy push' and 'flash' give each board
+the HMAC-SHA256 of the code with that board's own key: what passes the
+broker is never the code, nor a plain hash, and is of no use to another
+board. Keep the key file and the policy file private.
 
 The code (4-12 digits) is read from the first line of stdin, so it stays out
 of the shell history and the process list.
@@ -49,11 +51,6 @@ Examples:
   echo 482916 | dialguard policy code --key hq.key --owner "王经理" --allow domestic
   dialguard policy code --key hq.key --owner 李主任 --allow international --add-to hq.policy.json < code.txt
 `
-
-/** HMAC-SHA256 (hex) of a code with the board key, as the firmware computes it. */
-export function codeHmac(key: Buffer, code: string): string {
-    return createHmac("sha256", key).update(code, "utf8").digest("hex")
-}
 
 function readCode(): string {
     let text: string
@@ -105,7 +102,8 @@ export const policyCode: Command = {
             process.stderr.write(
                 `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
             )
-        const entry = { owner, allow, hmac: codeHmac(key, readCode()) }
+        const code = readCode()
+        const entry = { owner, allow, sealed: sealCode(key, code) }
         const file = p.values["add-to"] as string | undefined
         if (!file) {
             process.stdout.write(JSON.stringify(entry) + "\n")
@@ -119,8 +117,13 @@ export const policyCode: Command = {
         if (typeof doc !== "object" || doc === null || Array.isArray(doc))
             throw new CliError(`${file}: not a policy object`)
         const codes = Array.isArray(doc.authCodes) ? doc.authCodes : []
+        // the same code again replaces its entry
         doc.authCodes = codes
-            .filter((c: any) => c?.hmac !== entry.hmac)
+            .filter(
+                (c: any) =>
+                    typeof c?.sealed !== "string" ||
+                    openCode(key, c.sealed) !== code
+            )
             .concat([entry])
         const c = checkPolicy(doc)
         if (!c.policy)

@@ -71,7 +71,7 @@ by the department when the handset has no owner; the long-distance register
 to call back. Categories without a tariff are listed with calls and billed
 minutes but no price, and the report says so. Each handset's records are
 compared with its counters and differences are pointed out (a board's flash
-keeps 30 records the broker has not taken yet; older ones are dropped and
+keeps 64 records the broker has not taken yet; older ones are dropped and
 counted in its state).
 
 With --key (the site key file) the boards' counters (and states) are

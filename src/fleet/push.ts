@@ -8,7 +8,7 @@
 // taken back from the broker (the previous one restored), or every
 // reconnect would bring it again to be refused again.
 
-import { boardPolicyDoc } from "../../devs/policy/boardPolicy"
+import { boardShare } from "./authCodes"
 import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
@@ -112,7 +112,7 @@ export function boardMessage(
     board: string,
     ports: string[]
 ): BoardMessage {
-    const text = JSON.stringify(boardPolicyDoc(prep.policy, board, ports))
+    const text = JSON.stringify(boardShare(prep.policy, board, ports, prep.key))
     const msg: PolicyMessage = {
         v: POLICY_MESSAGE_VERSION,
         site: prep.site,

@@ -9,6 +9,7 @@ import * as ds from "@devicescript/core"
 import { SettingsStore } from "../../devs/store/settingsStore"
 import {
     encodeRecord,
+    MAX_RECORDS,
     readRecord,
     RecordQueue,
 } from "../../devs/sync/recordQueue"
@@ -41,18 +42,15 @@ for (let i = 1; i <= 500; ++i) {
     if (i % 50 === 0) await ds.sleep(0)
 }
 let bytes = 0
-for (const r of q.records) {
-    const rec = await readRecord(kv, r)
-    if (rec) bytes += encodeRecord(rec).length + 5
+let kept = 0
+for (let i = 0; i < q.count; ++i) {
+    const rec = await readRecord(q, (q.head + i) % MAX_RECORDS)
+    if (rec) {
+        kept++
+        bytes += encodeRecord(rec).length + 5
+    }
 }
 console.log(
-    "BURST " +
-        q.records.length +
-        " " +
-        q.dropped +
-        " " +
-        bytes +
-        " " +
-        (q.error || "-")
+    "BURST " + kept + " " + q.dropped + " " + bytes + " " + (q.error || "-")
 )
 await probeFreeHeap()

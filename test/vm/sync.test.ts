@@ -142,14 +142,14 @@ describe("sync", () => {
         })
         const again = new RecordQueue(kv, 3)
         await again.load()
-        expect(again.records.length).toBe(2)
-        expect((await readRecord(kv, again.records[1]))?.number).toBe(
+        expect(again.count).toBe(2)
+        expect((await readRecord(again, again.head + 1))?.number).toBe(
             "0085212345678"
         )
-        await again.remove(again.records[0])
+        await again.remove(again.head)
         const third = new RecordQueue(kv, 3)
         await third.load()
-        expect(third.records.length).toBe(1)
-        expect((await readRecord(kv, third.records[0])).seq).toBe(2)
+        expect(third.count).toBe(1)
+        expect((await readRecord(third, third.head)).seq).toBe(2)
     })
 })
