@@ -173,7 +173,22 @@ export class Sync {
             this.board.error =
                 "restarted while checking a " + crashed + "-byte policy message"
         }
-        await this.loadRejected()
+        // the refusal saved before a restart, reported again (inlined: each
+        // function costs the image bytecode)
+        const rej = await this.kv.read(REJECTED_KEY)
+        if (rej)
+            try {
+                const r = JSON.parse(rej)
+                if (
+                    typeof r.version === "number" &&
+                    typeof r.reason === "string"
+                ) {
+                    this.rejected = { version: r.version, reason: r.reason }
+                    if (!this.board.error) this.board.error = refusalError(r)
+                }
+            } catch (e) {
+                // not readable: not reported
+            }
         await this.queue.load()
         this.version = this.board.version
         const board = this.board
@@ -222,21 +237,6 @@ export class Sync {
     private applied() {
         this.version = this.board.version
         this.setRejected.start(undefined)
-    }
-
-    /** The refusal saved before a restart, reported again. */
-    private async loadRejected() {
-        const saved = await this.kv.read(REJECTED_KEY)
-        if (!saved) return
-        try {
-            const r = JSON.parse(saved)
-            if (typeof r.version === "number" && typeof r.reason === "string") {
-                this.rejected = { version: r.version, reason: r.reason }
-                if (!this.board.error) this.board.error = refusalError(r)
-            }
-        } catch (e) {
-            // not readable: not reported
-        }
     }
 
     /**
@@ -415,15 +415,6 @@ export class Sync {
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
     }
 
-    /** The message refused is gone from its topic: the refusal with it. */
-    private async withdrawn() {
-        const r = this.rejected
-        if (!r) return
-        if (this.board.error === refusalError(r)) this.board.error = ""
-        await this.setRejected(undefined)
-        this.board.log("sync: policy v" + r.version + " withdrawn")
-    }
-
     /** From the MQTT client's receive path: keep it short. */
     private received(payload: Buffer[]) {
         // The message taken last, again (the retained one after every
@@ -464,8 +455,15 @@ export class Sync {
         buf = undefined // (only the text from here on)
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
-        if (text.length === 0) await this.withdrawn()
-        else {
+        if (text.length === 0) {
+            // the message refused is gone from its topic: the refusal with it
+            const r = this.rejected
+            if (r) {
+                if (this.board.error === refusalError(r)) this.board.error = ""
+                await this.setRejected(undefined)
+                this.board.log("sync: policy v" + r.version + " withdrawn")
+            }
+        } else {
             this.checking = true
             try {
                 await this.check(text)
