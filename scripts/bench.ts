@@ -218,6 +218,10 @@ function printFleet(f: any) {
     console.log(
         `fleet collector, no network: ${r.recordsPerSecond} new records/s (checked, appended, fsync each), ${r.duplicatesPerSecond} resends/s recognised`
     )
+    const v = f.collectorSigned
+    console.log(
+        `fleet collector --key, no network: ${v.recordsPerSecond} new signed records/s verified (HMAC, counter), ${v.duplicatesPerSecond} resends/s`
+    )
 }
 
 /**
@@ -275,6 +279,10 @@ async function boardFigures(result: any) {
         const burst = (
             await runVmProgram("test/bench/recordBurst.ts", "BURST ", 300000)
         ).split(" ")
+        // issue 13: signing one board message in the VM (Sync.publish)
+        result.sign = JSON.parse(
+            await runVmProgram("test/bench/signBench.ts", "SIGN ", 120000)
+        )
         result.heap = {
             usableKb: empty,
             boardFreeKb: board,
@@ -313,6 +321,8 @@ async function boardFigures(result: any) {
     result.fleet = {
         countersParsing: measureCountersParsing(),
         collector: measureCollector(),
+        // issue 13: the same records signed, checked as `collect --key` does
+        collectorSigned: measureCollector({ signed: true }),
     }
     try {
         result.fleet.sim = await fleetFigures()
@@ -352,6 +362,10 @@ async function main() {
             console.log(
                 `vm    ${r.handsets} handsets: ${r.usPerKey} µs/key (${r.keys} keys), plan ${r.trieNodes} nodes / ${r.trieBytes} B, compile ${r.compileMs} ms`
             )
+    if (result.sign)
+        console.log(
+            `vm    signing a board message (n, HMAC-SHA256 with the board key): state ${result.sign.state.ms} ms, counters (${result.sign.counters.bytes} B) ${result.sign.counters.ms} ms, call record ${result.sign.record.ms} ms`
+        )
     if (result.heap) {
         const h = result.heap
         console.log(

@@ -74,12 +74,24 @@ function varInt(out: number[], n: number): number[] {
     }
 }
 
-/** Fixed header (type and flags, remaining length) before the parts. */
-function packet(first: number, parts: Buffer[]): Buffer {
-    let len = 0
+/**
+ * Fixed header (type and flags, remaining length) before the parts; the
+ * part before the last loses its last `cut` bytes (a signed message:
+ * devs/sync/sync.ts publish).
+ */
+function packet(first: number, parts: Buffer[], cut = 0): Buffer {
+    let len = -cut
     for (const p of parts) len += p.length
-    const head = varInt([first], len)
-    return Buffer.concat(Buffer.from(head), ...parts)
+    const head = Buffer.from(varInt([first], len))
+    const out = Buffer.alloc(head.length + len)
+    let at = 0
+    for (let i = -1; i < parts.length; ++i) {
+        const p = i < 0 ? head : parts[i]
+        const n = i === parts.length - 2 ? p.length - cut : p.length
+        out.blitAt(at, p, 0, n)
+        at += n
+    }
+    return out
 }
 
 /** The flags each packet type a broker sends must have (-1: not ours). */
@@ -213,21 +225,33 @@ export class MqttClient {
         return await this.send(packet(0x82, parts))
     }
 
-    /** QoS 1; true once the broker acknowledged this very message. */
+    /**
+     * QoS 1; true once the broker acknowledged this very message. With
+     * `tail`, the payload goes without its last character, then `tail`.
+     */
     async publish(
         topic: string,
         payload: string,
-        retain: boolean
+        retain: boolean,
+        tail?: string
     ): Promise<boolean> {
         if (!this.connected || this.waitingId) return false
         const id = this.id()
         this.waitingId = id
         this.acked = false
         const sock = this.sock
-        const parts = [str(topic), u16(id)]
+        let parts = [str(topic), u16(id)]
         if (this.v5) parts.push(Buffer.from([0])) // no properties
         parts.push(Buffer.from(payload))
-        const sent = await this.send(packet(0x32 | (retain ? 1 : 0), parts))
+        // `tail` in place of the payload's last byte (its closing "}": the
+        // signature's fields)
+        if (tail) parts.push(Buffer.from(tail))
+        let pkt = packet(0x32 | (retain ? 1 : 0), parts, tail ? 1 : 0)
+        // only the packet is kept while it goes out, nothing while the
+        // PUBACK is awaited (the heap is small)
+        payload = tail = parts = undefined
+        const sent = await this.send(pkt)
+        pkt = undefined
         const deadline = ds.millis() + ACK_TIMEOUT_MS
         while (sent && !this.acked && this.sock === sock) {
             const left = deadline - ds.millis()

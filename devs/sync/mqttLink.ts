@@ -31,11 +31,6 @@ export class MqttLink {
         }
     }
 
-    async publish(topic: string, payload: string, retain: boolean) {
-        if (!this.up) return false
-        return await this.client.publish(topic, payload, retain)
-    }
-
     /**
      * Subscribes again: the broker sends the topic's retained message again
      * (after the board skipped messages it had no room for).

@@ -36,10 +36,6 @@ export interface OutboxSource {
     record(slot: number): Promise<string> | string
 }
 
-function without(list: string[], item: string): string[] {
-    return list.filter(x => x !== item)
-}
-
 export class Outbox {
     private src: OutboxSource
     private queue: RecordQueue
@@ -71,15 +67,6 @@ export class Outbox {
             if (this.dirty.indexOf(m) < 0) this.dirty.push(m)
     }
 
-    /** The first month whose counters may go out now. */
-    private dueMonth(now: number): string | undefined {
-        for (const m of this.dirty) {
-            const at = this.countersAt[m]
-            if (at === undefined || now >= at + COUNTERS_MIN_MS) return m
-        }
-        return undefined
-    }
-
     /** Milliseconds until something becomes due; -1 when nothing waits. */
     private waitMs(now: number): number {
         let due = -1
@@ -99,16 +86,27 @@ export class Outbox {
      * failed publish, RETRY_MS.
      */
     async flush(pub: Publisher): Promise<number> {
+        // (out of the loop: the filter's closure may not capture a loop variable)
+        let month: string | undefined
         for (;;) {
             const now = this.now()
             let topic = ""
             let payload = ""
             let retain = true
             let rec = -1
-            let month: string | undefined = undefined
+            month = undefined
             const state = this.stateDue || now >= this.stateAt + STATE_EVERY_MS
             if (!state) rec = this.queue.first()
-            if (!state && rec < 0) month = this.dueMonth(now)
+            // the first month whose counters may go out now (inlined: each
+            // function costs the image bytecode)
+            if (!state && rec < 0)
+                for (const m of this.dirty) {
+                    const at = this.countersAt[m]
+                    if (at === undefined || now >= at + COUNTERS_MIN_MS) {
+                        month = m
+                        break
+                    }
+                }
             if (rec >= 0) {
                 topic = this.src.callsTopic
                 payload = await this.src.record(rec)
@@ -120,7 +118,7 @@ export class Outbox {
             } else if (month !== undefined) {
                 topic = this.src.countersTopic(month)
                 payload = this.src.counters(month)
-                this.dirty = without(this.dirty, month)
+                this.dirty = this.dirty.filter(x => x !== month)
             } else if (!state) return this.waitMs(now)
             if (state) {
                 topic = this.src.stateTopic

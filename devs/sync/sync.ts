@@ -14,7 +14,6 @@ import {
     constantTimeEqual,
     crashGuard,
     countersMessage,
-    Envelope,
     monthsHeld,
     OFFLINE,
     ONLINE,
@@ -86,6 +85,8 @@ export class Sync {
     /** Size of one it did not survive once; 0 none. */
     private strike = 0
     private seq = 0
+    /** Messages signed this start (the low half of their counter "n"). */
+    private sent = 0
     /** Policy messages dropped unchecked since the last one applied. */
     private dropped = 0
     /** A policy message is being checked (no other one is read in). */
@@ -172,7 +173,22 @@ export class Sync {
             this.board.error =
                 "restarted while checking a " + crashed + "-byte policy message"
         }
-        await this.loadRejected()
+        // the refusal saved before a restart, reported again (inlined: each
+        // function costs the image bytecode)
+        const rej = await this.kv.read(REJECTED_KEY)
+        if (rej)
+            try {
+                const r = JSON.parse(rej)
+                if (
+                    typeof r.version === "number" &&
+                    typeof r.reason === "string"
+                ) {
+                    this.rejected = { version: r.version, reason: r.reason }
+                    if (!this.board.error) this.board.error = refusalError(r)
+                }
+            } catch (e) {
+                // not readable: not reported
+            }
         await this.queue.load()
         this.version = this.board.version
         const board = this.board
@@ -221,21 +237,6 @@ export class Sync {
     private applied() {
         this.version = this.board.version
         this.setRejected.start(undefined)
-    }
-
-    /** The refusal saved before a restart, reported again. */
-    private async loadRejected() {
-        const saved = await this.kv.read(REJECTED_KEY)
-        if (!saved) return
-        try {
-            const r = JSON.parse(saved)
-            if (typeof r.version === "number" && typeof r.reason === "string") {
-                this.rejected = { version: r.version, reason: r.reason }
-                if (!this.board.error) this.board.error = refusalError(r)
-            }
-        } catch (e) {
-            // not readable: not reported
-        }
     }
 
     /**
@@ -299,6 +300,31 @@ export class Sync {
     }
 
     /**
+     * The outbox's publisher: every state, counters and call-record
+     * message M (a JSON object) leaves signed (src/fleet/PROTOCOL.md,
+     * "Signed board messages"): N = ',"n":[boot,count]' (only grows: a
+     * later start has a higher boot), sig = HMAC-SHA256 with the board's
+     * key of topic + M + N, sent as M without its "}" + N + ',"sig":"…"}'.
+     * Heap: no copy of M: the HMAC reads the parts where they are, and
+     * the client puts the fields in place of M's "}" in the packet.
+     */
+    async publish(t: string, p: string, retain: boolean) {
+        const n = ',"n":[' + this.boot + "," + ++this.sent + "]"
+        return (
+            this.link.up &&
+            (await this.link.client.publish(
+                t,
+                p,
+                retain,
+                n +
+                    ',"sig":"' +
+                    hmac(boardKey(), "sha256", t, p, n).toString("hex") +
+                    '"}'
+            ))
+        )
+    }
+
+    /**
      * The sync's one worker: checks the policy messages that came in, then
      * sends what the outbox holds while connected; sleeps until something
      * changes.
@@ -308,7 +334,7 @@ export class Sync {
             let ms = -1
             try {
                 while (this.pending.length) await this.checkOne()
-                if (this.link.up) ms = await this.outbox.flush(this.link)
+                if (this.link.up) ms = await this.outbox.flush(this)
             } catch (e) {
                 console.log("sync: " + (e as Error).message)
                 ms = 1000
@@ -383,24 +409,10 @@ export class Sync {
         this.marking = false
     }
 
-    private async refuse(r: Refusal) {
-        this.markRefused(r)
-        await this.saveRejected()
-    }
-
     private markRefused(r: Refusal) {
         this.rejected = r
         this.board.error = refusalError(r)
         this.board.log("sync: policy v" + r.version + " refused: " + r.reason)
-    }
-
-    /** The message refused is gone from its topic: the refusal with it. */
-    private async withdrawn() {
-        const r = this.rejected
-        if (!r) return
-        if (this.board.error === refusalError(r)) this.board.error = ""
-        await this.setRejected(undefined)
-        this.board.log("sync: policy v" + r.version + " withdrawn")
     }
 
     /** From the MQTT client's receive path: keep it short. */
@@ -443,8 +455,15 @@ export class Sync {
         buf = undefined // (only the text from here on)
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
-        if (text.length === 0) await this.withdrawn()
-        else {
+        if (text.length === 0) {
+            // the message refused is gone from its topic: the refusal with it
+            const r = this.rejected
+            if (r) {
+                if (this.board.error === refusalError(r)) this.board.error = ""
+                await this.setRejected(undefined)
+                this.board.log("sync: policy v" + r.version + " withdrawn")
+            }
+        } else {
             this.checking = true
             try {
                 await this.check(text)
@@ -468,13 +487,39 @@ export class Sync {
 
     private async check(text: string) {
         const t0 = ds.millis()
-        const o = this.open(text)
-        const r = o.refusal || (await this.apply(o.env))
-        if (r) return await this.refuse(r)
+        // The protocol's checks in order: the envelope, the signature, then
+        // steps 3 and 4 (Board.applySigned). (One function: each one costs
+        // the image bytecode.)
+        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
+        const env = o.env
+        let r = o.refusal
+        if (
+            !r &&
+            !constantTimeEqual(
+                hmac(boardKey(), "sha256", env.policy).toString("hex"),
+                env.sig
+            )
+        )
+            r = {
+                version: env.version,
+                reason: "signature does not match the site key",
+            }
+        if (!r) {
+            const why = await this.board.applySigned(env.policy, env.version)
+            if (why) r = { version: env.version, reason: why }
+        }
+        if (r) {
+            this.markRefused(r)
+            return await this.saveRejected()
+        }
+        this.board.error = ""
         // survived and applied: whatever restarts came before, a message
         // that large can be read (and the retained message that caused
         // them has been replaced by this one)
-        await this.clearStrike()
+        if (this.strike) {
+            this.strike = 0
+            await this.kv.remove(STRIKE_KEY)
+        }
         if (this.crashedAt > 0) {
             this.crashedAt = 0
             await this.kv.remove(LIMIT_KEY)
@@ -491,34 +536,5 @@ export class Sync {
                 (ds.millis() - t0) +
                 " ms)"
         )
-    }
-
-    private async clearStrike() {
-        if (!this.strike) return
-        this.strike = 0
-        await this.kv.remove(STRIKE_KEY)
-    }
-
-    /** The protocol's checks in order, up to the signature. */
-    private open(text: string): { env?: Envelope; refusal?: Refusal } {
-        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
-        if (o.refusal) return o
-        const mac = hmac(boardKey(), "sha256", o.env.policy).toString("hex")
-        if (!constantTimeEqual(mac, o.env.sig))
-            return {
-                refusal: {
-                    version: o.env.version,
-                    reason: "signature does not match the site key",
-                },
-            }
-        return o
-    }
-
-    /** Steps 3 and 4 (Board.applySigned); undefined when the policy is enforced. */
-    private async apply(env: Envelope): Promise<Refusal> {
-        const why = await this.board.applySigned(env.policy, env.version)
-        if (why) return { version: env.version, reason: why }
-        this.board.error = ""
-        return undefined
     }
 }

@@ -16,7 +16,14 @@ import {
     describeConnectError,
     FleetConnection,
 } from "../fleet/broker"
-import { handleCallMessage, lockDir, openRegister } from "../fleet/collect"
+import { verifierFromKeyFile } from "../fleet/boardSig"
+import {
+    handleCallMessage,
+    keepRefused,
+    lockDir,
+    openRegister,
+    RecordChecks,
+} from "../fleet/collect"
 import type { CallStore } from "../fleet/callStore"
 import type { MqttClient } from "mqtt"
 import { noPositionals, siteOption } from "../fleet/options"
@@ -51,8 +58,8 @@ export function recordLine(r: CallRecord): string {
 }
 
 const HELP = `Usage:
-  dialguard collect --broker URL --site ID --out DIR [--client-id ID]
-                    [broker options]
+  dialguard collect --broker URL --site ID --out DIR [--key KEYFILE]
+                    [--client-id ID] [broker options]
 
 Runs until stopped (Ctrl-C, SIGTERM), storing every call record (one per
 call made or received) the boards of site ID publish
@@ -73,12 +80,22 @@ survive broker restarts). Run one collector per site: a second one with the
 same client id would take the session over (a lock file stops two writing
 the same DIR).
 
+With --key (the site key file) every record is verified: each board signs
+its messages with its own key (derived from the site key) and a counter
+that only grows. A forged or unsigned record is refused, and so is one not
+stored yet whose counter is not above the last record taken from its board
+(a replay); a resend of a stored record is a duplicate as before. A refused
+record is not stored: a warning on stderr names the board, and the message
+is kept in DIR/refused.jsonl for the admin. Without --key nothing is
+verified (a warning says so at start).
+
 Each new record is logged on stdout; duplicates, bad records and
 connection changes on stderr. Once connected it reconnects by itself.
 
 Options:
   --site ID          site id (a-z 0-9 -)
   --out DIR          register folder, holds calls.sqlite (created if missing)
+  --key KEYFILE      site key file: verify the boards' signed records
   --client-id ID     MQTT client id (default dialguard-collect-<site>)
 ${BROKER_HELP}
   -h, --help         show this help
@@ -96,6 +113,7 @@ const OPTIONS = {
     ...BROKER_OPTIONS,
     site: { type: "string" },
     out: { type: "string" },
+    key: { type: "string" },
     "client-id": { type: "string" },
 } as const
 
@@ -118,6 +136,10 @@ export const collect: Command = {
         if (!isBoardId(clientId) || clientId.length > 23 * 4)
             throw new UsageError(`bad --client-id ${JSON.stringify(clientId)}`)
 
+        const { verifier } = verifierFromKeyFile(
+            p.values["key"] as string | undefined
+        )
+        const checks = new RecordChecks(verifier)
         let reg: CallStore
         let imported = 0
         let unlock = () => {}
@@ -134,6 +156,10 @@ export const collect: Command = {
             )
         }
         for (const w of reg.warnings) log(`warning: ${w}`)
+        if (!verifier.siteKey)
+            log(
+                `warning: call records are not verified: give --key KEYFILE (the site key) to check the boards' signatures`
+            )
         if (imported)
             log(`imported ${imported} records from the JSONL files in ${dir}`)
         let added = 0
@@ -153,7 +179,9 @@ export const collect: Command = {
                 : Buffer.from(packet.payload)
             let h
             try {
-                h = handleCallMessage(reg, packet.topic, payload)
+                h = handleCallMessage(reg, packet.topic, payload, checks)
+                if (h.result === "refused")
+                    keepRefused(dir, packet.topic, h, payload)
             } catch (e) {
                 fatal = `cannot write to ${dir}: ${(e as Error).message}`
                 log(
@@ -174,6 +202,10 @@ export const collect: Command = {
                 log(
                     `warning: record id ${r!.id} was stored before with other content; kept in the conflicts table ` +
                         `(board sequence numbers must never restart)`
+                )
+            else if (h.result === "refused")
+                log(
+                    `warning: board ${h.board}: call record${h.id ? " " + h.id : ""} on ${packet.topic} refused: ${h.error} (not stored; kept in ${dir}/refused.jsonl)`
                 )
             else
                 log(

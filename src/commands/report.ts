@@ -10,6 +10,7 @@ import {
     FleetConnection,
     randomClientId,
 } from "../fleet/broker"
+import { SeenCounters, verifierFromKeyFile } from "../fleet/boardSig"
 import { monthOption, noPositionals, siteOption } from "../fleet/options"
 import {
     buildReport,
@@ -29,8 +30,8 @@ import { loadPolicy } from "../policyFile"
 
 const HELP = `Usage:
   dialguard report --broker URL --site ID --month YYYY-MM [--policy FILE]
-                   [--calls DIR] [--csv FILE | --csv DIR/] [--xlsx FILE]
-                   [--lang zh|en] [--json] [broker options]
+                   [--calls DIR] [--key KEYFILE] [--csv FILE | --csv DIR/]
+                   [--xlsx FILE] [--lang zh|en] [--json] [broker options]
 
 The month of site ID, from the boards' retained counters
 (dialguard/<site>/<board>/counters/<YYYY-MM>, summed over boards):
@@ -73,6 +74,14 @@ compared with its counters and differences are pointed out (a board's flash
 keeps 64 records the broker has not taken yet; older ones are dropped and
 counted in its state).
 
+With --key (the site key file) the boards' counters (and states) are
+verified: each board signs its messages with its own key (derived from the
+site key) and a counter that only grows. A forged, unsigned or replayed
+(older than one seen before) counters message is not counted: a warning
+names the board and the month, --json lists them in "refused", exit status
+3. The counters seen are kept in KEYFILE.seen.json (for the replays).
+Without --key nothing is verified (a warning says so).
+
 Months are Beijing time. Calls a board made before it knew the date are
 counted under month "unknown"; the report points them out
 (--month unknown shows them).
@@ -84,6 +93,7 @@ Options:
   --calls DIR        the folder 'dialguard collect --out DIR' writes
                      (reads DIR/calls.sqlite, or the calls-*.jsonl files of
                      older versions; a folder, not a file)
+  --key KEYFILE      site key file: verify the boards' signed counters
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be
@@ -106,8 +116,9 @@ ${BROKER_HELP}
   -h, --help         show this help
 
 Exit status: 0 report printed (also when no board has counters for the
-month: a warning says so); 1 broker unreachable, unreadable policy or call
-folder, CSV not writable; 2 usage error.
+month: a warning says so); 3 report printed, but a board's counters (or
+state) were refused and are not in it; 1 broker unreachable, unreadable
+policy or call folder, bad key file, CSV not writable; 2 usage error.
 
 Example:
   dialguard report --broker mqtt://127.0.0.1:1883 --site hq --month 2026-11 \\
@@ -120,6 +131,7 @@ const OPTIONS = {
     month: { type: "string" },
     policy: { type: "string" },
     calls: { type: "string" },
+    key: { type: "string" },
     csv: { type: "string" },
     xlsx: { type: "string" },
     lang: { type: "string" },
@@ -154,6 +166,9 @@ export const report: Command = {
         let policy: { file: string; policy: Policy } | undefined
         if (policyFile)
             policy = { file: policyFile, policy: loadPolicy(policyFile).policy }
+        const { verifier, seenFile } = verifierFromKeyFile(
+            p.values["key"] as string | undefined
+        )
         const warnings: string[] = []
         let register:
             { file: string; calls: CallRecord[]; all: CallRecord[] } | undefined
@@ -170,7 +185,13 @@ export const report: Command = {
         })
         let counters
         try {
-            counters = await readCounters(conn, site, month)
+            counters = await readCounters(
+                conn,
+                site,
+                month,
+                verifier,
+                new SeenCounters(seenFile)
+            )
         } finally {
             await conn.close()
         }
@@ -187,6 +208,7 @@ export const report: Command = {
             register,
             warnings,
         })
+        r.refused = counters.refused
         const bill =
             policy && register
                 ? buildBill(policy.policy, register.all, counters.acc.handsets)
@@ -252,6 +274,7 @@ export const report: Command = {
         else if (!p.values["json"])
             text += `\nBill: give --policy FILE and --calls DIR to price the month's calls.\n`
         process.stdout.write(p.values["json"] ? JSON.stringify(r) + "\n" : text)
-        return EXIT_OK
+        // (3: a board's messages were refused, the report lacks them)
+        return r.refused.length ? 3 : EXIT_OK
     },
 }

@@ -9,12 +9,14 @@ import {
     FleetConnection,
     randomClientId,
 } from "../fleet/broker"
+import { SeenCounters, verifierFromKeyFile } from "../fleet/boardSig"
 import { noPositionals, siteOption } from "../fleet/options"
 import { errorCell, policyCell, readStatus } from "../fleet/status"
 import { renderTable } from "../fleet/table"
 
 const HELP = `Usage:
-  dialguard status --broker URL [--site ID] [--json] [broker options]
+  dialguard status --broker URL [--site ID] [--key KEYFILE] [--json]
+                   [broker options]
 
 Lists the boards of site ID (of every site without --site) from their
 retained topics: online or offline (dialguard/<site>/<board>/online: true
@@ -24,16 +26,28 @@ policy version it enforces ("3 (behind 4)" when the broker holds a newer
 one), firmware, when it last reported (Beijing time) and its last error,
 including the last policy it refused and why.
 
+With --key (the site key file) each board's state is verified: boards sign
+their messages with their own key (derived from the site key), with a
+counter that only grows. A forged, unsigned or replayed (older than one
+seen before) state is not used: the board's line says "state refused: ..."
+and a warning names it; exit status 3. The counters seen are kept in
+KEYFILE.seen.json (for the replays). Without --key nothing is verified (a
+warning says so).
+
 Options:
   --site ID          site id (a-z 0-9 -); default: every site on the broker
+  --key KEYFILE      site key file: verify the boards' signed states
   --json             print {"site","policies":{site:version},"boards":[{"site",
                      "board","online","policyVersion","behind","firmware","ts",
-                     "lastSeen","lastError","rejected"}],"warnings":[...]}
+                     "lastSeen","lastError","rejected","messages","refused"}],
+                     "warnings":[...]} (messages: verified, refused or
+                     unverified)
 ${BROKER_HELP}
   -h, --help         show this help
 
-Exit status: 0 (also when no board is known: a line says so); 1 broker
-unreachable or refusing the login; 2 usage error.
+Exit status: 0 (also when no board is known: a line says so); 3 a board's
+state was refused (forged, unsigned or replayed); 1 broker unreachable or
+refusing the login, bad key file; 2 usage error.
 
 Examples:
   dialguard status --broker mqtt://127.0.0.1:1883 --site hq
@@ -44,9 +58,13 @@ Examples:
     desk-c  online   3 (behind 4)   0.1.0     2026-11-03 14:02:41  refused policy version 4: bad signature
 `
 
+/** A board's messages failed verification. */
+const EXIT_REFUSED = 3
+
 const OPTIONS = {
     ...BROKER_OPTIONS,
     site: { type: "string" },
+    key: { type: "string" },
     json: { type: "boolean" },
 } as const
 
@@ -59,20 +77,31 @@ export const status: Command = {
         noPositionals(p)
         const broker = brokerSettings(p)
         const site = siteOption(p)
+        const { verifier, seenFile } = verifierFromKeyFile(
+            p.values["key"] as string | undefined
+        )
         const conn = await FleetConnection.connect(broker, {
             clientId: randomClientId("status"),
         })
         let s
         try {
-            s = await readStatus(conn, site)
+            s = await readStatus(
+                conn,
+                site,
+                verifier,
+                new SeenCounters(seenFile)
+            )
         } finally {
             await conn.close()
         }
         for (const w of s.warnings)
             process.stderr.write(`dialguard: warning: ${w}\n`)
+        const code = s.boards.some(b => b.messages === "refused")
+            ? EXIT_REFUSED
+            : EXIT_OK
         if (p.values["json"]) {
             process.stdout.write(JSON.stringify(s) + "\n")
-            return EXIT_OK
+            return code
         }
         const out: string[] = []
         for (const [name, v] of Object.entries(s.policies).sort())
@@ -107,6 +136,6 @@ export const status: Command = {
             out.push(renderTable(header, rows).trimEnd())
         }
         process.stdout.write(out.join("\n") + "\n")
-        return EXIT_OK
+        return code
     },
 }

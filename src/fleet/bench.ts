@@ -10,7 +10,9 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { handleCallMessage, openRegister } from "./collect"
+import { BoardVerifier } from "./boardSig"
+import { handleCallMessage, openRegister, RecordChecks } from "./collect"
+import { boardKey, sign } from "./sign"
 import { CountersAccumulator, NAMES } from "./report"
 
 export interface CountersParsingResult {
@@ -107,23 +109,34 @@ export function sampleCallRecord(board: string, seq: number): string {
  * `records` new records, then as many resends (duplicates).
  */
 export function measureCollector(
-    opts: { records?: number } = {}
+    opts: { records?: number; signed?: boolean } = {}
 ): CollectorResult & { duplicatesPerSecond: number } {
     const n = opts.records ?? 2000
     const dir = mkdtempSync(join(tmpdir(), "dialguard-bench-calls-"))
     const topic = "dialguard/hq/desk-0/calls"
-    const payloads = Array.from({ length: n }, (_, i) =>
-        Buffer.from(sampleCallRecord("desk-0", i + 1))
+    // signed: as the firmware signs them (devs/sync/sync.ts publish), and
+    // checked with the site key as `collect --key` does
+    const siteKey = Buffer.alloc(32, 1)
+    const key = boardKey(siteKey, "desk-0")
+    const payloads = Array.from({ length: n }, (_, i) => {
+        const text = sampleCallRecord("desk-0", i + 1)
+        if (!opts.signed) return Buffer.from(text)
+        const nf = `,"n":[1,${i + 1}]`
+        const sig = sign(key, topic + text + nf)
+        return Buffer.from(text.slice(0, -1) + nf + `,"sig":"${sig}"}`)
+    })
+    const checks = new RecordChecks(
+        new BoardVerifier(opts.signed ? siteKey : undefined)
     )
     try {
         const reg = openRegister(dir).store
         const t0 = process.hrtime.bigint()
         for (const p of payloads)
-            if (handleCallMessage(reg, topic, p).result !== "new")
+            if (handleCallMessage(reg, topic, p, checks).result !== "new")
                 throw new Error("bench: a sample record was not stored")
         const t1 = process.hrtime.bigint()
         for (const p of payloads)
-            if (handleCallMessage(reg, topic, p).result !== "duplicate")
+            if (handleCallMessage(reg, topic, p, checks).result !== "duplicate")
                 throw new Error("bench: a resend was not recognised")
         const t2 = process.hrtime.bigint()
         reg.close()

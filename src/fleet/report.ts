@@ -14,6 +14,13 @@ import {
     RULE_COUNTS,
 } from "../../devs/phone/counters"
 import type { Bill } from "./bill"
+import {
+    BoardVerifier,
+    RefusedMessage,
+    SeenCounters,
+    verificationWarnings,
+    verifyRetained,
+} from "./boardSig"
 import { FleetConnection } from "./broker"
 import { RulesSection, rulesSection } from "./reportRules"
 import { CallStore, DB_NAME, openForReading } from "./callStore"
@@ -28,6 +35,7 @@ import {
     countersFilter,
     parsePayload,
     parseTopic,
+    stateFilter,
 } from "./topics"
 
 export const NAMES: CounterNames = {
@@ -203,6 +211,11 @@ export interface Report {
     /** Issue 12: office rules per handset, calls per code owner (src/fleet/reportRules.ts). */
     rules: RulesSection
     warnings: string[]
+    /**
+     * Board messages refused (forged, unsigned or replayed: with --key),
+     * not counted; empty when all verified or none was checked.
+     */
+    refused?: RefusedMessage[]
     /** With a policy and the call records: the month's bill (src/fleet/bill.ts). */
     bill?: Bill
 }
@@ -401,16 +414,29 @@ export function buildReport(input: ReportInput): Report {
 export async function readCounters(
     conn: FleetConnection,
     site: string,
-    month: string
+    month: string,
+    verifier = new BoardVerifier(undefined),
+    seen = new SeenCounters()
 ): Promise<{
     acc: CountersAccumulator
     unknownMonth: { board: string; calls: number }[]
+    refused: RefusedMessage[]
 }> {
     const filters = [countersFilter(site, month)]
     if (month !== UNKNOWN_MONTH)
         filters.push(countersFilter(site, UNKNOWN_MONTH))
-    const retained = await conn.readRetained(filters, site)
+    // the states too: a board's count restarted (a fresh flash) shows there
+    if (verifier.siteKey) filters.push(stateFilter(site))
+    // signed messages checked: forged, unsigned or replayed ones are not counted
+    const check = verifyRetained(
+        await conn.readRetained(filters, site),
+        verifier,
+        seen
+    )
+    seen.save()
+    const retained = check.use
     const acc = new CountersAccumulator()
+    acc.warnings.push(...verificationWarnings(check), ...seen.warnings)
     const unknownMonth: { board: string; calls: number }[] = []
     for (const topic of [...retained.keys()].sort()) {
         const t = parseTopic(topic)
@@ -428,7 +454,7 @@ export async function readCounters(
         }
         acc.warnings.push(...one.warnings)
     }
-    return { acc, unknownMonth }
+    return { acc, unknownMonth, refused: check.refused }
 }
 
 // ---------------------------------------------------------------- rendering

@@ -3,6 +3,12 @@
 // each site. An offline board keeps its last state (version, firmware,
 // last seen): its will only sets its online topic to false.
 
+import {
+    BoardVerifier,
+    SeenCounters,
+    verificationWarnings,
+    verifyRetained,
+} from "./boardSig"
 import { FleetConnection } from "./broker"
 import {
     BoardNews,
@@ -30,6 +36,13 @@ export interface BoardStatus {
     lastSeen: string
     lastError: string
     rejected?: { version: number; reason: string }
+    /**
+     * Its signed messages (src/fleet/PROTOCOL.md): "verified", "refused"
+     * (forged, unsigned or replayed: not used, `refused` says why) or
+     * "unverified" (no site key given).
+     */
+    messages: "verified" | "refused" | "unverified"
+    refused?: string[]
 }
 
 export interface FleetStatus {
@@ -43,17 +56,33 @@ export interface FleetStatus {
 
 export async function readStatus(
     conn: FleetConnection,
-    site: string | undefined
+    site: string | undefined,
+    verifier = new BoardVerifier(undefined),
+    seen = new SeenCounters()
 ): Promise<FleetStatus> {
     const s = site ?? "+"
-    const retained = await conn.readRetained(
-        [stateFilter(s), onlineFilter(s), policyFilter(s)],
-        site
+    const check = verifyRetained(
+        await conn.readRetained(
+            [stateFilter(s), onlineFilter(s), policyFilter(s)],
+            site
+        ),
+        verifier,
+        seen
     )
+    const retained = check.use
     const policies: Record<string, number> = {}
     /** "site/board" → its last state and its online topic */
     const known = new Map<string, { news: BoardNews; online?: boolean }>()
-    const warnings: string[] = []
+    const warnings: string[] = verificationWarnings(check)
+    const refused = new Map<string, string[]>()
+    for (const r of check.refused) {
+        const t = parseTopic(r.topic)!
+        const key = `${t.site}/${r.board}`
+        refused.set(key, [...(refused.get(key) ?? []), `state ${r.reason}`])
+        // (a board whose state is refused is listed all the same)
+        if (!known.has(key))
+            known.set(key, { news: { site: t.site, board: r.board } })
+    }
     for (const [topic, payload] of retained) {
         const text = payload.toString("utf8")
         const t = parseTopic(topic)
@@ -94,7 +123,14 @@ export async function readStatus(
             ts: state.ts,
             lastSeen: beijingTime(state.ts ?? 0),
             lastError: state.lastError ?? "",
+            messages: refused.has(`${site}/${board}`)
+                ? "refused"
+                : check.verified.has(board) && verifier.siteKey
+                  ? "verified"
+                  : "unverified",
         }
+        if (b.messages === "refused")
+            b.refused = refused.get(`${site}/${board}`)
         if (published !== undefined && pv !== undefined && pv < published)
             b.behind = published
         // a refusal the board has since got past is history
@@ -107,6 +143,8 @@ export async function readStatus(
             ? a.board.localeCompare(b.board)
             : a.site.localeCompare(b.site)
     )
+    seen.save()
+    warnings.push(...seen.warnings)
     return { site, policies, boards, warnings }
 }
 
@@ -120,6 +158,7 @@ export function policyCell(b: BoardStatus): string {
 /** The board's last error, and its last refusal of a policy. */
 export function errorCell(b: BoardStatus): string {
     const parts: string[] = []
+    for (const r of b.refused ?? []) parts.push(r)
     if (b.lastError) parts.push(b.lastError)
     if (b.rejected)
         parts.push(
