@@ -92,6 +92,8 @@ export class Sync {
     private checking = false
     /** SHA-256 (hex) of the last policy message taken, "" none yet. */
     private taken = ""
+    /** The queue holds the records of the last run (loadQueue). */
+    private queueLoaded = false
     /** One came meanwhile and was skipped: subscribe again after. */
     private missed = false
     private saving = false
@@ -173,7 +175,6 @@ export class Sync {
                 "restarted while checking a " + crashed + "-byte policy message"
         }
         await this.loadRejected()
-        await this.queue.load()
         this.version = this.board.version
         const board = this.board
         board.onChange = () => {
@@ -294,6 +295,8 @@ export class Sync {
     }
 
     private async addRecord(rec: string) {
+        // a call ended before the records of the last run were read
+        while (!this.queueLoaded) await ds.sleep(20)
         await this.queue.add(rec)
         this.wake.notify()
     }
@@ -304,6 +307,14 @@ export class Sync {
      * changes.
      */
     private async loop() {
+        // the records of the last run: 64 flash reads, ~1.5 s, which
+        // the ports do not wait for
+        try {
+            await this.queue.load()
+        } catch (e) {
+            this.queue.error = "call register flash: " + (e as Error).message
+        }
+        this.queueLoaded = true
         for (;;) {
             let ms = -1
             try {
