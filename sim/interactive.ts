@@ -299,7 +299,13 @@ class Prompt {
             case "lift":
             case "answer": {
                 const port = s.port(this.ext(a))
-                if (cmd === "answer" && !s.exchange.ringingAt(port))
+                const sipLine = s
+                    .sessionOf(port.extension)
+                    ?.sip?.agents.get(port)
+                const ringing = sipLine
+                    ? sipLine.ringing
+                    : s.exchange.ringingAt(port)
+                if (cmd === "answer" && !ringing)
                     this.print(`  (${a} is not ringing: just lifting it)`)
                 await port.hook(true)
                 break
@@ -324,12 +330,20 @@ class Prompt {
                 break
             }
             case "call":
+                if (this.opts.sip)
+                    throw new SimError(
+                        `with --sip, calls from outside come from the SIP server (e.g. sipp -sn uac -s ${a ?? "8001"} ${this.opts.sip.replace(/^sip:/, "").replace(/;.*/, "")}, or a softphone); between extensions: dial 8201 ${a ?? "8001"}#`
+                    )
                 if (b !== "from" || !c)
                     throw new SimError("usage: call 8001 from 13812345678")
                 if (!s.exchange.incomingFromOutside(c, this.ext(a)))
                     this.print(`  ${a} is busy`)
                 break
             case "outside":
+                if (this.opts.sip)
+                    throw new SimError(
+                        "with --sip, the outside party is the SIP server's, not the simulated exchange's"
+                    )
                 if (a === "hangup") {
                     if (!s.exchange.hangUpOutside())
                         this.print("  no call with outside")
@@ -543,7 +557,7 @@ async function main() {
         out(
             `SIP: each port registers with sip:${sip.server.host}:${sip.server.port} over ${sip.server.transport.toUpperCase()} from ${sip.localAddress}` +
                 (sip.password === undefined ? " (no password)" : "") +
-                '; calls from outside come from that server ("call" and "outside" play the simulated exchange only)'
+                '; calls from outside come from that server ("call" and "outside" are for the simulated exchange)'
         )
     let prompt: Prompt | undefined
     const site = await SimSite.start(spec, {
@@ -587,7 +601,11 @@ async function main() {
             )
         }
         await prompt.ready()
-        if (n > 1 && spec.file?.endsWith("hq.site.json"))
+        if (n > 1 && spec.file?.endsWith("hq.site.json") && sip)
+            out(
+                "try: dial 8201 8009#   (board floor5 calls the lobby over SIP: unanswered, after 3 rings the lobby's 302 sends it to 8001 on board floor3; then: answer 8001)"
+            )
+        else if (n > 1 && spec.file?.endsWith("hq.site.json"))
             out(
                 "try: call 8009 from 13812345678   (unanswered, it moves on every 3 rings: 8001 on board floor3, 8101 and 8201 on board floor5, the front desk 8000 on board lobby)"
             )

@@ -54,6 +54,39 @@ test("dialguard sim run --sip plays a scenario over real SIP: the allowed call r
     ])
 }, 180000)
 
+test("dialguard sim run --sip plays a site scenario: every board of sim/sites/hq.site.json on the one SIP server, a call forwarded from one board to another over SIP", async () => {
+    const before = site.trunkInvites().length
+    const r = await simRun(
+        [
+            "--sip",
+            `sip:127.0.0.1:${site.kamPort}`,
+            join(ROOT, "sim", "site-scenarios", "hq-internal.json"),
+        ],
+        { DIALGUARD_SIP_PASSWORD: site.password }
+    )
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toMatch(/^PASS .*: 9\/9 checks held/m)
+    expect(r.out).toMatch(
+        /8009 forwarded to 8001 after 3 ring\(s\).*diverted from 8009/
+    )
+    expect(site.trunkInvites().slice(before)).toEqual([
+        expect.stringMatching(/^sip:1790901062345678@127\.0\.0\.1:\d+$/),
+    ])
+    // a site scenario that plays the outside party is refused at once
+    const o = await simRun(
+        [
+            "--sip",
+            `sip:127.0.0.1:${site.kamPort}`,
+            join(ROOT, "sim", "site-scenarios", "hq-site.json"),
+        ],
+        { DIALGUARD_SIP_PASSWORD: site.password }
+    )
+    expect(o.code).toBe(1)
+    expect(o.out).toMatch(
+        /step 2 \(incoming\) plays the simulated exchange's outside party, which --sip replaces with a real SIP server/
+    )
+}, 240000)
+
 test("a bad --sip is a clear usage error", async () => {
     const r = await simRun(
         ["--sip", "pbx.lan", join(ROOT, "sim", "scenarios")],

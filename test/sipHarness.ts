@@ -111,6 +111,30 @@ export interface CallerRun {
     /** SIPp's log: "302 contact ... diversion ...", "answered". */
     log: string
     out: string
+    /** With `messages`: every message SIPp sent and received (-trace_msg). */
+    messages: string
+}
+
+/** One message of SIPp's -trace_msg log. */
+export interface TracedMessage {
+    /** ms since 1970, SIPp's clock. */
+    t: number
+    dir: "sent" | "received"
+    text: string
+}
+
+/** SIPp's -trace_msg log, message by message. */
+export function tracedMessages(log: string): TracedMessage[] {
+    const out: TracedMessage[] = []
+    const re =
+        /^-{10,} (\d{4}-\d\d-\d\d\t?\s*\d\d:\d\d:\d\d(?:\.\d+)?)\s*\n(?:UDP|TCP) message (sent|received)[^\n]*\n\n?([\s\S]*?)(?=^-{10,} |(?![\s\S]))/gm
+    for (const m of log.matchAll(re))
+        out.push({
+            t: Date.parse(m[1].replace(/\s+/, "T") + "Z"),
+            dir: m[2] as "sent" | "received",
+            text: m[3],
+        })
+    return out
 }
 
 export class SipSite {
@@ -271,11 +295,19 @@ export class SipSite {
         return undefined
     }
 
-    /** SIPp calls extension `ext` through Kamailio (caller.xml), to its end. */
-    async call(ext: string, timeoutS = 90): Promise<CallerRun> {
+    /**
+     * SIPp calls extension `ext` through Kamailio (caller.xml, or
+     * `opts.scenario` in test/fixtures/sipp/, with `opts.args`), to its end.
+     */
+    async call(
+        ext: string,
+        timeoutS = 90,
+        opts: { scenario?: string; args?: string[]; messages?: boolean } = {}
+    ): Promise<CallerRun> {
         const port = await freeSipPort(HOST)
         const media = await freeSipPort(HOST)
         const log = join(this.dir, `caller-${ext}-${port}.log`)
+        const messages = join(this.dir, `caller-${ext}-${port}.messages`)
         const p = this.spawnLogged(
             "sipp",
             [
@@ -284,8 +316,15 @@ export class SipSite {
                 join(
                     FIXTURES,
                     "sipp",
-                    this.followRedirects ? "caller-direct.xml" : "caller.xml"
+                    opts.scenario ??
+                        (this.followRedirects
+                            ? "caller-direct.xml"
+                            : "caller.xml")
                 ),
+                ...(opts.args ?? []),
+                ...(opts.messages
+                    ? ["-trace_msg", "-message_file", messages]
+                    : []),
                 "-s",
                 ext,
                 "-i",
@@ -317,7 +356,12 @@ export class SipSite {
         const code = await new Promise<number | null>(r => p.once("exit", r))
         const read = (f: string) =>
             existsSync(f) ? readFileSync(f, "utf8") : ""
-        return { code, log: read(log), out: out + read(log + ".err") }
+        return {
+            code,
+            log: read(log),
+            out: out + read(log + ".err"),
+            messages: read(messages),
+        }
     }
 
     async stop() {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { freeSipPort } from "../sim/sip/lines"
 import { FailureName, RegistrationName } from "../sim/sip/mapping"
 import { SipUserAgent, Transport } from "../sim/sip/userAgent"
-import { SipSite } from "./sipHarness"
+import { SipSite, tracedMessages } from "./sipHarness"
 
 type Ev =
     | { e: "registration"; state: RegistrationName; why: string }
@@ -65,7 +65,12 @@ async function line(
     site: SipSite,
     ext: string,
     transport: Transport = "udp",
-    more: { password?: string; expires?: number; retryMs?: number } = {}
+    more: {
+        password?: string
+        expires?: number
+        retryMs?: number
+        t1Ms?: number
+    } = {}
 ): Promise<Line> {
     const l = new Line()
     l.ua = new SipUserAgent({
@@ -76,6 +81,7 @@ async function line(
         localPort: await freeSipPort(UA_HOST),
         expires: more.expires,
         retryMs: more.retryMs,
+        t1Ms: more.t1Ms,
         events: {
             registration: (state, why) =>
                 l.push({ e: "registration", state, why }),
@@ -277,6 +283,73 @@ describe("calls in and redirects", () => {
         })
         a.ua.hangUp()
     }, 30000)
+})
+
+/** The 200s to the INVITE SIPp received, by its clock (ms since 1970). */
+function okTimes(messages: string): number[] {
+    return tracedMessages(messages)
+        .filter(
+            m =>
+                m.dir === "received" &&
+                /^SIP\/2\.0 200 /.test(m.text) &&
+                /^CSeq:\s*1 INVITE/im.test(m.text)
+        )
+        .map(m => m.t)
+}
+const gaps = (ts: number[]) => ts.slice(1).map((t, i) => t - ts[i])
+
+describe("our 200 to an INVITE, again until its ACK (RFC 3261 §13.3.1.4, UDP)", () => {
+    test("a caller that ACKs late gets the 200 after T1, 2*T1, 4*T1, then every T2 (500, 1000, 2000, 4000, 4000 ms), and none after its ACK", async () => {
+        const a = await line(site, "8151")
+        await registered(a)
+        const caller = site.call("8151", 60, {
+            scenario: "caller-late-ack.xml",
+            args: ["-d", "13000"],
+            messages: true,
+        })
+        await a.next("incoming", 0)
+        a.ua.answer()
+        const run = await caller
+        expect(run.code, run.out + run.log).toBe(0)
+        const oks = okTimes(run.messages)
+        const ack = tracedMessages(run.messages).find(
+            m => m.dir === "sent" && /^ACK /.test(m.text)
+        )!
+        expect(ack).toBeTruthy()
+        // sent at 0, 0.5, 1.5, 3.5, 7.5, 11.5 s; the ACK at 13 s
+        expect(oks.filter(t => t < ack.t)).toHaveLength(6)
+        expect(oks.filter(t => t > ack.t)).toEqual([])
+        const g = gaps(oks)
+        for (const [i, want] of [500, 1000, 2000, 4000, 4000].entries())
+            expect(Math.abs(g[i] - want), `gaps ${g}`).toBeLessThan(150)
+        console.log(`200 retransmissions before a 13 s late ACK: ${g}`)
+        // the call goes on after the late ACK until SIPp hangs up
+        expect(a.events.filter(e => e.e === "hungUp")).toHaveLength(1)
+    }, 60000)
+
+    test("a caller that never ACKs: the 200 again and again for 64*T1, then a BYE and remote_hung_up (T1 100 ms here)", async () => {
+        const a = await line(site, "8152", "udp", { t1Ms: 100 })
+        await registered(a)
+        const caller = site.call("8152", 60, {
+            scenario: "caller-no-ack.xml",
+            messages: true,
+        })
+        await a.next("incoming", 0)
+        const answered = Date.now()
+        a.ua.answer()
+        await a.next("hungUp", 0, 20000)
+        const gaveUp = Date.now() - answered
+        const run = await caller
+        expect(run.code, run.out + run.log).toBe(0)
+        expect(run.log).toMatch(/bye/)
+        // sent at 0, 0.1, 0.3, 0.7, 1.5, 3.1 and 6.3 s (T2 4 s not reached), the BYE at 6.4 s
+        const oks = okTimes(run.messages)
+        expect(oks, `gaps ${gaps(oks)}`).toHaveLength(7)
+        expect(gaveUp).toBeGreaterThanOrEqual(6400)
+        expect(gaveUp).toBeLessThan(8000)
+        expect(a.wire).toContain("out no ACK for 6400 ms")
+        expect(a.wire.filter(w => w.startsWith("out BYE"))).toHaveLength(1)
+    }, 60000)
 })
 
 describe("the server gone", () => {

@@ -10,7 +10,8 @@
 //     one in a `dialguard sim run` (same extensions, same board ids, same
 //     broker, two site ids) without noticing each other, and `dialguard
 //     status` lists each site's three boards.
-//   - sim/site-scenarios/hq-site.json: the site npm start runs.
+//   - sim/site-scenarios/hq-site.json: the site npm start runs; and
+//     hq-internal.json, calls between its boards only (also over SIP).
 //   - sim/site-scenarios/tower.json: 8 boards, 32 handsets.
 // ~1-2 min; DIALGUARD_SKIP_SIM=1 skips it.
 
@@ -225,6 +226,12 @@ describe.skipIf(skip)("a simulated site of several boards", () => {
         const { r, out } = await run("hq-site.json")
         expect(r.ok, out).toBe(true)
         expect(r.outcomes.length, out).toBe(12)
+    }, 240000)
+
+    test("npm start's site, calls between its boards only (sim/site-scenarios/hq-internal.json, which test/sipCli.test.ts plays over real SIP)", async () => {
+        const { r, out } = await run("hq-internal.json")
+        expect(r.ok, out).toBe(true)
+        expect(r.outcomes.length, out).toBe(9)
     }, 240000)
 
     test("8 boards, 32 handsets boot and pass a scenario", async () => {

@@ -64,6 +64,8 @@ export interface Diverted {
     divertedFrom: string
     /** Times the call was redirected. */
     diversions: number
+    /** The extension that redirected it here last ("" for a direct call). */
+    redirectedBy: string
 }
 
 /**
@@ -82,21 +84,25 @@ export function divertedOf(headers: Record<string, unknown>): Diverted {
             diversions += Number.isFinite(counter) && counter > 0 ? counter : 1
         }
         const oldest = nameAddr(div[div.length - 1])
+        const newest = nameAddr(div[0])
         return {
             divertedFrom: oldest ? userOf(oldest.uri) : "",
             diversions,
+            redirectedBy: newest ? userOf(newest.uri) : "",
         }
     }
     const hi = splitEntries(headerText(headers["history-info"]))
     if (hi.length > 1) {
         const first = nameAddr(hi[0])
+        const before = nameAddr(hi[hi.length - 2])
         const diversions = hi.filter(e => /cause(=|%3D)408\b/i.test(e)).length
         return {
             divertedFrom: first ? userOf(first.uri) : "",
             diversions: Math.max(diversions, 1),
+            redirectedBy: before ? userOf(before.uri) : "",
         }
     }
-    return { divertedFrom: "", diversions: 0 }
+    return { divertedFrom: "", diversions: 0, redirectedBy: "" }
 }
 
 /**

@@ -72,7 +72,24 @@ export class SipLines implements LineBackend {
                         })
                         void port.registration(REGISTRATION[state])
                     },
-                    incomingCall: (caller, divertedFrom, diversions) => {
+                    incomingCall: (
+                        caller,
+                        divertedFrom,
+                        diversions,
+                        redirectedBy
+                    ) => {
+                        // as the simulated exchange records a redirect
+                        // taken (what a scenario's expectForwarded reads):
+                        // the port that redirected the call here, from
+                        // its Diversion (in a site, that port may be on
+                        // another board: the record is the site's)
+                        if (redirectedBy)
+                            this.rec.add("forwarded", {
+                                from: redirectedBy,
+                                to: port.extension,
+                                divertedFrom,
+                                diversions,
+                            })
                         this.rec.add("incoming", {
                             ...at,
                             caller,

@@ -3,7 +3,11 @@
 // events (services/sipline.md). npm `sip` does the parsing, the
 // transports and the transactions (retransmissions, timers B/F, the ACK of
 // a non-2xx); this file is the UA core on top: registration and its
-// refresh, digest answers, dialogs (ACK of a 2xx, BYE, CANCEL), redirects.
+// refresh, digest answers, dialogs (ACK of a 2xx, BYE, CANCEL), redirects,
+// and the retransmission of our 2xx to an INVITE until its ACK (RFC 3261
+// §13.3.1.4: the UA core's job, which npm `sip` leaves to it: its INVITE
+// server transaction sends a 2xx once and absorbs the INVITE's
+// retransmissions, RFC 6026).
 import { randomBytes } from "node:crypto"
 import sip from "sip"
 import type { NameAddr, SipMessage, SipStack } from "sip"
@@ -29,7 +33,13 @@ export interface SipServer {
 /** What the line reports (the SIP Line events, plus the wire for the record). */
 export interface LineEvents {
     registration(state: RegistrationName, why: string): void
-    incomingCall(caller: string, divertedFrom: string, diversions: number): void
+    /** `redirectedBy`: who redirected it here last (the newest Diversion). */
+    incomingCall(
+        caller: string,
+        divertedFrom: string,
+        diversions: number,
+        redirectedBy: string
+    ): void
     remoteAnswered(): void
     remoteHungUp(): void
     callFailed(reason: FailureName, status: number): void
@@ -52,6 +62,13 @@ export interface UserAgentOptions {
     expires?: number
     /** After a failed registration, try again after this long (default 30 s). */
     retryMs?: number
+    /**
+     * RFC 3261 T1 and T2, ms (default 500 and 4000): our 2xx to an INVITE
+     * is sent again after T1, 2*T1, ... at most T2 apart until its ACK;
+     * none after 64*T1: the call is ended with a BYE (§13.3.1.4).
+     */
+    t1Ms?: number
+    t2Ms?: number
     /** Seen busy: an incoming call is refused 486 (the handset off the hook). */
     busy?: () => boolean
     events: LineEvents
@@ -76,6 +93,8 @@ interface Call {
     redirects: number
     /** Diversion from the 302 we follow. */
     diversion?: string
+    /** Incoming, answered: the 2xx sent again until its ACK. */
+    okTimer?: NodeJS.Timeout
 }
 
 const MAX_REDIRECTS = 5
@@ -413,12 +432,17 @@ export class SipUserAgent {
         this.stack?.send(rq, () => {})
     }
 
+    /** An incoming call rings here (not answered, redirected or hung up yet). */
+    get ringing(): boolean {
+        return this.call?.dir === "in" && this.call.state === "ringing"
+    }
+
     answer() {
         const call = this.call
         if (!call || call.dir !== "in" || call.state !== "ringing") return
         call.state = "connected"
         const o = this.opts
-        this.respond(
+        const ok = this.respond(
             call.invite,
             200,
             "OK",
@@ -429,12 +453,14 @@ export class SipUserAgent {
             },
             sdpAnswer(call.invite.content, o.localAddress, o.localPort + 2)
         )
+        this.retransmitOk(call, ok)
     }
 
     hangUp() {
         const call = this.call
         if (!call) return
         this.call = undefined
+        this.endRetransmission(call)
         if (call.state === "connected") return this.bye(call)
         if (call.dir === "in") {
             // the called handset turned a ringing call away
@@ -490,6 +516,48 @@ export class SipUserAgent {
                 params: { ...rq.headers.to!.params, tag: call.localTag },
             }
         this.stack?.send(rs)
+        return rs
+    }
+
+    /**
+     * Our 2xx to `call`'s INVITE again after T1, then at twice the last
+     * interval (at most T2), until its ACK (ackReceived) or the call ends;
+     * without an ACK for 64*T1, the call is over: BYE, `remote_hung_up`.
+     * The transaction holds the 2xx for those 64*T1 (RFC 6026 Accepted,
+     * timer L), so the stack sends it where the first one went.
+     */
+    private retransmitOk(call: Call, ok: SipMessage) {
+        const t1 = this.opts.t1Ms ?? 500
+        const t2 = this.opts.t2Ms ?? 4000
+        const giveUp = Date.now() + 64 * t1
+        const over = () => {
+            call.okTimer = undefined
+            if (this.call !== call || this.stopped) return
+            this.call = undefined
+            this.opts.events.wire?.("out", `no ACK for ${64 * t1} ms`, ok)
+            this.bye(call)
+            this.opts.events.remoteHungUp()
+        }
+        // the next one after `interval`, unless 64*T1 are over by then
+        const again = (interval: number) => {
+            const left = giveUp - Date.now()
+            if (interval >= left) {
+                call.okTimer = setTimeout(over, Math.max(0, left))
+                return
+            }
+            call.okTimer = setTimeout(() => {
+                call.okTimer = undefined
+                if (this.call !== call || this.stopped) return
+                this.stack?.send(ok)
+                again(Math.min(interval * 2, t2))
+            }, interval)
+        }
+        again(t1)
+    }
+
+    private endRetransmission(call?: Call) {
+        if (call?.okTimer) clearTimeout(call.okTimer)
+        if (call) call.okTimer = undefined
     }
 
     // --- requests from the network
@@ -525,6 +593,12 @@ export class SipUserAgent {
                 }
                 return this.onInvite(rq)
             case "ACK":
+                // the ACK of our 2xx (its CSeq the INVITE's)
+                if (
+                    call?.dir === "in" &&
+                    rq.headers.cseq?.seq === call.invite.headers.cseq?.seq
+                )
+                    this.endRetransmission(call)
                 return
             case "CANCEL": {
                 this.respond(rq, 200, "OK")
@@ -544,6 +618,7 @@ export class SipUserAgent {
                     )
                 this.respond(rq, 200, "OK")
                 this.call = undefined
+                this.endRetransmission(call)
                 this.opts.events.remoteHungUp()
                 return
             case "OPTIONS":
@@ -579,7 +654,8 @@ export class SipUserAgent {
         this.opts.events.incomingCall(
             callerOf(rq.headers),
             d.divertedFrom,
-            d.diversions
+            d.diversions,
+            d.redirectedBy
         )
     }
 

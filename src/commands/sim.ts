@@ -42,7 +42,9 @@ Options:
                       sip:HOST[:PORT][;transport=udp|tcp] (default port 5060,
                       UDP), each port registering its extension; instead of
                       the simulated exchange (scenarios with "incoming" or
-                      "outside" steps cannot run so)
+                      "outside" steps cannot run so); a site scenario's
+                      boards all register with it and reach each other
+                      through it
   --sip-user NAME     digest user name, when it is not the extension
                       (or DIALGUARD_SIP_USER)
   --sip-password PW   digest password for every port (better:
@@ -65,6 +67,7 @@ Examples:
   dialguard sim run --verbose sim/scenarios/forward-unanswered-chain.json
   dialguard sim run sim/site-scenarios/forward-across-boards.json
   DIALGUARD_SIP_PASSWORD=... dialguard sim run --sip sip:pbx.office.lan sim/scenarios/premium-blocked.json
+  DIALGUARD_SIP_PASSWORD=... dialguard sim run --sip sip:pbx.office.lan sim/site-scenarios/hq-internal.json
 `
 
 const OPTIONS = {
