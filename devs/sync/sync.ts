@@ -92,8 +92,6 @@ export class Sync {
     private checking = false
     /** SHA-256 (hex) of the last policy message taken, "" none yet. */
     private taken = ""
-    /** The queue holds the records of the last run (loadQueue). */
-    private queueLoaded = false
     /** One came meanwhile and was skipped: subscribe again after. */
     private missed = false
     private saving = false
@@ -175,6 +173,10 @@ export class Sync {
                 "restarted while checking a " + crashed + "-byte policy message"
         }
         await this.loadRejected()
+        // (before the ports are taken on: its 64 flash reads, ~1.5 s, make
+        // only garbage, freed in one stretch for the ports' objects; read
+        // beside them once left no free block above 520 bytes)
+        await this.queue.load()
         this.version = this.board.version
         const board = this.board
         board.onChange = () => {
@@ -295,8 +297,6 @@ export class Sync {
     }
 
     private async addRecord(rec: string) {
-        // a call ended before the records of the last run were read
-        while (!this.queueLoaded) await ds.sleep(20)
         await this.queue.add(rec)
         this.wake.notify()
     }
@@ -307,14 +307,6 @@ export class Sync {
      * changes.
      */
     private async loop() {
-        // the records of the last run: 64 flash reads, ~1.5 s, which
-        // the ports do not wait for
-        try {
-            await this.queue.load()
-        } catch (e) {
-            this.queue.error = "call register flash: " + (e as Error).message
-        }
-        this.queueLoaded = true
         for (;;) {
             let ms = -1
             try {
