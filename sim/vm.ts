@@ -96,6 +96,10 @@ export class FirmwareVm {
             else if (m.dmesg !== undefined) {
                 const d = DMESG.exec(m.dmesg)
                 if (d) opts.onLine("WASM> " + resolveFrames(d[2]), "out")
+                // the heap at an out-of-memory panic, as the VM counts it:
+                // "stats: N objects, U B used, F B free (M B max block)"
+                else if (/^\s*stats: \d+ objects/.test(m.dmesg))
+                    opts.onLine("WASM> heap " + m.dmesg.trim(), "out")
             } else if (m.out !== undefined) opts.onLine(m.out, "out")
             else if (m.err !== undefined) opts.onLine(m.err, "err")
             else if (m.deployed !== undefined) deployed(m.deployed)

@@ -360,9 +360,16 @@ async function push(version: number) {
 }
 
 /**
+ * What the VM counted free at the probe's out-of-memory panic ("heap stats:
+ * ... F B free (M B max block)", sim/vm.ts): the free heap in holes too
+ * small for the probe's 256-byte blocks, in KB.
+ */
+let holesKb = -1
+
+/**
  * Presses the probe button; resolves to the last "HEAP n" the firmware
  * printed before running out of memory, once it has started again and
- * taken on its ports.
+ * taken on its ports (holesKb: what was left in smaller holes).
  */
 async function probeHeap(): Promise<number> {
     const from = s.rec.events.length
@@ -384,10 +391,13 @@ async function probeHeap(): Promise<number> {
     )
     expect(restarted, "the probe did not run the VM out of memory").toBe(true)
     let kb = -1
+    holesKb = -1
     for (const e of vmLines(from)) {
         if (/^start: /.test(String(e.line))) break
         const m = /^HEAP ([\d.]+)$/.exec(String(e.line))
         if (m) kb = parseFloat(m[1])
+        const h = /heap stats: .* (\d+) B free/.exec(String(e.line))
+        if (h) holesKb = Math.round(parseInt(h[1]) / 102.4) / 10
     }
     // the out-of-memory panic is what the probe is for
     s.problems.length = 0
@@ -489,6 +499,7 @@ describe.skipIf(skip)(
             heapBefore = await probeHeap()
             expect(heapBefore).toBeGreaterThan(4)
             measured["heapFreeBeforeKb"] = heapBefore
+            measured["heapHolesBeforeKb"] = holesKb
             await watcher.wait(STATE, probed, v => v.policyVersion === 1, 30000)
             loadFrom = s.rec.events.length
         }, 180000)
@@ -714,6 +725,7 @@ describe.skipIf(skip)(
             const probed = Date.now()
             const after = await probeHeap()
             measured["heapFreeAfterKb"] = after
+            measured["heapHolesAfterKb"] = holesKb
             expect(after).toBeGreaterThanOrEqual(HEAP_FLOOR_KB)
             // and the board is back, v10, counters and all
             const st = await watcher.wait(

@@ -280,7 +280,12 @@ export class Board implements AdminBackend, PortRecorder {
             const policy = await this.checkText(text)
             if (version >= 0 && policy.version !== version)
                 throw new Error(mismatch(policy.version, version))
-            const loaded = await compile(policy, this.config.ports, pause, spare)
+            const loaded = await compile(
+                policy,
+                this.config.ports,
+                pause,
+                spare
+            )
             await this.polStore.save(text)
             this.enforce(loaded, hashOf(text))
         } catch (e) {
@@ -394,9 +399,9 @@ export class Board implements AdminBackend, PortRecorder {
         if (!this.onCallRecord) return
         // the port's ms as Unix seconds, in place (a copy costs bytecode)
         const clock = this.clock
-        if (c.start) c.start = clock.unix(c.start)
-        if (c.answered) c.answered = clock.unix(c.answered)
-        if (c.end) c.end = clock.unix(c.end)
+        c.start = clock.unix(c.start)
+        c.answered = clock.unix(c.answered)
+        c.end = clock.unix(c.end)
         this.onCallRecord(ext, c)
     }
 

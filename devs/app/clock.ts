@@ -82,9 +82,9 @@ export class WallClock {
         return this.unixAt > 0
     }
 
-    /** Unix seconds now, or 0 if never set. */
+    /** Unix seconds at `nowMs`; 0 before the time is known, and for 0 ms (never). */
     unix(nowMs: number): number {
-        if (!this.known()) return 0
+        if (!this.known() || !nowMs) return 0
         return this.unixAt + Math.floor((nowMs - this.millisAt) / 1000)
     }
 

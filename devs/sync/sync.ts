@@ -189,6 +189,9 @@ export class Sync {
             } catch (e) {
                 // not readable: not reported
             }
+        // (before the ports are taken on: its 64 flash reads, ~1.5 s, make
+        // only garbage, freed in one stretch for the ports' objects; read
+        // beside them once left no free block above 520 bytes)
         await this.queue.load()
         this.version = this.board.version
         const board = this.board
