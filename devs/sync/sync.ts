@@ -444,18 +444,21 @@ export class Sync {
 
     /** One policy message (its own frame: nothing of it stays in the heap). */
     private async checkOne() {
-        let pieces = this.pending.shift()
-        let n = 0
-        for (const p of pieces) n += p.length
-        let buf = Buffer.alloc(n)
-        n = 0
-        for (const p of pieces) {
-            buf.blitAt(n, p, 0, p.length)
-            n += p.length
+        // The pieces as text, each cut before a character it may end
+        // inside (carried on): one string of the message's size and no
+        // buffer of it, where the largest free block may hold only one
+        const parts: string[] = []
+        let carry: Buffer = undefined
+        for (let p of this.pending.shift()) {
+            if (carry) p = carry.concat(p)
+            let end = p.length
+            if (p[end - 1] >= 0x80)
+                while (--end > 0 && (p[end] & 0xc0) === 0x80) {}
+            parts.push(p.slice(0, end).toString())
+            carry = p.slice(end)
         }
-        pieces = undefined
-        const text = buf.toString()
-        buf = undefined // (only the text from here on)
+        if (carry) parts.push(carry.toString())
+        const text = parts.join("")
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
         if (text.length === 0) {
