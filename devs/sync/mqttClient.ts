@@ -75,21 +75,19 @@ function varInt(out: number[], n: number): number[] {
 }
 
 /**
- * Fixed header (type and flags, remaining length) before the parts; the
- * part before the last loses its last `cut` bytes (a signed message:
- * devs/sync/sync.ts publish).
+ * Fixed header (type and flags, remaining length) before the parts; `more`
+ * bytes follow them, sent apart (a PUBLISH's payload: publish).
  */
-function packet(first: number, parts: Buffer[], cut = 0): Buffer {
-    let len = -cut
+function packet(first: number, parts: Buffer[], more = 0): Buffer {
+    let len = 0
     for (const p of parts) len += p.length
-    const head = Buffer.from(varInt([first], len))
+    const head = Buffer.from(varInt([first], len + more))
     const out = Buffer.alloc(head.length + len)
     let at = 0
     for (let i = -1; i < parts.length; ++i) {
         const p = i < 0 ? head : parts[i]
-        const n = i === parts.length - 2 ? p.length - cut : p.length
-        out.blitAt(at, p, 0, n)
-        at += n
+        out.blitAt(at, p, 0, p.length)
+        at += p.length
     }
     return out
 }
@@ -226,8 +224,8 @@ export class MqttClient {
     }
 
     /**
-     * QoS 1; true once the broker acknowledged this very message. With
-     * `tail`, the payload goes without its last character, then `tail`.
+     * QoS 1; true once the broker acknowledged this very message: the
+     * payload, then `tail` (a signed message: devs/sync/sync.ts publish).
      */
     async publish(
         topic: string,
@@ -240,18 +238,24 @@ export class MqttClient {
         this.waitingId = id
         this.acked = false
         const sock = this.sock
-        let parts = [str(topic), u16(id)]
+        const parts = [str(topic), u16(id)]
         if (this.v5) parts.push(Buffer.from([0])) // no properties
-        parts.push(Buffer.from(payload))
-        // `tail` in place of the payload's last byte (its closing "}": the
-        // signature's fields)
-        if (tail) parts.push(Buffer.from(tail))
-        let pkt = packet(0x32 | (retain ? 1 : 0), parts, tail ? 1 : 0)
-        // only the packet is kept while it goes out, nothing while the
-        // PUBACK is awaited (the heap is small)
-        payload = tail = parts = undefined
-        const sent = await this.send(pkt)
-        pkt = undefined
+        // the payload and `tail` go out as the strings they are, after the
+        // header: no buffer of the message's size (on a fragmented heap
+        // the largest free block may not hold one); the socket writes each
+        // at once, so nothing else is sent between them
+        const sent =
+            (await this.send(
+                packet(
+                    0x32 | (retain ? 1 : 0),
+                    parts,
+                    payload.byteLength + (tail ? tail.byteLength : 0)
+                )
+            )) &&
+            (await this.send(payload)) &&
+            (!tail || (await this.send(tail)))
+        // nothing is kept while the PUBACK is awaited (the heap is small)
+        payload = tail = undefined
         const deadline = ds.millis() + ACK_TIMEOUT_MS
         while (sent && !this.acked && this.sock === sock) {
             const left = deadline - ds.millis()
@@ -300,7 +304,7 @@ export class MqttClient {
         return this.nextId
     }
 
-    private async send(b: Buffer): Promise<boolean> {
+    private async send(b: Buffer | string): Promise<boolean> {
         const sock = this.sock
         if (!sock) return false
         try {

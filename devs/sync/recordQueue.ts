@@ -267,7 +267,7 @@ export class RecordQueue {
 
     /**
      * The wire message of the record in `slot` (PROTOCOL.md) for board
-     * `board`, built straight from its flash text: no record object on the
+     * `board`, without its closing "}", built straight from its flash text: no record object on the
      * heap while the queue empties after a reconnect. "" when unreadable.
      */
     async message(slot: number, board: string): Promise<string> {
@@ -299,7 +299,7 @@ export class RecordQueue {
             if (a[10] >= 0) m += ',"end":' + unoffset(a[10], a[5])
             if (a[17]) m += ',"private":true'
         }
-        return m + "}"
+        return m // (without its "}": the sync's publish signs and closes it)
     }
 
     /** The oldest record (in `slot`) is surely out: forget it. */

@@ -68,6 +68,11 @@ class Signal {
     }
 }
 
+/** A JSON object's text without its closing "}" (publish signs and closes it). */
+function open(m: string): string {
+    return m.slice(0, m.length - 1)
+}
+
 export class Sync {
     readonly link: MqttLink
     private board: Board
@@ -116,8 +121,10 @@ export class Sync {
                 stateTopic: topic(site, id + "/state"),
                 callsTopic: topic(site, id + "/calls"),
                 countersTopic: m => topic(site, id + "/counters/" + m),
-                state: () => self.state(),
-                counters: m => countersMessage(id, m, board.savedCounters()),
+                // (M without its "}": publish)
+                state: () => open(self.state()),
+                counters: m =>
+                    open(countersMessage(id, m, board.savedCounters())),
                 months: () => monthsHeld(board.savedCounters()),
                 record: async slot =>
                     await self.queue.message(slot, board.config.board),
@@ -308,8 +315,9 @@ export class Sync {
      * "Signed board messages"): N = ',"n":[boot,count]' (only grows: a
      * later start has a higher boot), sig = HMAC-SHA256 with the board's
      * key of topic + M + N, sent as M without its "}" + N + ',"sig":"…"}'.
-     * Heap: no copy of M: the HMAC reads the parts where they are, and
-     * the client puts the fields in place of M's "}" in the packet.
+     * `p` is M without its "}" already (the outbox's sources make it so):
+     * no copy of M on the heap, the HMAC reads the parts where they are
+     * and the client sends `p` as it is.
      */
     async publish(t: string, p: string, retain: boolean) {
         const n = ',"n":[' + this.boot + "," + ++this.sent + "]"
@@ -321,7 +329,7 @@ export class Sync {
                 retain,
                 n +
                     ',"sig":"' +
-                    hmac(boardKey(), "sha256", t, p, n).toString("hex") +
+                    hmac(boardKey(), "sha256", t, p, "}", n).toString("hex") +
                     '"}'
             ))
         )
