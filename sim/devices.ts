@@ -16,6 +16,8 @@ import { SimSpecs, ServiceSpec, packet } from "../src/board/specs"
 export interface SimClock {
     /** Seconds since 1970 (UTC) the lines report as wall_clock. */
     unixSeconds(): number
+    /** Moves the clock on by `ms` at once (a test's days between calls). */
+    advance(ms: number): void
 }
 
 /**
@@ -25,8 +27,13 @@ export interface SimClock {
  */
 export function startClock(startMs?: number): SimClock {
     const t0 = Date.now()
-    const start = startMs ?? t0
-    return { unixSeconds: () => Math.floor((start + Date.now() - t0) / 1000) }
+    let start = startMs ?? t0
+    return {
+        unixSeconds: () => Math.floor((start + Date.now() - t0) / 1000),
+        advance: ms => {
+            start += ms
+        },
+    }
 }
 
 export interface CommandInfo {

@@ -98,6 +98,28 @@ export class SimSession {
         if (opts.onEvent) this.rec.on("event", opts.onEvent)
     }
 
+    /**
+     * Time moves on by `ms` at once for the board and its lines alike: the
+     * firmware VM's clock and the wall clock the SIP lines report. An hour's
+     * call, or the days of a month, without waiting for them (a jump past
+     * the firmware's MQTT silence limit makes it reconnect, as after a
+     * network outage that long). Resolves once the VM has it.
+     */
+    async advanceTime(ms: number): Promise<void> {
+        this.clock.advance(ms)
+        await this.bus.vmClock({ advanceMs: ms })
+    }
+
+    /**
+     * Holds the firmware's clock (true) until let go (false): held, it runs
+     * at a tenth of the pace (the VM steps only as its time passes) and
+     * moves on by advanceTime(), so that a call talks that long to the
+     * second. Its timeouts take ten times as long.
+     */
+    async holdTime(hold: boolean): Promise<void> {
+        await this.bus.vmClock({ hold })
+    }
+
     /** The board id it was configured with. */
     get board(): string {
         return this.opts.board ?? "sim-1"

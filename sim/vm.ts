@@ -99,6 +99,10 @@ export class FirmwareVm {
             } else if (m.out !== undefined) opts.onLine(m.out, "out")
             else if (m.err !== undefined) opts.onLine(m.err, "err")
             else if (m.deployed !== undefined) deployed(m.deployed)
+            else if (m.clockDone !== undefined) {
+                this.clockWaits.get(m.clockDone)?.(m.now)
+                this.clockWaits.delete(m.clockDone)
+            }
         })
         worker.on("error", e =>
             opts.onLine(`vm worker error: ${e.stack ?? e.message}`, "err")
@@ -115,6 +119,22 @@ export class FirmwareVm {
                     ? code
                     : `the firmware VM refused the program (deploy error ${code})`
             )
+        })
+    }
+
+    private clockWaits = new Map<number, (now: number) => void>()
+    private clockSeq = 0
+
+    /**
+     * The VM's clock: `hold` stops it (true) or lets it run with the host's
+     * again (false); `advanceMs` moves it on at once. Resolves to the VM's
+     * time (ms) once done.
+     */
+    clock(c: { hold?: boolean; advanceMs?: number }): Promise<number> {
+        const id = ++this.clockSeq
+        return new Promise(resolve => {
+            this.clockWaits.set(id, resolve)
+            this.worker.postMessage({ clock: { ...c, id } })
         })
     }
 
