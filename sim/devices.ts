@@ -91,6 +91,8 @@ export class SimPort {
     /** The handset is off the hook (as the simulated person left it). */
     offHook = false
     private clockTimer: NodeJS.Timeout
+    /** Sets the wall_clock register from the clock now (else every 250 ms). */
+    readonly refreshClock: () => void
 
     constructor(
         readonly index: number,
@@ -117,10 +119,9 @@ export class SimPort {
                 onCommand(this, { service: "sipLine", name, values })
         )
         const wallClock = this.line.register(REG_WALL_CLOCK)
-        this.clockTimer = setInterval(
-            () => wallClock.setValues([clock.unixSeconds()], true),
-            250
-        )
+        this.refreshClock = () =>
+            wallClock.setValues([clock.unixSeconds()], true)
+        this.clockTimer = setInterval(this.refreshClock, 250)
         this.device = new jd.JDServerServiceProvider(
             "dialguard-port",
             [this.handset, this.line],

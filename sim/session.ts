@@ -99,15 +99,25 @@ export class SimSession {
     }
 
     /**
-     * Time moves on by `ms` at once for the board and its lines alike: the
-     * firmware VM's clock and the wall clock the SIP lines report. An hour's
-     * call, or the days of a month, without waiting for them (a jump past
-     * the firmware's MQTT silence limit makes it reconnect, as after a
-     * network outage that long). Resolves once the VM has it.
+     * Time moves on by `ms` for the board and its lines alike: the firmware
+     * VM's clock and the wall clock the SIP lines report. An hour's call
+     * without waiting for it: the VM's time goes in steps of 1.5 s, ~2 ms
+     * each (sim/vmWorker.mjs). Resolves once the VM has it.
      */
     async advanceTime(ms: number): Promise<void> {
         this.clock.advance(ms)
         await this.bus.vmClock({ advanceMs: ms })
+    }
+
+    /**
+     * The wall clock the SIP lines report moves on by `ms` at once (the days
+     * between calls); the board takes it at its next reading, once a minute
+     * of its own time counted in its ticks (advanceTime(120000) brings that
+     * about at once).
+     */
+    advanceWallClock(ms: number) {
+        this.clock.advance(ms)
+        for (const p of this.ports) p.refreshClock()
     }
 
     /**

@@ -100,7 +100,7 @@ export class FirmwareVm {
             else if (m.err !== undefined) opts.onLine(m.err, "err")
             else if (m.deployed !== undefined) deployed(m.deployed)
             else if (m.clockDone !== undefined) {
-                this.clockWaits.get(m.clockDone)?.(m.now)
+                this.clockWaits.get(m.clockDone)?.()
                 this.clockWaits.delete(m.clockDone)
             }
         })
@@ -122,15 +122,15 @@ export class FirmwareVm {
         })
     }
 
-    private clockWaits = new Map<number, (now: number) => void>()
+    private clockWaits = new Map<number, () => void>()
     private clockSeq = 0
 
     /**
-     * The VM's clock: `hold` stops it (true) or lets it run with the host's
-     * again (false); `advanceMs` moves it on at once. Resolves to the VM's
-     * time (ms) once done.
+     * The VM's clock: `hold` slows it down to a tenth (true) or lets it run
+     * with the host's again (false); `advanceMs` moves it on, in steps of
+     * 1.5 s (sim/vmWorker.mjs). Resolves once done.
      */
-    clock(c: { hold?: boolean; advanceMs?: number }): Promise<number> {
+    clock(c: { hold?: boolean; advanceMs?: number }): Promise<void> {
         const id = ++this.clockSeq
         return new Promise(resolve => {
             this.clockWaits.set(id, resolve)

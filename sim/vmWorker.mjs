@@ -146,19 +146,17 @@ function rebase(newRate) {
     realAt = realNow()
     rate = newRate
 }
-// The VM's Jacdac layer keeps time in 32-bit microseconds: it wraps every
-// 2^32 µs (~71.6 min), so whole wraps go by unseen there, while a jump it
-// does see would make it drop every device it has not heard from for 2 s
-// (and the events of the next second, while it binds them again). So time
-// moves on in steps of 1 s, each followed by the last announce of every
-// device on the bus (as if heard meanwhile) and a VM step, and a pause of
-// a millisecond for the sockets (the firmware's MQTT pings are answered,
-// its link lives through an hour's call); only with the clock running
-// (days between calls) the whole wraps go at once, and the firmware's MQTT
-// link, silent for that long, reconnects. The millisecond clock the
-// firmware reads moves on by exactly `ms`.
-const WRAP_MS = 4294967.296
-const STEP_MS = 1000
+// The VM's Jacdac layer keeps time in 32-bit microseconds (it wraps every
+// ~71.6 min) and so does the firmware's millisecond clock: a jump of time
+// would stall the one (a deadline more than 2^31 µs away is taken as not
+// due) and make it drop every device it has not heard from for 2 s (and
+// the events of the next second, while it binds them again). So time moves
+// on in steps of 1.5 s, each followed by the last announce of every device
+// on the bus (as if heard meanwhile), a VM step and a pause of a
+// millisecond for the sockets (the firmware's MQTT pings are answered: its
+// link lives through an hour's call), ~2 ms a step; the clock stands still
+// between the steps: they move it by `ms` exactly.
+const STEP_MS = 1500
 const announces = new Map()
 function noteAnnounce(frame) {
     // crc(2) size(1) flags(1) device id(8), then a packet: size(1) service
@@ -173,9 +171,9 @@ function noteAnnounce(frame) {
 }
 const pause = () => new Promise(r => setTimeout(r, 1))
 async function advance(ms) {
-    const wraps = rate === 1 ? Math.floor(ms / WRAP_MS) * WRAP_MS : 0
-    let rest = ms - wraps
-    vmAt += wraps
+    const was = rate
+    rebase(0)
+    let rest = ms
     while (rest > 0) {
         const step = Math.min(rest, STEP_MS)
         vmAt += step
@@ -183,13 +181,14 @@ async function advance(ms) {
         for (const a of announces.values()) vm.handlePacket(a.slice())
         await pause()
     }
+    rebase(was)
 }
 let clockQueue = Promise.resolve()
 function clock(c) {
     clockQueue = clockQueue.then(async () => {
         if (c.hold !== undefined) rebase(c.hold ? HELD_RATE : 1)
         if (c.advanceMs > 0) await advance(c.advanceMs)
-        post({ clockDone: c.id, now: Date.now() })
+        post({ clockDone: c.id })
     })
 }
 parentPort.on("message", m => {
