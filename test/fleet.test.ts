@@ -1640,11 +1640,17 @@ describe("collect and report", { timeout: 60000 }, () => {
             "handset 8101: mobile calls: 1 in the call records, 2 on its counters"
         )
         expect(r.stderr).not.toContain("handset 8001:")
+        // per person as per handset, each category then the totals: 8001's
+        // charges shared by 张三 and 李四, each category's shares adding up
+        // to each one's half (33 = 17 + 16, 63 = 31 + 32, 132 = 66 + 66)
         expect(r.stdout).toMatch(
-            /^张三\s+8001\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
+            /^张三\s+8001\s+1\s+4\s+0\.17\s+0\s+0\s+0\.00\s+1\s+3\s+0\.31\s+1\s+2\s+0\.66\s+1\s+2\s+未定价\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
         )
         expect(r.stdout).toMatch(
-            /^赵总\s+8101 8102\s+1\s+2\s+0\.20\s+0\.00\s+0\.20$/m
+            /^李四\s+8001\s+1\s+4\s+0\.16\s+0\s+0\s+0\.00\s+1\s+3\s+0\.32\s+1\s+2\s+0\.66\s+1\s+2\s+未定价\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
+        )
+        expect(r.stdout).toMatch(
+            /^赵总\s+8101 8102\s+0\s+0\s+0\.00\s+1\s+2\s+0\.20(\s+0\s+0\s+0\.00){2}\s+0\s+0\s+未定价\s+1\s+2\s+0\.20\s+0\.00\s+0\.20$/m
         )
         expect(r.stdout).toMatch(
             /^sales\s+销售部\s+赵总\s+2\s+1\s+2\s+0\.20\s+100\.00\s+100\.00\s+100\.20$/m
@@ -1685,9 +1691,45 @@ describe("collect and report", { timeout: 60000 }, () => {
         ])
         expect(en.code, en.stderr).toBe(0)
         const enCsv = readFileSync(join(TMP, "bill-en-bill-owners.csv"), "utf8")
+        const cats = [
+            "local",
+            "mobile",
+            "domestic",
+            "international",
+            "tollfree",
+        ]
         expect(enCsv.split("\r\n")[0]).toBe(
-            "\uFEFFResponsible,Handsets,Calls,Billed minutes,Charges (CNY),Fines (CNY),Total (CNY)"
+            "\uFEFFResponsible,Handsets," +
+                cats
+                    .map(
+                        c => `${c} Calls,${c} Billed minutes,${c} Charges (CNY)`
+                    )
+                    .join(",") +
+                ",Calls,Billed minutes,Charges (CNY),Fines (CNY),Total (CNY)"
         )
+        // the totals row sums the money only (a shared handset's calls
+        // would count twice)
+        const owners = parseCsv(enCsv)
+        expect(owners[owners.length - 1]).toStrictEqual([
+            "Total",
+            "",
+            ...cats.flatMap(c => [
+                "",
+                "",
+                {
+                    local: "0.33",
+                    mobile: "0.20",
+                    domestic: "0.63",
+                    international: "1.32",
+                    tollfree: "",
+                }[c]!,
+            ]),
+            "",
+            "",
+            "2.48",
+            "100.00", // 8101's fine is its department's (no owner)
+            "102.48",
+        ])
 
         // the workbook, read by SheetJS (not exceljs, which wrote it)
         const XLSX = await import("xlsx")
