@@ -1776,11 +1776,25 @@ describe("collect and report", { timeout: 60000 }, () => {
         const files = XLSX.read(readFileSync(xlsxFile), {
             bookFiles: true,
         }) as any
-        const xml = files.files["xl/worksheets/sheet1.xml"].content.toString()
-        expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
-        expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
-        expect(xml).toMatch(/<pageSetup[^>]*fitToWidth="1"/)
-        expect(xml).toMatch(/<pageSetUpPr[^>]*fitToPage="1"/)
+        for (let n = 1; n <= 6; n++) {
+            const xml =
+                files.files[`xl/worksheets/sheet${n}.xml`].content.toString()
+            expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
+            expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
+            expect(xml).toMatch(/<pageSetup[^>]*fitToWidth="1"/)
+            expect(xml).toMatch(/<pageSetup[^>]*fitToHeight="0"/)
+            expect(xml).toMatch(/<pageSetUpPr[^>]*fitToPage="1"/)
+        }
+        // every sheet ends with its totals row
+        for (const name of wb.SheetNames) {
+            const r = rows(name)
+            expect(r[r.length - 1][0], name).toBe("合计")
+        }
+        // the owners' sheet: money as numbers, the shares per category
+        const own = rows("责任人")
+        const zhang = own.find(x => x[0] === "张三")!
+        expect(zhang[own[0].indexOf("市话 话费(元)")]).toBeCloseTo(0.17, 10)
+        expect(zhang[own[0].indexOf("话费(元)")]).toBeCloseTo(1.14, 10)
     })
 
     test("report: bad month, missing site", async () => {
