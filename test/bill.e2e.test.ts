@@ -15,8 +15,8 @@
 // - a resend storm (every record republished many times) across a
 //   collector restart changes nothing.
 //
-// ~80 s (70 s of it the calls); DIALGUARD_SKIP_SIM=1 skips it. What it measured is written to
-// .devicescript/sim/bill-e2e.measurements.json.
+// ~80 s (70 s of it the calls); DIALGUARD_SKIP_SIM=1 skips it. What it
+// measured is written to .devicescript/sim/bill-e2e.measurements.json.
 
 import { ChildProcess } from "node:child_process"
 import {
