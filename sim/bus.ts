@@ -162,6 +162,11 @@ export class SimBus {
         this.timings.vmStart = Date.now() - t0
     }
 
+    /** The VM's clock held, let run, moved on (FirmwareVm.clock); undefined without a VM. */
+    vmClock(c: { hold?: boolean; advanceMs?: number }) {
+        return this.vm?.clock(c)
+    }
+
     /** Powers the VM off (its flash stays). */
     async stopVm() {
         const vm = this.vm

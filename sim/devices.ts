@@ -16,6 +16,8 @@ import { SimSpecs, ServiceSpec, packet } from "../src/board/specs"
 export interface SimClock {
     /** Seconds since 1970 (UTC) the lines report as wall_clock. */
     unixSeconds(): number
+    /** Moves the clock on by `ms` at once (a test's days between calls). */
+    advance(ms: number): void
 }
 
 /**
@@ -25,8 +27,13 @@ export interface SimClock {
  */
 export function startClock(startMs?: number): SimClock {
     const t0 = Date.now()
-    const start = startMs ?? t0
-    return { unixSeconds: () => Math.floor((start + Date.now() - t0) / 1000) }
+    let start = startMs ?? t0
+    return {
+        unixSeconds: () => Math.floor((start + Date.now() - t0) / 1000),
+        advance: ms => {
+            start += ms
+        },
+    }
 }
 
 export interface CommandInfo {
@@ -84,6 +91,8 @@ export class SimPort {
     /** The handset is off the hook (as the simulated person left it). */
     offHook = false
     private clockTimer: NodeJS.Timeout
+    /** Sets the wall_clock register from the clock now (else every 250 ms). */
+    readonly refreshClock: () => void
 
     constructor(
         readonly index: number,
@@ -110,10 +119,9 @@ export class SimPort {
                 onCommand(this, { service: "sipLine", name, values })
         )
         const wallClock = this.line.register(REG_WALL_CLOCK)
-        this.clockTimer = setInterval(
-            () => wallClock.setValues([clock.unixSeconds()], true),
-            250
-        )
+        this.refreshClock = () =>
+            wallClock.setValues([clock.unixSeconds()], true)
+        this.clockTimer = setInterval(this.refreshClock, 250)
         this.device = new jd.JDServerServiceProvider(
             "dialguard-port",
             [this.handset, this.line],

@@ -63,6 +63,8 @@ export class Exchange {
     private nextId = 1
     private ports: SimPort[] = []
     outside: OutsideBehaviour = {}
+    /** What the number called does, when it is not `outside` (a test's busy or unanswered numbers). */
+    outsideFor?: (number: string) => OutsideBehaviour | undefined
 
     constructor(
         private rec: Recorder,
@@ -235,7 +237,7 @@ export class Exchange {
             to: number,
             outside: true,
         })
-        const b = this.outside
+        const b = this.outsideFor?.(number) ?? this.outside
         const failWith = (reason: keyof typeof FAILURE) => {
             this.end(call, reason)
             this.fail(port, reason)

@@ -98,6 +98,38 @@ export class SimSession {
         if (opts.onEvent) this.rec.on("event", opts.onEvent)
     }
 
+    /**
+     * Time moves on by `ms` for the board and its lines alike: the firmware
+     * VM's clock and the wall clock the SIP lines report. An hour's call
+     * without waiting for it: the VM's time goes in steps of 1.5 s, ~2 ms
+     * each (sim/vmWorker.mjs). Resolves once the VM has it.
+     */
+    async advanceTime(ms: number): Promise<void> {
+        this.clock.advance(ms)
+        await this.bus.vmClock({ advanceMs: ms })
+    }
+
+    /**
+     * The wall clock the SIP lines report moves on by `ms` at once (the days
+     * between calls); the board takes it at its next reading, once a minute
+     * of its own time counted in its ticks (advanceTime(120000) brings that
+     * about at once).
+     */
+    advanceWallClock(ms: number) {
+        this.clock.advance(ms)
+        for (const p of this.ports) p.refreshClock()
+    }
+
+    /**
+     * Holds the firmware's clock (true) until let go (false): held, it runs
+     * at a tenth of the pace (the VM steps only as its time passes) and
+     * moves on by advanceTime(), so that a call talks that long to the
+     * second. Its timeouts take ten times as long.
+     */
+    async holdTime(hold: boolean): Promise<void> {
+        await this.bus.vmClock({ hold })
+    }
+
     /** The board id it was configured with. */
     get board(): string {
         return this.opts.board ?? "sim-1"

@@ -103,6 +103,10 @@ export class FirmwareVm {
             } else if (m.out !== undefined) opts.onLine(m.out, "out")
             else if (m.err !== undefined) opts.onLine(m.err, "err")
             else if (m.deployed !== undefined) deployed(m.deployed)
+            else if (m.clockDone !== undefined) {
+                this.clockWaits.get(m.clockDone)?.()
+                this.clockWaits.delete(m.clockDone)
+            }
         })
         worker.on("error", e =>
             opts.onLine(`vm worker error: ${e.stack ?? e.message}`, "err")
@@ -119,6 +123,22 @@ export class FirmwareVm {
                     ? code
                     : `the firmware VM refused the program (deploy error ${code})`
             )
+        })
+    }
+
+    private clockWaits = new Map<number, () => void>()
+    private clockSeq = 0
+
+    /**
+     * The VM's clock: `hold` slows it down to a tenth (true) or lets it run
+     * with the host's again (false); `advanceMs` moves it on, in steps of
+     * 1.5 s (sim/vmWorker.mjs). Resolves once done.
+     */
+    clock(c: { hold?: boolean; advanceMs?: number }): Promise<void> {
+        const id = ++this.clockSeq
+        return new Promise(resolve => {
+            this.clockWaits.set(id, resolve)
+            this.worker.postMessage({ clock: { ...c, id } })
         })
     }
 

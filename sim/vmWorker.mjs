@@ -133,5 +133,77 @@ vm.flashSize = 256 * 1024
 vm.devsGcStress(false)
 vm.devsSetDeviceId(deviceId)
 vm.devsStart()
-parentPort.on("message", frame => vm.handlePacket(frame))
+// The VM's clock (its only time source is Date.now(), em_time_now): the
+// host's, or slowed down and moved on by the parent ({ clock: { hold,
+// advanceMs } }, answered { clockDone: id }) so that a test can make an
+// hour's call or a month of days without waiting for them. Held, it runs
+// at a tenth of the host's pace (stopped, the VM would not run at all: it
+// steps only as time passes). Nothing but the VM reads it here.
+const HELD_RATE = 0.1
+const realNow = Date.now
+let vmAt = realNow() // the VM's time at realAt
+let realAt = vmAt
+let rate = 1
+Date.now = () => vmAt + (realNow() - realAt) * rate
+function rebase(newRate) {
+    vmAt = Date.now()
+    realAt = realNow()
+    rate = newRate
+}
+// The VM's Jacdac layer keeps time in 32-bit microseconds (it wraps every
+// ~71.6 min) and so does the firmware's millisecond clock: a jump of time
+// would stall the one (a deadline more than 2^31 µs away is taken as not
+// due) and make it drop every device it has not heard from for 2 s (and
+// the events of the next second, while it binds them again). So time moves
+// on in steps of 1.5 s, each followed by the last announce of every device
+// on the bus (as if heard meanwhile), a VM step and a pause of a
+// millisecond for the sockets (the firmware's MQTT pings are answered: its
+// link lives through an hour's call), ~2 ms a step; the clock stands still
+// between the steps: they move it by `ms` exactly.
+const STEP_MS = 1500
+const announces = new Map()
+function noteAnnounce(frame) {
+    // crc(2) size(1) flags(1) device id(8), then a packet: size(1) service
+    // index(1) command(2); an announce is a report (flag 1 clear) of
+    // service 0, command 0
+    if (frame.length < 16 || frame[3] & 1) return
+    if (frame[13] !== 0 || frame[14] !== 0 || frame[15] !== 0) return
+    announces.set(
+        Buffer.from(frame.subarray(4, 12)).toString("hex"),
+        frame.slice()
+    )
+}
+const pause = () => new Promise(r => setTimeout(r, 1))
+async function advance(ms) {
+    const was = rate
+    rebase(0)
+    let rest = ms
+    while (rest > 0) {
+        const step = Math.min(rest, STEP_MS)
+        vmAt += step
+        rest -= step
+        for (const a of announces.values()) vm.handlePacket(a.slice())
+        await pause()
+    }
+    rebase(was)
+}
+let clockQueue = Promise.resolve()
+function clock(c) {
+    clockQueue = clockQueue.then(async () => {
+        if (c.hold !== undefined) rebase(c.hold ? HELD_RATE : 1)
+        if (c.advanceMs > 0) await advance(c.advanceMs)
+        post({ clockDone: c.id })
+    })
+}
+parentPort.on("message", m => {
+    if (m instanceof Uint8Array) {
+        noteAnnounce(m)
+        vm.handlePacket(m)
+    } else if (m && m.clock) clock(m.clock)
+})
 post({ deployed: vm.devsDeploy(program) })
+if (process.env.DBG_ALIVE)
+    setInterval(
+        () => post({ out: "ALIVE " + Date.now() + " rate " + rate }),
+        2000
+    )

@@ -1344,41 +1344,115 @@ describe("collect and report", { timeout: 60000 }, () => {
             'note: board desk-a also counted 2 calls before it knew the date (month "unknown")'
         )
 
-        // CSV: BOM, CRLF only, quoting, Chinese intact, numbers kept as text
+        // CSV: BOM, CRLF only, quoting, Chinese intact, numbers kept as text;
+        // headers in one language (Chinese by default), whole numbers only
         const raw = readFileSync(join(TMP, "nov-handsets.csv"), "utf8")
-        expect(raw.startsWith("\uFEFF分机 handset,")).toBe(true)
+        expect(raw.startsWith("\uFEFF分机,名称,部门编号,部门,设备,")).toBe(true)
         expect(raw.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/)
         expect(raw).toContain('8000,"前台 ""A"", 1楼",admin,人事行政部,desk-a,')
         const rows = parseCsv(raw)
+        for (const h of rows[0])
+            expect(h, "no English header").not.toMatch(/[a-z]/)
         const col8001 = rows.find(x => x[0] === "8001")!
         const at = (name: string) => rows[0].indexOf(name)
-        expect(col8001[at("市话 local calls")]).toBe("3")
-        expect(col8001[at("市话 local minutes")]).toBe("6")
-        expect(col8001[at("声讯台拦截 premium attempts")]).toBe("2")
-        expect(col8001[at("boards")]).toBe("desk-a desk-b")
+        expect(col8001[at("市话 通话次数")]).toBe("3")
+        expect(col8001[at("市话 通话秒数")]).toBe("360")
+        // the records of this board are of the older kind (long distance
+        // only): billed minutes known for long distance, left blank else
+        expect(col8001[at("市话 计费分钟")]).toBe("")
+        expect(col8001[at("国内长途 计费分钟")]).toBe("3") // 125 s: 3 started minutes
+        expect(col8001[at("合计 计费分钟")]).toBe("")
+        expect(col8001[at("声讯台拦截")]).toBe("2")
+        expect(col8001[at("设备")]).toBe("desk-a desk-b")
+        for (const row of rows.slice(1))
+            for (const cell of row.slice(5))
+                expect(cell, "whole numbers or blank").toMatch(
+                    /^(\d+(\.\d)?)?$/
+                )
+        for (const h of rows[0].filter(h => /计费分钟|秒数|次数/.test(h)))
+            for (const row of rows.slice(1))
+                expect(row[at(h)], h).toMatch(/^\d*$/)
         const deps = parseCsv(
             readFileSync(join(TMP, "nov-departments.csv"), "utf8")
         )
         const admin = deps.find(x => x[0] === "admin")!
-        expect(admin[deps[0].indexOf("部门 department name")]).toBe(
-            "人事行政部"
-        )
+        expect(admin[deps[0].indexOf("部门")]).toBe("人事行政部")
         // the handset's view, then the caller's
-        expect(admin[deps[0].indexOf("within 3 rings %")]).toBe("88.9")
-        expect(admin[deps[0].indexOf("caller: within 3 rings %")]).toBe("60")
-        expect(admin[deps[0].indexOf("来电 calls ended here")]).toBe("10")
+        expect(admin[deps[0].indexOf("三声内接听率(%)")]).toBe("88.9")
+        expect(admin[deps[0].indexOf("来电三声内接听率(%)")]).toBe("60")
+        expect(admin[deps[0].indexOf("来电(止于本机)")]).toBe("10")
+        expect(admin[deps[0].indexOf("国内长途 计费分钟")]).toBe("3")
         expect(deps.map(x => x[0])).toStrictEqual([
-            "department",
+            "部门编号",
             "admin",
             "sales",
             "(not in policy)",
         ])
-        expect(deps[2][deps[0].indexOf("handsets")]).toBe("2")
+        expect(deps[2][deps[0].indexOf("分机数")]).toBe("2")
+        expect(deps[2][deps[0].indexOf("国际长途 计费分钟")]).toBe("10")
         const regRaw = readFileSync(join(TMP, "nov-long-distance.csv"), "utf8")
+        expect(regRaw.split("\r\n")[0]).toBe(
+            "\uFEFF开始时间(北京时间),分机,部门,号码,类别,通话秒数,时长,计费分钟,设备,记录编号,授权码使用人,私人电话"
+        )
         expect(regRaw).toContain(
-            `2026-11-03 14:05:09,8001,人事行政部,"=""01012345678""",国内长途 domestic,125,2:05,3,desk-a,${id1},,\r\n`
+            `2026-11-03 14:05:09,8001,人事行政部,"=""01012345678""",国内长途,125,2:05,3,desk-a,${id1},,\r\n`
         )
         expect(parseCsv(regRaw)[2][3]).toBe("0085212345678")
+        // the register's billed minutes add up to the handsets'
+        const regMinutes = parseCsv(regRaw)
+            .slice(1)
+            .reduce((n, x) => n + Number(x[7]), 0)
+        const ldMinutes = rows
+            .slice(1)
+            .reduce(
+                (n, x) =>
+                    n +
+                    Number(x[at("国内长途 计费分钟")] || 0) +
+                    Number(x[at("国际长途 计费分钟")] || 0),
+                0
+            )
+        expect(regMinutes).toBe(13)
+        expect(ldMinutes).toBe(regMinutes)
+
+        // --lang en: English headers only, in every file
+        const enCsv = join(TMP, "nov-en.csv")
+        const en = await dialguard([
+            ...base,
+            "--policy",
+            policy,
+            "--calls",
+            dir,
+            "--csv",
+            enCsv,
+            "--lang",
+            "en",
+        ])
+        expect(en.code, en.stderr).toBe(0)
+        const enRows = parseCsv(
+            readFileSync(join(TMP, "nov-en-handsets.csv"), "utf8")
+        )
+        expect(enRows[0].slice(0, 8)).toStrictEqual([
+            "handset",
+            "name",
+            "department",
+            "department name",
+            "boards",
+            "internal calls",
+            "internal seconds",
+            "internal billed minutes",
+        ])
+        for (const kind of ["handsets", "departments", "long-distance"])
+            for (const h of parseCsv(
+                readFileSync(join(TMP, `nov-en-${kind}.csv`), "utf8")
+            )[0])
+                expect(h, `${kind}: no Chinese header`).not.toMatch(
+                    /[\u4e00-\u9fff]/
+                )
+        expect(
+            enRows.find(x => x[0] === "8001")![
+                enRows[0].indexOf("domestic billed minutes")
+            ]
+        ).toBe("3")
 
         // JSON, and per handset only without --policy
         const j = JSON.parse((await dialguard([...base, "--json"])).stdout)
@@ -1566,11 +1640,17 @@ describe("collect and report", { timeout: 60000 }, () => {
             "handset 8101: mobile calls: 1 in the call records, 2 on its counters"
         )
         expect(r.stderr).not.toContain("handset 8001:")
+        // per person as per handset, each category then the totals: 8001's
+        // charges shared by 张三 and 李四, each category's shares adding up
+        // to each one's half (33 = 17 + 16, 63 = 31 + 32, 132 = 66 + 66)
         expect(r.stdout).toMatch(
-            /^张三\s+8001\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
+            /^张三\s+8001\s+1\s+4\s+0\.17\s+0\s+0\s+0\.00\s+1\s+3\s+0\.31\s+1\s+2\s+0\.66\s+1\s+2\s+未定价\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
         )
         expect(r.stdout).toMatch(
-            /^赵总\s+8101 8102\s+1\s+2\s+0\.20\s+0\.00\s+0\.20$/m
+            /^李四\s+8001\s+1\s+4\s+0\.16\s+0\s+0\s+0\.00\s+1\s+3\s+0\.32\s+1\s+2\s+0\.66\s+1\s+2\s+未定价\s+4\s+11\s+1\.14\s+50\.00\s+51\.14$/m
+        )
+        expect(r.stdout).toMatch(
+            /^赵总\s+8101 8102\s+0\s+0\s+0\.00\s+1\s+2\s+0\.20(\s+0\s+0\s+0\.00){2}\s+0\s+0\s+未定价\s+1\s+2\s+0\.20\s+0\.00\s+0\.20$/m
         )
         expect(r.stdout).toMatch(
             /^sales\s+销售部\s+赵总\s+2\s+1\s+2\s+0\.20\s+100\.00\s+100\.00\s+100\.20$/m
@@ -1591,6 +1671,17 @@ describe("collect and report", { timeout: 60000 }, () => {
         expect(h8001[handsetsCsv[0].indexOf("市话 计费分钟")]).toBe("4")
         expect(h8001[handsetsCsv[0].indexOf("合计(元)")]).toBe("102.28")
         expect(handsetsCsv[handsetsCsv.length - 1][0]).toBe("合计")
+        // the counters' CSV counts the same whole billed minutes as the bill
+        const counted = parseCsv(
+            readFileSync(join(TMP, "bill-handsets.csv"), "utf8")
+        )
+        const c8001 = counted.find(x => x[0] === "8001")!
+        expect(c8001[counted[0].indexOf("合计 计费分钟")]).toBe(
+            h8001[handsetsCsv[0].indexOf("计费分钟")]
+        )
+        expect(c8001[counted[0].indexOf("合计 计费分钟")]).toBe("11")
+        expect(c8001[counted[0].indexOf("市话 计费分钟")]).toBe("4")
+        expect(c8001[counted[0].indexOf("市话 通话秒数")]).toBe("181")
         const en = await dialguard([
             ...base,
             "--lang",
@@ -1600,9 +1691,45 @@ describe("collect and report", { timeout: 60000 }, () => {
         ])
         expect(en.code, en.stderr).toBe(0)
         const enCsv = readFileSync(join(TMP, "bill-en-bill-owners.csv"), "utf8")
+        const cats = [
+            "local",
+            "mobile",
+            "domestic",
+            "international",
+            "tollfree",
+        ]
         expect(enCsv.split("\r\n")[0]).toBe(
-            "\uFEFFResponsible,Handsets,Calls,Billed minutes,Charges (CNY),Fines (CNY),Total (CNY)"
+            "\uFEFFResponsible,Handsets," +
+                cats
+                    .map(
+                        c => `${c} Calls,${c} Billed minutes,${c} Charges (CNY)`
+                    )
+                    .join(",") +
+                ",Calls,Billed minutes,Charges (CNY),Fines (CNY),Total (CNY)"
         )
+        // the totals row sums the money only (a shared handset's calls
+        // would count twice)
+        const owners = parseCsv(enCsv)
+        expect(owners[owners.length - 1]).toStrictEqual([
+            "Total",
+            "",
+            ...cats.flatMap(c => [
+                "",
+                "",
+                {
+                    local: "0.33",
+                    mobile: "0.20",
+                    domestic: "0.63",
+                    international: "1.32",
+                    tollfree: "",
+                }[c]!,
+            ]),
+            "",
+            "",
+            "2.48",
+            "100.00", // 8101's fine is its department's (no owner)
+            "102.48",
+        ])
 
         // the workbook, read by SheetJS (not exceljs, which wrote it)
         const XLSX = await import("xlsx")
@@ -1649,11 +1776,25 @@ describe("collect and report", { timeout: 60000 }, () => {
         const files = XLSX.read(readFileSync(xlsxFile), {
             bookFiles: true,
         }) as any
-        const xml = files.files["xl/worksheets/sheet1.xml"].content.toString()
-        expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
-        expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
-        expect(xml).toMatch(/<pageSetup[^>]*fitToWidth="1"/)
-        expect(xml).toMatch(/<pageSetUpPr[^>]*fitToPage="1"/)
+        for (let n = 1; n <= 6; n++) {
+            const xml =
+                files.files[`xl/worksheets/sheet${n}.xml`].content.toString()
+            expect(xml).toMatch(/<pageSetup[^>]*paperSize="9"/)
+            expect(xml).toMatch(/<pageSetup[^>]*orientation="landscape"/)
+            expect(xml).toMatch(/<pageSetup[^>]*fitToWidth="1"/)
+            expect(xml).toMatch(/<pageSetup[^>]*fitToHeight="0"/)
+            expect(xml).toMatch(/<pageSetUpPr[^>]*fitToPage="1"/)
+        }
+        // every sheet ends with its totals row
+        for (const name of wb.SheetNames) {
+            const r = rows(name)
+            expect(r[r.length - 1][0], name).toBe("合计")
+        }
+        // the owners' sheet: money as numbers, the shares per category
+        const own = rows("责任人")
+        const zhang = own.find(x => x[0] === "张三")!
+        expect(zhang[own[0].indexOf("市话 话费(元)")]).toBeCloseTo(0.17, 10)
+        expect(zhang[own[0].indexOf("话费(元)")]).toBeCloseTo(1.14, 10)
     })
 
     test("report: bad month, missing site", async () => {

@@ -777,5 +777,12 @@ describe("report: office rules per handset, calls per code owner", () => {
         expect(rulesCsv(s)).toContain(
             "8001,王芳,人事行政部,2,5,1,0,0,0,0,0,1,125"
         )
+        // one language per file
+        expect(rulesCsv(s).split("\r\n")[0]).toBe(
+            "\uFEFF分机,名称,部门,授权码通话,授权码错误,授权码锁定,非工作时间拦截,非工作时间外拨,时间未知,超时提醒,超时挂断,私人电话,私人通话秒数"
+        )
+        expect(rulesCsv(s, "en").split("\r\n")[0]).toBe(
+            "\uFEFFhandset,name,department,codeCalls,codeWrong,codeLockouts,hoursRefused,afterHours,hoursUnknown,warned,cut,privateCalls,privateSeconds"
+        )
     })
 })

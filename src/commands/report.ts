@@ -101,7 +101,12 @@ Options:
                      existing one) gets DIR/<site>-<month>-handsets.csv and
                      so on. UTF-8 with BOM, CRLF, quoted as RFC 4180;
                      numbers dialled are written as ="0105..." so that Excel
-                     keeps the leading 0
+                     keeps the leading 0. Headers in one language per file
+                     (--lang), the same columns every month, whole numbers:
+                     per category calls, talk seconds (the boards' counters)
+                     and with --calls whole billed minutes from the records
+                     (every started minute; blank where records of older
+                     firmware, long distance only, cannot tell)
                      With the bill also FILE-bill-handsets.csv, -owners,
                      -departments, -long-distance, -premium, -missed:
                      headers in one language (--lang), whole billed minutes,
@@ -110,7 +115,7 @@ Options:
                      --calls): sheets 话费汇总, 责任人, 部门, 长途登记,
                      声讯台, 未接来电; money as numbers (0.00), times as
                      dates, numbers as text; A4 landscape, one page wide
-  --lang zh|en       language of the bill's headers (default zh)
+  --lang zh|en       language of the CSV and workbook headers (default zh)
   --json             print the report as JSON instead of the tables
 ${BROKER_HELP}
   -h, --help         show this help
@@ -230,7 +235,7 @@ export const report: Command = {
         if (csv) {
             let files: string[]
             try {
-                files = writeReportCsv(r, csv)
+                files = writeReportCsv(r, csv, lang as Lang)
             } catch (e) {
                 const err = e as NodeJS.ErrnoException
                 const why =

@@ -40,6 +40,12 @@ export interface HandsetBill {
 export interface PersonBill {
     name: string
     handsets: string[]
+    /**
+     * By category: the calls and billed minutes of their handsets, and their
+     * share of the charges (分; undefined without a tariff), the shares of
+     * the categories adding up to `fen`.
+     */
+    byCategory: Record<string, Amount>
     /** Their share of the call charges of their handsets, 分. */
     calls: number
     minutes: number
@@ -195,6 +201,7 @@ export function buildBill(
             p = {
                 name,
                 handsets: [],
+                byCategory: {},
                 calls: 0,
                 minutes: 0,
                 fen: 0,
@@ -210,9 +217,27 @@ export function buildBill(
         if (!n) continue
         const fen = shares(b.total.fen, n)
         const fines = b.byHead ? [] : shares(b.fines, n)
+        // each one's share of a category: what the shares of the charges up
+        // to it grew by, so that a person's categories add up to their share
+        const cats = Object.keys(b.byCategory)
         b.responsible.forEach((name, i) => {
             const p = person(name)
             if (!p.handsets.includes(b.extension)) p.handsets.push(b.extension)
+            let upTo = 0
+            for (const c of cats) {
+                const a = b.byCategory[c]
+                const before = shares(upTo, n)[i]
+                upTo += a.fen ?? 0
+                const to = (p.byCategory[c] ??= {
+                    calls: 0,
+                    minutes: 0,
+                    fen: a.fen === undefined ? undefined : 0,
+                })
+                to.calls += a.calls
+                to.minutes += a.minutes
+                if (a.fen !== undefined)
+                    to.fen = (to.fen ?? 0) + shares(upTo, n)[i] - before
+            }
             p.calls += b.total.calls
             p.minutes += b.total.minutes
             p.fen += fen[i]

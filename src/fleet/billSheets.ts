@@ -155,37 +155,65 @@ export function billSheets(bill: Bill, lang: Lang): Sheet[] {
         return sumOf(col)
     })
 
+    // per person as per handset: each category, then the totals; calls and
+    // minutes of a shared handset are each sharer's, the charges split
+    const peopleHeader = [t("responsible"), t("handsets")]
+    for (const c of cats)
+        peopleHeader.push(
+            `${cat(c)} ${t("calls")}`,
+            `${cat(c)} ${t("minutes")}`,
+            `${cat(c)} ${t("amount")}`
+        )
+    peopleHeader.push(
+        t("calls"),
+        t("minutes"),
+        t("amount"),
+        t("fines"),
+        t("total")
+    )
     const people: Sheet = {
         key: "owners",
         title: t("people"),
-        header: [
-            t("responsible"),
-            t("handsets"),
-            t("calls"),
-            t("minutes"),
-            t("amount"),
-            t("fines"),
-            t("total"),
-        ],
-        rows: bill.people.map(p => [
-            p.name,
-            p.handsets.join(" "),
-            p.calls,
-            p.minutes,
-            { fen: p.fen },
-            { fen: p.fines },
-            { fen: p.total },
-        ]),
+        header: peopleHeader,
+        rows: bill.people.map(p => {
+            const row: BillCell[] = [p.name, p.handsets.join(" ")]
+            for (const c of cats) {
+                const a = p.byCategory[c]
+                row.push(
+                    a?.calls ?? 0,
+                    a?.minutes ?? 0,
+                    bill.tariffs.includes(c)
+                        ? { fen: a?.fen ?? 0 }
+                        : t("unpriced")
+                )
+            }
+            row.push(
+                p.calls,
+                p.minutes,
+                { fen: p.fen },
+                { fen: p.fines },
+                { fen: p.total }
+            )
+            return row
+        }),
     }
-    people.totals = [
-        t("sum"),
-        "",
-        "",
-        "",
-        { fen: bill.people.reduce((n, p) => n + p.fen, 0) },
-        { fen: bill.people.reduce((n, p) => n + p.fines, 0) },
-        { fen: bill.people.reduce((n, p) => n + p.total, 0) },
-    ]
+    // calls and minutes of shared handsets would count twice: only money
+    // is summed
+    people.totals = people.header.map((_, col) => {
+        if (col === 0) return t("sum")
+        const sample = people.rows[0]?.[col]
+        if (sample && typeof sample === "object" && "fen" in sample)
+            return {
+                fen: people.rows.reduce((n, r) => {
+                    const c = r[col]
+                    return (
+                        n +
+                        (c && typeof c === "object" && "fen" in c ? c.fen : 0)
+                    )
+                }, 0),
+            }
+        return ""
+    })
 
     const departments: Sheet = {
         key: "departments",

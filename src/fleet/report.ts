@@ -24,6 +24,7 @@ import {
 import { FleetConnection } from "./broker"
 import { RulesSection, rulesSection } from "./reportRules"
 import { CallStore, DB_NAME, openForReading } from "./callStore"
+import { billedMinutes } from "./pricing"
 import {
     CallRecord,
     CounterNames,
@@ -32,6 +33,7 @@ import {
     beijingTime,
     checkCounters,
     isLongDistanceRecord,
+    outcomeOf,
     countersFilter,
     parsePayload,
     parseTopic,
@@ -155,6 +157,14 @@ export interface Row extends HandsetCounters {
     onTimePercent?: number
     /** The caller's view (`caller`): calls that ended here, answered or given up. */
     callsEnded: number
+    /**
+     * With the call records (--calls): whole billed minutes by category
+     * (every started minute of an answered outgoing call, as the bill and
+     * the register count them); undefined without them.
+     */
+    billedMinutes?: Record<string, number>
+    /** The billed minutes of every category summed; undefined without the records. */
+    totalBilledMinutes?: number
     /**
      * caller.onTime / callsEnded in %, one decimal: answered within three
      * rings of the caller's first ring; undefined when no call ended here.
@@ -316,12 +326,62 @@ export interface ReportInput {
     acc: CountersAccumulator
     unknownMonth: { board: string; calls: number }[]
     policy?: { file: string; policy: Policy }
-    register?: { file: string; calls: CallRecord[] }
+    register?: { file: string; calls: CallRecord[]; all?: CallRecord[] }
     warnings: string[]
+}
+
+/**
+ * Whole billed minutes per handset and category, from the month's records.
+ * A handset with records of older firmware (long distance only, no
+ * outcome) has them for domestic and international only: the others are
+ * left out (unknown, not 0).
+ */
+function billedMinutesOf(
+    records: CallRecord[]
+): Map<string, Record<string, number>> {
+    const by = new Map<string, Record<string, number>>()
+    const older = new Set<string>()
+    for (const r of records) {
+        let m = by.get(r.handset)
+        if (!m) by.set(r.handset, (m = zeros(NAMES.categories)))
+        if (!r.outcome) older.add(r.handset)
+        if (r.dir === "in" || outcomeOf(r) !== "answered") continue
+        m[r.category] = (m[r.category] ?? 0) + billedMinutes(r.seconds)
+    }
+    for (const ext of older) {
+        const m = by.get(ext)!
+        for (const c of NAMES.categories)
+            if (c !== "domestic" && c !== "international") delete m[c]
+    }
+    return by
+}
+
+/** The total only when every category is known. */
+function withMinutes<T extends Row>(row: T, m?: Record<string, number>): T {
+    if (!m) return row
+    const complete = NAMES.categories.every(c => m[c] !== undefined)
+    return {
+        ...row,
+        billedMinutes: m,
+        totalBilledMinutes: complete ? sum(m) : undefined,
+    }
+}
+
+/** Per category, summed where every row knows it. */
+function addMinutes(rows: Row[]): Record<string, number> {
+    const m: Record<string, number> = {}
+    for (const c of NAMES.categories)
+        if (rows.every(r => r.billedMinutes?.[c] !== undefined))
+            m[c] = rows.reduce((n, r) => n + r.billedMinutes![c], 0)
+    return m
 }
 
 export function buildReport(input: ReportInput): Report {
     const { acc, policy } = input
+    const all = input.register?.all
+    const minutesBy = all ? billedMinutesOf(all) : undefined
+    const minutesOf = (ext: string) =>
+        minutesBy ? (minutesBy.get(ext) ?? zeros(NAMES.categories)) : undefined
     const byExt = new Map(policy?.policy.handsets.map(h => [h.extension, h]))
     const deptName = new Map(
         policy?.policy.departments.map(d => [d.id, d.name])
@@ -337,14 +397,17 @@ export function buildReport(input: ReportInput): Report {
     ).map(ext => {
         const h = byExt.get(ext)
         const department = deptOf(ext)
-        return {
-            extension: ext,
-            name: h?.name ?? "",
-            department,
-            departmentName: deptName.get(department) ?? "",
-            boards: [...(acc.boardsOf.get(ext) ?? [])].sort(),
-            ...rowOf(acc.handsets.get(ext) ?? emptyCounters()),
-        }
+        return withMinutes(
+            {
+                extension: ext,
+                name: h?.name ?? "",
+                department,
+                departmentName: deptName.get(department) ?? "",
+                boards: [...(acc.boardsOf.get(ext) ?? [])].sort(),
+                ...rowOf(acc.handsets.get(ext) ?? emptyCounters()),
+            },
+            minutesOf(ext)
+        )
     })
     let departments: DepartmentRow[] | undefined
     if (policy) {
@@ -353,12 +416,15 @@ export function buildReport(input: ReportInput): Report {
             ids.push(NOT_IN_POLICY)
         departments = ids.map(id => {
             const members = handsets.filter(h => h.department === id)
-            return {
-                id,
-                name: deptName.get(id) ?? "",
-                handsets: members.length,
-                ...summed(members),
-            }
+            return withMinutes(
+                {
+                    id,
+                    name: deptName.get(id) ?? "",
+                    handsets: members.length,
+                    ...summed(members),
+                },
+                minutesBy && addMinutes(members)
+            )
         })
     }
     const premium = handsets
@@ -397,7 +463,7 @@ export function buildReport(input: ReportInput): Report {
             ? { file: policy.file, version: policy.policy.version }
             : undefined,
         handsets,
-        total: summed(handsets),
+        total: withMinutes(summed(handsets), minutesBy && addMinutes(handsets)),
         departments,
         premium,
         register,

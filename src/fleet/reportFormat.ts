@@ -15,6 +15,8 @@ import {
     usedCategories,
 } from "./report"
 import { renderTable } from "./table"
+import { billedMinutes } from "./pricing"
+import { outcomeOf } from "./topics"
 import { renderRules, rulesCsv } from "./reportRules"
 
 const callsAndMinutes = (n: number, s: number) =>
@@ -206,15 +208,71 @@ function callNote(c: { owner?: string; private?: boolean }): string {
 
 // ---------------------------------------------------------------- CSV
 
-function catLabel(c: string): string {
-    return CATEGORY_ZH[c] ? `${CATEGORY_ZH[c]} ${c}` : c
+// For scripts: one language per file (--lang, as the bill's sheets), the
+// same columns every month, whole numbers: the board's talk seconds and,
+// with the call records, whole billed minutes (every started minute, as the
+// bill and the register count them), never decimal minutes.
+
+const H = {
+    handset: ["分机", "handset"],
+    name: ["名称", "name"],
+    departmentId: ["部门编号", "department"],
+    department: ["部门", "department name"],
+    boards: ["设备", "boards"],
+    handsets: ["分机数", "handsets"],
+    calls: ["通话次数", "calls"],
+    seconds: ["通话秒数", "seconds"],
+    minutes: ["计费分钟", "billed minutes"],
+    total: ["合计", "total"],
+    premium: ["声讯台拦截", "premium attempts"],
+    blocked: ["拦截", "blocked"],
+    onTime: ["三声内接听", "answered within 3 rings"],
+    late: ["超过三声接听", "answered later"],
+    onTimePercent: ["三声内接听率(%)", "within 3 rings %"],
+    forwarded: ["转接", "forwarded"],
+    missed: ["未接", "missed"],
+    ended: ["来电(止于本机)", "calls ended here"],
+    callerOnTime: ["来电三声内接听", "caller: answered within 3 rings"],
+    callerLate: ["来电超过三声接听", "caller: answered later"],
+    callerMissed: ["来电放弃", "caller: gave up"],
+    callerPercent: ["来电三声内接听率(%)", "caller: within 3 rings %"],
+    start: ["开始时间(北京时间)", "start (Beijing)"],
+    number: ["号码", "number"],
+    category: ["类别", "category"],
+    duration: ["时长", "duration"],
+    board: ["设备", "board"],
+    id: ["记录编号", "id"],
+    codeOwner: ["授权码使用人", "code owner"],
+    private: ["私人电话", "private"],
+    privateYes: ["是", "private"],
+}
+
+/** Chinese names of the block codes other than premium. */
+const CODE_ZH: Record<string, string> = {
+    class: "超出权限",
+    receiveOnly: "只可接听",
+    suspended: "停机",
+    invalid: "无效号码",
+    siteBlocked: "全站禁拨",
+    hours: "非工作时间",
+}
+
+type Lang = "zh" | "en"
+
+function words(lang: Lang) {
+    const i = lang === "zh" ? 0 : 1
+    const t = (k: keyof typeof H) => H[k][i]
+    const cat = (c: string) => (lang === "zh" ? (CATEGORY_ZH[c] ?? c) : c)
+    const code = (c: string) =>
+        lang === "zh" ? `${t("blocked")} ${CODE_ZH[c] ?? c}` : `blocked ${c}`
+    return { t, cat, code }
 }
 
 function csvCounts(r: Row): Cell[] {
     const cells: Cell[] = []
     for (const c of NAMES.categories)
-        cells.push(r.calls[c] ?? 0, minutes(r.seconds[c] ?? 0))
-    cells.push(r.totalCalls, minutes(r.totalSeconds), r.premium)
+        cells.push(r.calls[c] ?? 0, r.seconds[c] ?? 0, r.billedMinutes?.[c])
+    cells.push(r.totalCalls, r.totalSeconds, r.totalBilledMinutes, r.premium)
     for (const code of NAMES.codes)
         if (code !== "premium") cells.push(r.blocked[code] ?? 0)
     cells.push(
@@ -232,40 +290,41 @@ function csvCounts(r: Row): Cell[] {
     return cells
 }
 
-function csvCountHeader(): string[] {
+function csvCountHeader(lang: Lang): string[] {
+    const { t, cat, code } = words(lang)
     const h: string[] = []
-    for (const c of NAMES.categories)
-        h.push(`${catLabel(c)} calls`, `${catLabel(c)} minutes`)
+    for (const c of [...NAMES.categories.map(cat), t("total")])
+        h.push(
+            `${c} ${t("calls")}`,
+            `${c} ${t("seconds")}`,
+            `${c} ${t("minutes")}`
+        )
+    h.push(t("premium"))
+    for (const c of NAMES.codes) if (c !== "premium") h.push(code(c))
     h.push(
-        "总计 total calls",
-        "总计 total minutes",
-        "声讯台拦截 premium attempts"
-    )
-    for (const code of NAMES.codes)
-        if (code !== "premium") h.push(`blocked ${code}`)
-    h.push(
-        "三声内接听 answered within 3 rings",
-        "answered later",
-        "within 3 rings %",
-        "转接 forwarded",
-        "未接 missed",
-        "来电 calls ended here",
-        "来电三声内接听 answered within 3 rings of the caller's first ring",
-        "caller: answered later",
-        "caller: gave up",
-        "caller: within 3 rings %"
+        t("onTime"),
+        t("late"),
+        t("onTimePercent"),
+        t("forwarded"),
+        t("missed"),
+        t("ended"),
+        t("callerOnTime"),
+        t("callerLate"),
+        t("callerMissed"),
+        t("callerPercent")
     )
     return h
 }
 
-export function handsetsCsv(r: Report): string {
+export function handsetsCsv(r: Report, lang: Lang = "zh"): string {
+    const { t } = words(lang)
     const header = [
-        "分机 handset",
-        "名称 name",
-        "department",
-        "部门 department name",
-        "boards",
-        ...csvCountHeader(),
+        t("handset"),
+        t("name"),
+        t("departmentId"),
+        t("department"),
+        t("boards"),
+        ...csvCountHeader(lang),
     ]
     const rows = r.handsets.map(h => [
         h.extension,
@@ -278,12 +337,13 @@ export function handsetsCsv(r: Report): string {
     return toCsv(header, rows)
 }
 
-export function departmentsCsv(r: Report): string {
+export function departmentsCsv(r: Report, lang: Lang = "zh"): string {
+    const { t } = words(lang)
     const header = [
-        "department",
-        "部门 department name",
-        "handsets",
-        ...csvCountHeader(),
+        t("departmentId"),
+        t("department"),
+        t("handsets"),
+        ...csvCountHeader(lang),
     ]
     const rows = (r.departments ?? []).map(d => [
         d.id,
@@ -294,34 +354,37 @@ export function departmentsCsv(r: Report): string {
     return toCsv(header, rows)
 }
 
-export function registerCsv(r: Report): string {
+export function registerCsv(r: Report, lang: Lang = "zh"): string {
+    const { t, cat } = words(lang)
     const header = [
-        "开始时间 start (Beijing)",
-        "分机 handset",
-        "部门 department",
-        "号码 number",
-        "类别 category",
-        "seconds",
-        "时长 duration",
-        "started minutes",
-        "board",
-        "id",
-        "code owner",
-        "private",
+        t("start"),
+        t("handset"),
+        t("department"),
+        t("number"),
+        t("category"),
+        t("seconds"),
+        t("duration"),
+        t("minutes"),
+        t("board"),
+        t("id"),
+        t("codeOwner"),
+        t("private"),
     ]
     const rows = (r.register?.calls ?? []).map(c => [
         c.time,
         c.handset,
         c.department,
         asText(c.number),
-        `${CATEGORY_ZH[c.category]} ${c.category}`,
+        cat(c.category),
         c.seconds,
         duration(c.seconds),
-        Math.ceil(c.seconds / 60),
+        c.dir !== "in" && outcomeOf(c) === "answered"
+            ? billedMinutes(c.seconds)
+            : 0,
         c.board,
         c.id,
         c.owner ?? "",
-        c.private ? "private" : "",
+        c.private ? t("privateYes") : "",
     ])
     return toCsv(header, rows)
 }
@@ -340,14 +403,21 @@ export function csvStem(target: string, r: Report): string {
         : target.replace(/\.csv$/i, "")
 }
 
-export function writeReportCsv(r: Report, target: string): string[] {
+export function writeReportCsv(
+    r: Report,
+    target: string,
+    lang: Lang = "zh"
+): string[] {
     const stem = csvStem(target, r)
-    const files: [string, string][] = [[`${stem}-handsets.csv`, handsetsCsv(r)]]
+    const files: [string, string][] = [
+        [`${stem}-handsets.csv`, handsetsCsv(r, lang)],
+    ]
     if (r.departments)
-        files.push([`${stem}-departments.csv`, departmentsCsv(r)])
-    if (r.register) files.push([`${stem}-long-distance.csv`, registerCsv(r)])
+        files.push([`${stem}-departments.csv`, departmentsCsv(r, lang)])
+    if (r.register)
+        files.push([`${stem}-long-distance.csv`, registerCsv(r, lang)])
     if (r.rules.handsets.length)
-        files.push([`${stem}-office-rules.csv`, rulesCsv(r.rules)])
+        files.push([`${stem}-office-rules.csv`, rulesCsv(r.rules, lang)])
     for (const [file, text] of files) writeFileSync(file, text, "utf8")
     return files.map(f => f[0])
 }

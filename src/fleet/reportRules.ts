@@ -125,9 +125,30 @@ export function renderRules(s: RulesSection | undefined): string[] {
     return out
 }
 
-export function rulesCsv(s: RulesSection): string {
+/** Chinese column names of the office-rule counts, for the CSV. */
+const HEADER_ZH: Record<string, string> = {
+    codeCalls: "授权码通话",
+    codeWrong: "授权码错误",
+    codeLockouts: "授权码锁定",
+    hoursRefused: "非工作时间拦截",
+    afterHours: "非工作时间外拨",
+    hoursUnknown: "时间未知",
+    warned: "超时提醒",
+    cut: "超时挂断",
+    privateCalls: "私人电话",
+    privateSeconds: "私人通话秒数",
+}
+
+/** One language per file (zh, or en: the counts' own names). */
+export function rulesCsv(s: RulesSection, lang: "zh" | "en" = "zh"): string {
+    const zh = lang === "zh"
     return toCsv(
-        ["分机 handset", "name", "部门 department", ...RULE_COUNTS],
+        [
+            ...(zh
+                ? ["分机", "名称", "部门"]
+                : ["handset", "name", "department"]),
+            ...RULE_COUNTS.map(n => (zh ? (HEADER_ZH[n] ?? n) : n)),
+        ],
         s.handsets.map(h => [
             h.extension,
             h.name,
