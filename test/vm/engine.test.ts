@@ -16,10 +16,21 @@ const raw: any = {
         { id: "sales", name: "销售部", floor: 3, x: 40, y: 4 },
     ],
     handsets: [
-        { extension: "8000", department: "admin", allow: "internal", receiveOnly: true, name: "前台" },
+        {
+            extension: "8000",
+            department: "admin",
+            allow: "internal",
+            receiveOnly: true,
+            name: "前台",
+        },
         { extension: "8001", department: "admin", allow: "domestic" },
         { extension: "8101", department: "sales", allow: "international" },
-        { extension: "8102", department: "sales", allow: "local", suspended: true },
+        {
+            extension: "8102",
+            department: "sales",
+            allow: "local",
+            suspended: true,
+        },
     ],
 }
 
@@ -72,9 +83,18 @@ describe("engine in the VM", () => {
         expect(plan.handsets.length).toBe(4)
     })
     test("rejects a bad policy with path: reason", () => {
-        const bad = validatePolicy({ version: "3", site: { name: "x", areaCode: "0266" }, departments: [], handsets: [] })
+        const bad = validatePolicy({
+            version: "3",
+            site: { name: "x", areaCode: "0266" },
+            departments: [],
+            handsets: [],
+        })
         expect(bad.policy).toBe(undefined)
-        expect(bad.errors.indexOf("version: must be a whole number from 1 to 2147483647, not \"3\"") >= 0).toBe(true)
+        expect(
+            bad.errors.indexOf(
+                'version: must be a whole number from 1 to 2147483647, not "3"'
+            ) >= 0
+        ).toBe(true)
     })
     CASES.forEach(c => {
         test(c, async () => {
