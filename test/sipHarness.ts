@@ -192,7 +192,12 @@ export class SipSite {
             out += d
             if (name === "kamailio") this.kamLog += d
         })
-        p.on("exit", () => writeFileSync(join(this.dir, name + ".out"), out))
+        // (the directory may be gone already when a test's clean-up was first)
+        p.on("exit", () => {
+            try {
+                writeFileSync(join(this.dir, name + ".out"), out)
+            } catch {}
+        })
         this.procs.push(p)
         return p
     }
