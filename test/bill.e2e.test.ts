@@ -31,7 +31,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import mqtt from "mqtt"
 import { SimEvent } from "../src/board/record"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import { recordsIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import {
@@ -43,6 +43,7 @@ import {
     stopChild,
     TestBroker,
     Watcher,
+    startSyncedBoard,
 } from "./syncHarness"
 import { parseCsv } from "../src/fleet/csv"
 
@@ -470,18 +471,15 @@ describe.skipIf(skip)(
             await watcher.start()
             collector = collect(broker.url, SITE, CALLS_DIR)
             mkdirSync(OUT, { recursive: true })
-            s = await SimSession.start({
+            s = await startSyncedBoard({
                 ports: PORTS,
                 board: BOARD,
                 logFile: join(OUT, "bill-e2e.log"),
                 startTime: DAY_ONE - 3600000,
-                configExtra: {
-                    site: SITE,
-                    broker: { url: broker.url },
-                    siteKey: KEY_HEX,
-                },
+                site: SITE,
+                url: broker.url,
+                key: KEY_HEX,
             })
-            expect(await s.waitPortsReady()).toStrictEqual([])
             s.exchange.outside = { answerAfterMs: 50 }
             s.exchange.outsideFor = n => OUTSIDE[n]
             const r = await dialguard([

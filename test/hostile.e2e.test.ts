@@ -15,7 +15,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import { BACKOFF_FIRST_MS } from "../devs/sync/backoff"
 import {
     Conn,
@@ -25,7 +25,7 @@ import {
     publish,
     varInt,
 } from "./hostileBroker"
-import { envelope, ROOT } from "./syncHarness"
+import { envelope, ROOT, startSyncedBoard } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
@@ -201,17 +201,14 @@ describe.skipIf(skip)("the board's MQTT client, hostile broker", () => {
         hostile = new HostileBroker(script)
         await hostile.start()
         mkdirSync(OUT, { recursive: true })
-        s = await SimSession.start({
+        s = await startSyncedBoard({
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(OUT, "hostile-e2e.log"),
-            configExtra: {
-                site: SITE,
-                broker: { url: hostile.url },
-                siteKey: KEY_HEX,
-            },
+            site: SITE,
+            url: hostile.url,
+            key: KEY_HEX,
         })
-        expect(await s.waitPortsReady()).toStrictEqual([])
     }, 10 * 60000)
 
     afterAll(async () => {

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { jd } from "../src/board/jd"
 import type { JDServiceServer } from "../src/board/jd"
 import { SimEvent } from "../src/board/record"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import mqtt from "mqtt"
 import { recordsIn, registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
@@ -38,6 +38,7 @@ import {
     stopChild,
     TestBroker,
     Watcher,
+    startSyncedBoard,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -450,19 +451,16 @@ describe.skipIf(skip)(
             await watcher.start()
             collector = collect(broker.url, SITE, CALLS_DIR)
             mkdirSync(OUT, { recursive: true })
-            s = await SimSession.start({
+            s = await startSyncedBoard({
                 firmware: "test/bench/probedMain.ts",
                 ports: PORTS,
                 board: BOARD,
                 logFile: join(OUT, "load-e2e.log"),
                 startTime: SIM_START,
-                configExtra: {
-                    site: SITE,
-                    broker: { url: broker.url },
-                    siteKey: KEY_HEX,
-                },
+                site: SITE,
+                url: broker.url,
+                key: KEY_HEX,
             })
-            expect(await s.waitPortsReady()).toStrictEqual([])
             s.exchange.outside = { answerAfterMs: 100 }
             const server = new jd.ButtonServer()
             probeButton = server as typeof probeButton

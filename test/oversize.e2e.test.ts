@@ -21,7 +21,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import { BrokerKind, findMosquitto, REQUIRE_MOSQUITTO } from "./brokerChoice"
 import {
     envelope,
@@ -30,6 +30,7 @@ import {
     startBroker,
     TestBroker,
     Watcher,
+    startSyncedBoard,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -114,17 +115,14 @@ describe
             watcher = new Watcher(broker.url, SITE, `oversize-${kind}-watcher`)
             await watcher.start()
             mkdirSync(OUT, { recursive: true })
-            s = await SimSession.start({
+            s = await startSyncedBoard({
                 ports: ["8001", "8101"],
                 board: BOARD,
                 logFile: join(OUT, `oversize-e2e-${kind}.log`),
-                configExtra: {
-                    site: SITE,
-                    broker: { url: broker.url },
-                    siteKey: KEY_HEX,
-                },
+                site: SITE,
+                url: broker.url,
+                key: KEY_HEX,
             })
-            expect(await s.waitPortsReady()).toStrictEqual([])
             const t0 = Date.now()
             await watcher.publish(
                 POLICY,

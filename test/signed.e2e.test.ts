@@ -22,7 +22,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import { openSigned } from "../src/fleet/boardSig"
 import { boardKey, sign } from "../src/fleet/sign"
 import { recordsIn } from "./callsDb"
@@ -38,6 +38,7 @@ import {
     stopChild,
     TestBroker,
     Watcher,
+    startSyncedBoard,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -161,18 +162,15 @@ describe.skipIf(skip)(
                 .on("data", d => (collectorLog += d))
             await collectorSays(/collecting the call records of site hq/)
             mkdirSync(OUT, { recursive: true })
-            s = await SimSession.start({
+            s = await startSyncedBoard({
                 ports: ["8001", "8101"],
                 board: BOARD,
                 logFile: join(OUT, "signed-e2e.log"),
                 startTime: SIM_START,
-                configExtra: {
-                    site: SITE,
-                    broker: { url: broker.url },
-                    siteKey: KEY_HEX,
-                },
+                site: SITE,
+                url: broker.url,
+                key: KEY_HEX,
             })
-            expect(await s.waitPortsReady()).toStrictEqual([])
             s.exchange.outside = { answerAfterMs: 300 }
         }, 20 * 60000)
 

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { SimSession } from "../sim/session"
+import type { SimSession } from "../sim/session"
 import { registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import { policyHash } from "../src/fleet/sign"
@@ -40,6 +40,7 @@ import {
     handsets,
     startBroker,
     TestBroker,
+    startSyncedBoard,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -167,18 +168,15 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         // the VM's TLS socket (Node's tls) trusts the test CA
         process.env["NODE_EXTRA_CA_CERTS"] = join(FIXTURES, "ca.pem")
         mkdirSync(OUT, { recursive: true })
-        s = await SimSession.start({
+        s = await startSyncedBoard({
             ports: ["8001", "8101"],
             board: BOARD,
             logFile: join(OUT, "sync-e2e.log"),
             startTime: SIM_START,
-            configExtra: {
-                site: SITE,
-                broker: { url: broker.url },
-                siteKey: KEY_HEX,
-            },
+            site: SITE,
+            url: broker.url,
+            key: KEY_HEX,
         })
-        expect(await s.waitPortsReady()).toStrictEqual([])
         s.exchange.outside = { answerAfterMs: 300 }
     }, 20 * 60000)
 

@@ -16,7 +16,7 @@ import { expect } from "vitest"
 import { check, Marks } from "../sim/expect"
 import { boardKey } from "../src/fleet/sign"
 import type { Expectation } from "../sim/scenario"
-import type { SimSession } from "../sim/session"
+import { SimSession } from "../sim/session"
 import { BrokerKind, mosquittoProgram } from "./brokerChoice"
 
 export const ROOT = join(import.meta.dirname, "..")
@@ -549,4 +549,30 @@ export function handsets(session: () => SimSession) {
             await sleep(200)
         },
     }
+}
+
+/**
+ * A simulated board `board` of site `site`, syncing with the broker at
+ * `url` with site key `key`, once it has taken on its ports.
+ */
+export async function startSyncedBoard(o: {
+    board: string
+    ports: string[]
+    logFile: string
+    site: string
+    url: string
+    key: string
+    startTime?: number
+    firmware?: string
+}): Promise<SimSession> {
+    const s = await SimSession.start({
+        firmware: o.firmware,
+        ports: o.ports,
+        board: o.board,
+        logFile: o.logFile,
+        startTime: o.startTime,
+        configExtra: { site: o.site, broker: { url: o.url }, siteKey: o.key },
+    })
+    expect(await s.waitPortsReady()).toStrictEqual([])
+    return s
 }
