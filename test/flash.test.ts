@@ -30,6 +30,7 @@ import {
     sleep,
     startBroker,
     TestBroker,
+    parseMessage,
 } from "./syncHarness"
 
 const skip = !!process.env["DIALGUARD_SKIP_SIM"]
@@ -95,7 +96,7 @@ async function awaitMessage(
                 seen.push(text)
                 let v: any
                 try {
-                    v = JSON.parse(text)
+                    v = parseMessage(text)
                 } catch {
                     return
                 }

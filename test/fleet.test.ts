@@ -31,7 +31,14 @@ import { measureCountersParsing } from "../src/fleet/bench"
 import { CallStore } from "../src/fleet/callStore"
 import { parseCsv } from "../src/fleet/csv"
 import { boardKey } from "../src/fleet/sign"
-import { beijingTime, monthOf } from "../src/fleet/topics"
+import { policyText } from "../devs/policy/policyLines"
+import {
+    POLICY_MESSAGE_VERSION,
+    beijingTime,
+    monthOf,
+    policyMessageText,
+    readPolicyMessage,
+} from "../src/fleet/topics"
 import { testBrokerKind } from "./brokerChoice"
 import {
     freePort,
@@ -402,12 +409,8 @@ class StandInBoard {
             this.rejected = undefined
             return this.publishState()
         }
-        let m: any
-        try {
-            m = JSON.parse(text)
-        } catch {
-            return
-        }
+        const m: any = readPolicyMessage(text)
+        if (!m) return
         const reject = (reason: string) => {
             this.rejected = { version: m.version, reason }
             return this.publishState()
@@ -422,7 +425,7 @@ class StandInBoard {
         const sig = Buffer.from(typeof m.sig === "string" ? m.sig : "", "hex")
         if (sig.length !== 32 || !timingSafeEqual(want, sig))
             return reject("signature does not match the site key")
-        if (m.v !== 1 || m.site !== this.site)
+        if (m.v !== POLICY_MESSAGE_VERSION || m.site !== this.site)
             return reject(`message for site ${m.site}, v ${m.v}`)
         const v = validatePolicy(JSON.parse(m.policy))
         if (!v.policy) return reject(`invalid policy: ${v.errors[0]}`)
@@ -532,10 +535,10 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         ])
         expect((b.applied[0] as any).extensions).toBe("8001 8101")
         // retained for when a board reconnects
-        const msg = JSON.parse(
+        const msg = readPolicyMessage(
             await retained(`dialguard/${site}/desk-a/policy`)
-        )
-        expect(msg).toMatchObject({ v: 1, site, board: "desk-a", version: 2 })
+        )!
+        expect(msg).toMatchObject({ v: 2, site, board: "desk-a", version: 2 })
         const whole = validatePolicy(policyDoc("Push OK", 2)).policy!
         expect(JSON.parse(msg.policy)).toStrictEqual(
             boardPolicyDoc(whole, "desk-a", ["8001", "8101"])
@@ -628,15 +631,16 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         // the broker holds what it held before, byte for byte
         expect(await retained(`dialguard/${site}/desk-a/policy`)).toBe(before)
         expect(
-            JSON.parse(await retained(`dialguard/${site}/desk-b/policy`))
-                .version
+            readPolicyMessage(
+                await retained(`dialguard/${site}/desk-b/policy`)
+            )!.version
         ).toBe(2)
         // a reconnect brings version 2 again, which the board has: no refusal
         await b.stop()
         b.received = []
         await b.start()
         for (let i = 0; i < 100 && b.received.length === 0; i++) await sleep(50)
-        expect(JSON.parse(b.received[0]!).version).toBe(2)
+        expect(readPolicyMessage(b.received[0]!)!.version).toBe(2)
         expect(b.rejected).toBeUndefined()
         const s = await dialguard([
             "status",
@@ -799,8 +803,9 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(same.stderr).toContain('raise "version"')
         const whole = validatePolicy(policyDoc(site, 2)).policy!
         expect(
-            JSON.parse(await retained(`dialguard/${site}/fw/policy`)).policy
-        ).toBe(JSON.stringify(boardPolicyDoc(whole, "fw", ["8001", "8101"])))
+            readPolicyMessage(await retained(`dialguard/${site}/fw/policy`))!
+                .policy
+        ).toBe(policyText(boardPolicyDoc(whole, "fw", ["8001", "8101"])))
     })
 
     test("bad key files: one clear line, exit 1, nothing published", async () => {
@@ -910,7 +915,8 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         ])
         expect(ok.code).toBe(0)
         expect(
-            JSON.parse(await retained("dialguard/zongbu/z1/policy")).site
+            readPolicyMessage(await retained("dialguard/zongbu/z1/policy"))!
+                .site
         ).toBe("zongbu")
     })
 
@@ -1003,12 +1009,12 @@ describe.concurrent("status", { timeout: 60000 }, () => {
         // push took its refused message back; one published by other means
         // (here: desk-1's, signed with the site key desk-3 does not have)
         // stays, and desk-3's refusal shows
-        const forged = JSON.parse(
+        const forged = readPolicyMessage(
             await retained(`dialguard/${site}/desk-1/policy`)
-        )
+        )!
         await publishRetained(
             `dialguard/${site}/desk-3/policy`,
-            JSON.stringify({ ...forged, board: "desk-3" })
+            policyMessageText({ ...forged, board: "desk-3" })
         )
         for (let i = 0; i < 100 && !d3.rejected; i++) await sleep(50)
 

@@ -28,6 +28,11 @@ import { registerIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import { policyHash } from "../src/fleet/sign"
 import {
+    POLICY_MESSAGE_VERSION,
+    policyMessageText,
+    readPolicyMessage,
+} from "../src/fleet/topics"
+import {
     collect,
     dialguard,
     envelope as siteEnvelope,
@@ -340,20 +345,26 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         expect((await refused("{not json", 0)).rejected.reason).toBe(
             "policy message is not JSON"
         )
-        const other = JSON.parse(envelope(JSON.stringify(hq(11, "local")), 11))
+        const other: any = readPolicyMessage(
+            envelope(JSON.stringify(hq(11, "local")), 11)
+        )
         other.site = "branch"
-        expect((await refused(JSON.stringify(other), 11)).rejected.reason).toBe(
-            'policy message for site "branch", this board is in hq'
-        )
+        expect(
+            (await refused(policyMessageText(other), 11)).rejected.reason
+        ).toBe('policy message for site "branch", this board is in hq')
         other.site = SITE
-        other.v = 2
-        expect((await refused(JSON.stringify(other), 11)).rejected.reason).toBe(
-            "unsupported policy message v 2"
-        )
-        delete other.sig
         other.v = 1
         expect(
-            (await refused(JSON.stringify(other), 11)).rejected.reason
+            (await refused(policyMessageText(other), 11)).rejected.reason
+        ).toBe("unsupported policy message v 1")
+        // the earlier envelope (the policy inside one JSON object): refused
+        expect((await refused(JSON.stringify(other), 11)).rejected.reason).toBe(
+            "unsupported policy message v 1"
+        )
+        delete other.sig
+        other.v = POLICY_MESSAGE_VERSION
+        expect(
+            (await refused(policyMessageText(other), 11)).rejected.reason
         ).toMatch(/"sig"/)
         expect(await s.admin.policyVersion()).toBe(4)
         await dial("8001", "01062345678")

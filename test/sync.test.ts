@@ -68,7 +68,9 @@ import {
     checkState,
     countersTopic,
     onlineTopic,
+    policyMessageText,
     policyTopic,
+    readPolicyMessage,
     stateTopic,
 } from "../src/fleet/topics"
 import {
@@ -99,13 +101,20 @@ function boardCheck(
 ) {
     const big = sizeRefusal(Buffer.byteLength(payload), 0)
     if (big) return { refusal: { version: 0, reason: big } }
-    const o = openEnvelope(payload, site, board)
+    // the header line, then the policy text (devs/sync/sync.ts checkOne)
+    const nl = payload.indexOf("\n")
+    const policy = nl < 0 ? "" : payload.slice(nl + 1)
+    const o = openEnvelope(
+        nl < 0 ? payload : payload.slice(0, nl + 1),
+        site,
+        board
+    )
     if (o.refusal) return o
     const mac = createHmac(
         "sha256",
         boardKey(Buffer.from(keyHex, "hex"), board)
     )
-        .update(o.env!.policy, "utf8")
+        .update(policy, "utf8")
         .digest("hex")
     if (!constantTimeEqual(mac, o.env!.sig))
         return {
@@ -229,8 +238,12 @@ describe("protocol messages match the CLI's contract", () => {
             "2026-11",
             "unknown",
         ])
-        const text = countersMessage("desk-a", "2026-11", c)
+        // in parts, the closing "}" left to the signature (Sync.publish)
+        const parts = countersMessage("desk-a", "2026-11", c)
+        const text = parts.join("") + "}"
         const m = JSON.parse(text)
+        // the head, a part per handset, the handsets' "}"
+        expect(parts.length).toBe(2 + Object.keys(m.handsets).length)
         expect(m).toStrictEqual({
             board: "desk-a",
             month: "2026-11",
@@ -254,7 +267,9 @@ describe("protocol messages match the CLI's contract", () => {
             late: 1,
             missed: 0,
         })
-        const u = JSON.parse(countersMessage("desk-a", "unknown", c))
+        const u = JSON.parse(
+            countersMessage("desk-a", "unknown", c).join("") + "}"
+        )
         expect(Object.keys(u.handsets)).toStrictEqual(["8101"])
     })
 
@@ -298,16 +313,20 @@ describe("policy envelope, up to the signature", () => {
         expect(o.refusal).toBeUndefined()
         expect(o.env).toStrictEqual({
             version: 4,
-            policy: m.text,
-            sig: JSON.parse(m.payload).sig,
+            sig: readPolicyMessage(m.payload)!.sig,
         })
+        expect(readPolicyMessage(m.payload)!.policy).toBe(m.text)
+        // the policy text is JSON, in lines of at most a few hundred bytes
+        expect(JSON.parse(m.text).handsets[0].extension).toBe("8001")
+        for (const line of m.payload.split("\n"))
+            expect(Buffer.byteLength(line)).toBeLessThan(400)
     })
 
     test("refusals, in the protocol's order", () => {
         const prep = pushed()
-        const msg = JSON.parse(prep.payload)
+        const msg = readPolicyMessage(prep.payload)!
         const sig: string = msg.sig
-        const with_ = (patch: any) => JSON.stringify({ ...msg, ...patch })
+        const with_ = (patch: any) => policyMessageText({ ...msg, ...patch })
         const reason = (payload: string, site = "hq", key = KEY_HEX) =>
             boardCheck(payload, site, key).refusal
         expect(reason("{not json")).toStrictEqual({
@@ -315,12 +334,19 @@ describe("policy envelope, up to the signature", () => {
             reason: "policy message is not JSON",
         })
         expect(reason("[1,2]")!.reason).toBe("policy message is not JSON")
-        expect(reason(with_({ v: 2 }))).toStrictEqual({
+        expect(reason(with_({ v: 1 }))).toStrictEqual({
             version: 4,
-            reason: "unsupported policy message v 2",
+            reason: "unsupported policy message v 1",
+        })
+        // a message of the earlier envelope (one JSON object): refused
+        expect(
+            reason(JSON.stringify({ ...msg, v: 1, policy: prep.text }))
+        ).toStrictEqual({
+            version: 4,
+            reason: "unsupported policy message v 1",
         })
         // v before site, site before the signature
-        expect(reason(with_({ v: 2, site: "x", sig: "00" }))!.reason).toMatch(
+        expect(reason(with_({ v: 3, site: "x", sig: "00" }))!.reason).toMatch(
             /^unsupported/
         )
         expect(reason(prep.payload, "branch")!.reason).toBe(
@@ -334,9 +360,6 @@ describe("policy envelope, up to the signature", () => {
         })
         expect(reason(with_({ version: 0 }))!.reason).toMatch(/"version"/)
         expect(reason(with_({ version: "4" }))!.reason).toMatch(/"version"/)
-        expect(reason(with_({ policy: { version: 4 } }))!.reason).toMatch(
-            /"policy"/
-        )
         expect(reason(with_({ sig: undefined }))!.reason).toMatch(/"sig"/)
         expect(reason(with_({ sig: sig.toUpperCase() }))!.reason).toMatch(
             /"sig"/
@@ -351,7 +374,7 @@ describe("policy envelope, up to the signature", () => {
             "signature does not match the site key"
         )
         expect(
-            reason(with_({ pad: "x".repeat(MAX_POLICY_PAYLOAD) }))!.reason
+            reason(with_({ policy: "x".repeat(MAX_POLICY_PAYLOAD) }))!.reason
         ).toMatch(/^policy message too large: \d+ bytes \(at most 4096\)$/)
     })
 
@@ -831,7 +854,8 @@ class FakeLink {
     sent: { topic: string; payload: string; retain: boolean; at: number }[] = []
     busyOnce = false
     constructor(private clock: { now: number }) {}
-    async publish(topic: string, payload: string, retain: boolean) {
+    async publish(topic: string, parts: string | string[], retain: boolean) {
+        const payload = typeof parts === "string" ? parts : parts.join("")
         await Promise.resolve()
         if (!this.up) return false
         if (this.busyOnce) {
@@ -857,7 +881,7 @@ function rig() {
         callsTopic: "dialguard/hq/desk-a/calls",
         countersTopic: m => "dialguard/hq/desk-a/counters/" + m,
         state: () => "state " + ++stateN,
-        counters: m => m + " " + counters.n,
+        counters: m => [m + " " + counters.n],
         months: () => counters.months,
         record: async (slot: number) =>
             "record " + (await readRecord(queue, slot))!.seq,

@@ -15,6 +15,12 @@ import mqtt, { MqttClient } from "mqtt"
 import { expect } from "vitest"
 import { check, Marks } from "../sim/expect"
 import { boardKey } from "../src/fleet/sign"
+import {
+    POLICY_MESSAGE_VERSION,
+    PolicyMessage,
+    policyMessageText,
+    readPolicyMessage,
+} from "../src/fleet/topics"
 import type { Expectation } from "../sim/scenario"
 import { SimSession } from "../sim/session"
 import { BrokerKind, mosquittoProgram } from "./brokerChoice"
@@ -94,14 +100,28 @@ export function envelope(
     )
         .update(text, "utf8")
         .digest("hex")
-    return JSON.stringify({
-        v: 1,
+    return policyMessageText({
+        v: POLICY_MESSAGE_VERSION,
         site,
         version,
-        policy: text,
         sig,
         ...extra,
-    })
+        policy: text,
+    } as PolicyMessage)
+}
+
+/**
+ * A message's payload parsed: JSON, or a policy message (a header line,
+ * then the policy text) as its fields with the text as `policy`.
+ */
+export function parseMessage(text: string): any {
+    try {
+        return JSON.parse(text)
+    } catch (e) {
+        const m = readPolicyMessage(text)
+        if (m) return m
+        throw e
+    }
 }
 
 // ------------------------------------------------------------- brokers
@@ -470,7 +490,7 @@ export class Watcher {
         for (const m of this.seen)
             if (m.t >= since && match(m.topic))
                 try {
-                    out.push({ ...m, value: JSON.parse(m.text) })
+                    out.push({ ...m, value: parseMessage(m.text) })
                 } catch {
                     // not JSON: not what is looked for
                 }
@@ -513,7 +533,7 @@ export class Watcher {
 export function isPolicyMessage(v: any): boolean {
     return (
         v &&
-        v.v === 1 &&
+        v.v === POLICY_MESSAGE_VERSION &&
         typeof v.version === "number" &&
         typeof v.policy === "string" &&
         typeof v.sig === "string"

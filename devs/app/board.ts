@@ -9,8 +9,8 @@
 // policy is validated and compiled, stored, then enforced; after a
 // restart the last stored one is enforced, with or without a network.
 import * as ds from "@devicescript/core"
-import { digest, hmac } from "@devicescript/crypto"
 import { SequentialWorker } from "@devicescript/runtime"
+import { sha256 } from "../crypto/sha256"
 import { Decision } from "../engine/dialSession"
 import { Category } from "../numbering/categories"
 import { hoursAt } from "../policy/officeRules"
@@ -34,6 +34,7 @@ import {
     LoadedPolicy,
     portPolicy,
 } from "./policyLoader"
+import { cut } from "../text/cut"
 
 const UPLOAD_POLICY = 1
 const UPLOAD_CONFIG = 2
@@ -54,8 +55,9 @@ function mismatch(said: number, version: number): string {
     return "the policy says version " + said + ", the message " + version
 }
 
-function hashOf(text: string): string {
-    return digest("sha256", text).toString("hex")
+/** sha256 hex of a text given whole or in pieces. */
+function hashOf(text: string | string[]): string {
+    return sha256(typeof text === "string" ? [text] : text).toString("hex")
 }
 
 export class Board implements AdminBackend, PortRecorder {
@@ -138,7 +140,7 @@ export class Board implements AdminBackend, PortRecorder {
 
     /** Enforces what flash holds: the last good policy, else fail closed. */
     private async reload() {
-        const pol = await this.polStore.load()
+        const pol = await this.polStore.loadPieces()
         let loaded: LoadedPolicy = undefined
         if (pol) {
             try {
@@ -178,7 +180,7 @@ export class Board implements AdminBackend, PortRecorder {
     }
 
     private checkCode(codes: AuthCode[], code: string): AuthCode | undefined {
-        const mac = hmac(this.key, "sha256", code).toString("hex")
+        const mac = sha256([code], this.key).toString("hex")
         // (a plain compare: at a keypad a few ns of timing say nothing)
         return codes.find(c => c.hmac === mac)
     }
@@ -238,7 +240,7 @@ export class Board implements AdminBackend, PortRecorder {
     private async applyPolicy(text: string) {
         await this.lockPolicy()
         try {
-            await this.replace(text, -1)
+            await this.replace([text], -1)
         } finally {
             this.policyBusy = false
         }
@@ -250,7 +252,7 @@ export class Board implements AdminBackend, PortRecorder {
     }
 
     /** checkPolicyText, and a board policy must be cut for this board. */
-    private async checkText(text: string) {
+    private async checkText(text: string[]) {
         const policy = await checkPolicyText(text, pause)
         if (policy.board !== undefined && policy.board !== this.config.board)
             throw new Error(
@@ -271,7 +273,7 @@ export class Board implements AdminBackend, PortRecorder {
      * (measured in the simulator). Meanwhile (a fraction of a second) a
      * lifted handset gets the busy tone.
      */
-    private async replace(text: string, version: number) {
+    private async replace(text: string[], version: number) {
         // the old plan's trie becomes the new one's (PackedTrie)
         const spare = this.loaded ? this.loaded.plan.trie.buf : undefined
         this.loaded = undefined
@@ -299,7 +301,7 @@ export class Board implements AdminBackend, PortRecorder {
      * and 4 of src/fleet/PROTOCOL.md. Resolves to "" when it is enforced
      * now (applied, or the very text already enforced), else why not.
      */
-    async applySigned(text: string, version: number): Promise<string> {
+    async applySigned(text: string[], version: number): Promise<string> {
         await this.lockPolicy()
         try {
             const cur = this.version
@@ -342,7 +344,7 @@ export class Board implements AdminBackend, PortRecorder {
     counter(name: string): number {
         // "8001.calls.domestic", "8001.blocked.premium", "8001.incoming.onTime",
         // "8001.seconds.local", "8001.caller.late"
-        const parts = name.split(".")
+        const parts = cut(name, ".")
         if (parts.length !== 3) return 0
         const snap: any = this.counters.snapshot(
             parts[0],

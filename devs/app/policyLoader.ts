@@ -10,6 +10,7 @@ import { PortPolicy } from "../phone/handsetPort"
 import { Handset, Policy } from "../policy/types"
 import { forwardChainIn } from "../policy/boardPolicy"
 import { guardPolicy } from "../policy/guard"
+import { policyFromLines } from "../policy/policyLines"
 import { DEFAULT_TIMERS } from "../policy/validate"
 import { DEFAULT_EMERGENCY, DEFAULT_PREMIUM } from "../numbering/chinaPlan"
 
@@ -18,14 +19,17 @@ export interface LoadedPolicy {
     plan: DialPlan
 }
 
-/** Parses and validates; throws Error with the first problems listed. */
+/**
+ * Parses (the text in its pieces: policyFromLines) and validates; throws
+ * Error with the first problems listed.
+ */
 export async function checkPolicyText(
-    text: string,
+    text: string[],
     pause: () => Promise<void>
 ): Promise<Policy> {
     let raw: any
     try {
-        raw = JSON.parse(text)
+        raw = policyFromLines(text)
     } catch (e) {
         throw new Error("policy is not valid JSON")
     }

@@ -32,6 +32,7 @@ import { ListTable, RuleTable, RuleTableBuilder } from "./ruleTable"
 import { DialPlan } from "./types"
 import { Matcher } from "./matcher"
 import { FLAG_ALLOW, FLAG_NATIONAL, FLAG_STRIP, PackedTrie } from "./trie"
+import { cut } from "../text/cut"
 
 /** Space-separated "prefix min max" entries, as in chinaPlan.ts. */
 function eachSpec(
@@ -39,7 +40,7 @@ function eachSpec(
     fn: (prefix: string, min: number, max: number) => void
 ) {
     for (const s of specs) {
-        const p = s.split(" ")
+        const p = cut(s, " ")
         fn(p[0], parseInt(p[1]), parseInt(p[2]))
     }
 }
@@ -342,7 +343,7 @@ export class PlanCompiler {
         jobs.push(() => {
             // International: the called country's lengths are looked up as
             // its calling code is dialled (Matcher), not stored in the trie.
-            const intl = INTERNATIONAL_ANY.split(" ")
+            const intl = cut(INTERNATIONAL_ANY, " ")
             const anyCountry = b.rules.add(
                 "international",
                 parseInt(intl[0]),

@@ -31,7 +31,7 @@ export function frontDesk(policy: Policy): Handset | undefined {
     let first: Handset | undefined = undefined
     for (const h of policy.handsets) {
         if (!h.receiveOnly || h.suspended) continue
-        if (h.name && h.name.includes(FRONT_DESK_NAME)) return h
+        if (h.name && h.name.indexOf(FRONT_DESK_NAME) >= 0) return h
         if (!first) first = h
     }
     return first

@@ -2,6 +2,8 @@
 // on/off cadences for a tone generator that only knows "beep for N ms".
 // Portable: no @devicescript/* import.
 
+import { cut } from "../text/cut"
+
 export interface ToneCadence {
     hz: number
     /** Alternating on, off durations in ms, repeated; [n] alone = continuous. */
@@ -38,7 +40,7 @@ const CADENCES = [
 export function cadenceOf(tone: number): ToneCadence | undefined {
     const t = CADENCES[tone]
     if (!t) return undefined
-    const n = t.split(" ")
+    const n = cut(t, " ")
     const pattern: number[] = []
     for (let i = 1; i < n.length; ++i) pattern.push(parseInt(n[i]))
     return { hz: parseInt(n[0]), pattern }

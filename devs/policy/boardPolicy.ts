@@ -26,6 +26,7 @@
 import { forwardChain } from "../phone/forwarding"
 import { compressExtensions, inWords } from "./extensionRanges"
 import { Department, Handset, Policy } from "./types"
+import { cut } from "../text/cut"
 
 /** The policy document for board `board` whose ports serve `ports`. */
 export function boardPolicyDoc(
@@ -79,6 +80,6 @@ export function forwardChainIn(
     ext: string
 ): string[] {
     for (const chain of Object.keys(forward))
-        if (inWords(forward[chain], ext)) return chain ? chain.split(" ") : []
+        if (inWords(forward[chain], ext)) return chain ? cut(chain, " ") : []
     return []
 }

@@ -22,6 +22,8 @@
 // holds it twice in the heap (chunks + joined string). Keep values to a few
 // KB: the simulator's settings hold ~7 KB in all.
 
+import { cut } from "../text/cut"
+
 export interface KeyValueStore {
     /** undefined when the key is missing. */
     read(key: string): Promise<string | undefined>
@@ -98,7 +100,7 @@ function parseNat(s: string): number {
 
 function parseHeader(s: string | undefined): Header | undefined {
     if (s === undefined) return undefined
-    const parts = s.split(":")
+    const parts = cut(s, ":")
     if (parts.length !== 3) return undefined
     const gen = parseNat(parts[0])
     const count = parseNat(parts[1])
@@ -136,11 +138,11 @@ export class ChunkedStore {
         return this.name + SLOTS[slot] + i
     }
 
-    /** The slot's value if its chunks match its header, else undefined. */
+    /** The slot's chunks if they match its header, else undefined. */
     private async readSlot(
         slot: number,
         h: Header
-    ): Promise<string | undefined> {
+    ): Promise<string[] | undefined> {
         const parts: string[] = []
         let hash = fnv1a(h.gen + ":")
         for (let i = 0; i < h.count; ++i) {
@@ -149,11 +151,21 @@ export class ChunkedStore {
             hash = fnv1a(c, hash)
             parts.push(c)
         }
-        return hash === h.hash ? parts.join("") : undefined
+        return hash === h.hash ? parts : undefined
     }
 
     /** Returns the newest intact value; undefined if there is none. */
     async load(): Promise<string | undefined> {
+        const parts = await this.loadPieces()
+        return parts ? parts.join("") : undefined
+    }
+
+    /**
+     * The newest intact value in the pieces it is stored in (of at most
+     * MAX_CHUNK_BYTES; a piece given to save is never joined with the
+     * next), undefined if there is none.
+     */
+    async loadPieces(): Promise<string[] | undefined> {
         const headers: (Header | undefined)[] = []
         for (let slot = 0; slot < SLOTS.length; ++slot) {
             const h = parseHeader(await this.kv.read(this.headerKey(slot)))
@@ -177,8 +189,11 @@ export class ChunkedStore {
         return undefined
     }
 
-    /** Stores `value`; once this resolves, load() returns it even after a restart. */
-    async save(value: string): Promise<void> {
+    /**
+     * Stores `value` (whole or in pieces, each chunked on its own); once
+     * this resolves, load() returns it even after a restart.
+     */
+    async save(value: string | string[]): Promise<void> {
         if (this.saving)
             throw new Error("ChunkedStore " + this.name + ": concurrent save")
         this.saving = true
@@ -189,14 +204,16 @@ export class ChunkedStore {
             await this.kv.remove(this.headerKey(slot))
             let hash = fnv1a(gen + ":")
             let count = 0
-            let start = 0
-            while (start < value.length) {
-                const end = chunkEnd(value, start)
-                const chunk = value.slice(start, end)
-                hash = fnv1a(chunk, hash)
-                await this.kv.write(this.chunkKey(slot, count), chunk)
-                count++
-                start = end
+            for (const piece of typeof value === "string" ? [value] : value) {
+                let start = 0
+                while (start < piece.length) {
+                    const end = chunkEnd(piece, start)
+                    const chunk = piece.slice(start, end)
+                    hash = fnv1a(chunk, hash)
+                    await this.kv.write(this.chunkKey(slot, count), chunk)
+                    count++
+                    start = end
+                }
             }
             await this.kv.write(
                 this.headerKey(slot),

@@ -4,7 +4,7 @@
 // HKDF-SHA256(site key, "dialguard board key " + board id): a stolen
 // board's key signs nothing for the others. Set by the sync at start and
 // when a key rotation is applied.
-import { sha256Hkdf } from "@devicescript/crypto"
+import { hkdf } from "../crypto/sha256"
 import { BOARD_KEY_INFO, SyncConfig } from "./config"
 
 let current: Buffer = undefined
@@ -21,5 +21,5 @@ export function setBoardKey(key: Buffer) {
 /** The key a configuration gives the board `board`. */
 export function configuredKey(cfg: SyncConfig, board: string): Buffer {
     if (cfg.boardKey) return Buffer.from(cfg.boardKey, "hex")
-    return sha256Hkdf(Buffer.from(cfg.siteKey, "hex"), BOARD_KEY_INFO + board)
+    return hkdf(Buffer.from(cfg.siteKey, "hex"), BOARD_KEY_INFO + board)
 }

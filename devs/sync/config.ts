@@ -51,11 +51,12 @@ export function parseBrokerUrl(
     url: any
 ): { host: string; port: number; tls: boolean } | string {
     if (typeof url !== "string") return "must be mqtt://host[:port] or mqtts://"
-    const tls = url.startsWith("mqtts://")
-    if (!tls && !url.startsWith("mqtt://"))
+    const tls = url.slice(0, 8) === "mqtts://"
+    if (!tls && url.slice(0, 7) !== "mqtt://")
         return "must start with mqtt:// or mqtts:// (TLS)"
     let rest = url.slice(tls ? 8 : 7)
-    if (rest.endsWith("/")) rest = rest.slice(0, rest.length - 1)
+    if (rest.charAt(rest.length - 1) === "/")
+        rest = rest.slice(0, rest.length - 1)
     const colon = rest.indexOf(":")
     const host = colon < 0 ? rest : rest.slice(0, colon)
     if (!host || rest.indexOf("/") >= 0 || rest.indexOf("@") >= 0)

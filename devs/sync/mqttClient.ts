@@ -229,9 +229,8 @@ export class MqttClient {
      */
     async publish(
         topic: string,
-        payload: string,
-        retain: boolean,
-        tail?: string
+        payload: string[],
+        retain: boolean
     ): Promise<boolean> {
         if (!this.connected || this.waitingId) return false
         const id = this.id()
@@ -240,22 +239,18 @@ export class MqttClient {
         const sock = this.sock
         const parts = [str(topic), u16(id)]
         if (this.v5) parts.push(Buffer.from([0])) // no properties
-        // the payload and `tail` go out as the strings they are, after the
+        // the payload's parts go out as the strings they are, after the
         // header: no buffer of the message's size (on a fragmented heap
         // the largest free block may not hold one); the socket writes each
         // at once, so nothing else is sent between them
-        const sent =
-            (await this.send(
-                packet(
-                    0x32 | (retain ? 1 : 0),
-                    parts,
-                    payload.byteLength + (tail ? tail.byteLength : 0)
-                )
-            )) &&
-            (await this.send(payload)) &&
-            (!tail || (await this.send(tail)))
+        let bytes = 0
+        for (const s of payload) bytes += s.byteLength
+        let sent = await this.send(
+            packet(0x32 | (retain ? 1 : 0), parts, bytes)
+        )
+        for (const s of payload) sent = sent && (await this.send(s))
         // nothing is kept while the PUBACK is awaited (the heap is small)
-        payload = tail = undefined
+        payload = undefined
         const deadline = ds.millis() + ACK_TIMEOUT_MS
         while (sent && !this.acked && this.sock === sock) {
             const left = deadline - ds.millis()
@@ -369,7 +364,10 @@ export class MqttClient {
                 this.skip -= n
                 i += n
             } else if (this.pieces) {
-                const n = Math.min(this.left, chunk.length - i)
+                // (pieces of at most 256 bytes: the socket's data may come
+                // in one buffer of the message's size, whose copy a
+                // fragmented heap may have no room for)
+                const n = Math.min(this.left, chunk.length - i, 256)
                 this.pieces.push(chunk.slice(i, i + n))
                 this.left -= n
                 i += n

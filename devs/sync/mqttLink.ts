@@ -71,7 +71,7 @@ export class MqttLink {
                 (await this.client.subscribe(this.subscription)) &&
                 (await this.client.publish(
                     this.liveness.topic,
-                    this.liveness.online,
+                    [this.liveness.online],
                     true
                 ))
             ) {

@@ -20,7 +20,11 @@ export const RETRY_MS = 1000
 
 export interface Publisher {
     /** QoS 1; true once the broker acknowledged it. */
-    publish(topic: string, payload: string, retain: boolean): Promise<boolean>
+    publish(
+        topic: string,
+        payload: string | string[],
+        retain: boolean
+    ): Promise<boolean>
 }
 
 /** Topics and payloads, from the sync. */
@@ -29,7 +33,8 @@ export interface OutboxSource {
     callsTopic: string
     countersTopic(month: string): string
     state(): string
-    counters(month: string): string
+    /** In parts (none of the message's size: see countersMessage). */
+    counters(month: string): string[]
     /** Every month held (republished after each connect). */
     months(): string[]
     /** The message of the record in `slot`; "" when it cannot be read (it is dropped). */
@@ -91,7 +96,7 @@ export class Outbox {
         for (;;) {
             const now = this.now()
             let topic = ""
-            let payload = ""
+            let payload: string | string[] = ""
             let retain = true
             let rec = -1
             month = undefined

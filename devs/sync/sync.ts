@@ -3,7 +3,8 @@
 // long-distance call register go out. Started by main.ts only when the
 // board configuration names a broker.
 import * as ds from "@devicescript/core"
-import { digest, hmac, randomBuffer } from "@devicescript/crypto"
+import { randomBuffer } from "@devicescript/crypto"
+import { sha256 } from "../crypto/sha256"
 import { Board } from "../app/board"
 import { boardKey, configuredKey, setBoardKey } from "./boardKey"
 import { KeyValueStore } from "../store/chunkedStore"
@@ -123,8 +124,7 @@ export class Sync {
                 countersTopic: m => topic(site, id + "/counters/" + m),
                 // (M without its "}": publish)
                 state: () => open(self.state()),
-                counters: m =>
-                    open(countersMessage(id, m, board.savedCounters())),
+                counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
                 record: async slot =>
                     await self.queue.message(slot, board.config.board),
@@ -319,20 +319,16 @@ export class Sync {
      * no copy of M on the heap, the HMAC reads the parts where they are
      * and the client sends `p` as it is.
      */
-    async publish(t: string, p: string, retain: boolean) {
+    async publish(t: string, p: string | string[], retain: boolean) {
         const n = ',"n":[' + this.boot + "," + ++this.sent + "]"
-        return (
-            this.link.up &&
-            (await this.link.client.publish(
-                t,
-                p,
-                retain,
-                n +
-                    ',"sig":"' +
-                    hmac(boardKey(), "sha256", t, p, "}", n).toString("hex") +
-                    '"}'
-            ))
+        const body = typeof p === "string" ? [p] : p
+        const signed = [t]
+        for (const s of body) signed.push(s)
+        signed.push("}", n)
+        body.push(
+            n + ',"sig":"' + sha256(signed, boardKey()).toString("hex") + '"}'
         )
+        return this.link.up && (await this.link.client.publish(t, body, retain))
     }
 
     /**
@@ -436,9 +432,7 @@ export class Sync {
             !this.rejected &&
             !this.checking &&
             !this.pending.length &&
-            (Buffer as any)
-                .digest(undefined, "sha256", payload)
-                .toString("hex") === this.taken
+            sha256(payload).toString("hex") === this.taken
         )
             return this.changed()
         // (an empty one, a withdrawal, may wait beside it)
@@ -452,24 +446,31 @@ export class Sync {
 
     /** One policy message (its own frame: nothing of it stays in the heap). */
     private async checkOne() {
-        // The pieces as text, each cut before a character it may end
-        // inside (carried on): one string of the message's size and no
-        // buffer of it, where the largest free block may hold only one
-        const parts: string[] = []
-        let carry: Buffer = undefined
-        for (let p of this.pending.shift()) {
-            if (carry) p = carry.concat(p)
-            let end = p.length
-            if (p[end - 1] >= 0x80)
-                while (--end > 0 && (p[end] & 0xc0) === 0x80) {}
-            parts.push(p.slice(0, end).toString())
-            carry = p.slice(end)
+        // The message in lines (a line ends at its "\n": never inside a
+        // UTF-8 character), each made text on its own: the header, then
+        // the policy text (devs/policy/policyLines.ts). Nothing of the
+        // message's size is ever in one piece: the largest free block of a
+        // long-running heap may be a fraction of it.
+        const lines: string[] = []
+        let line: Buffer = undefined
+        for (const p of this.pending.shift()) {
+            let s = 0
+            while (s < p.length) {
+                const nl = p.indexOf(10, s)
+                const e = nl < 0 ? p.length : nl + 1
+                const seg = p.slice(s, e)
+                line = line ? line.concat(seg) : seg
+                if (nl >= 0) {
+                    lines.push(line.toString())
+                    line = undefined
+                }
+                s = e
+            }
         }
-        if (carry) parts.push(carry.toString())
-        const text = parts.join("")
+        if (line) lines.push(line.toString())
         // An empty retained message clears the topic: policy push took
         // back a message this board refused. Nothing to check.
-        if (text.length === 0) {
+        if (!lines.length) {
             // the message refused is gone from its topic: the refusal with it
             const r = this.rejected
             if (r) {
@@ -480,7 +481,7 @@ export class Sync {
         } else {
             this.checking = true
             try {
-                await this.check(text)
+                await this.check(lines)
             } finally {
                 this.checking = false
             }
@@ -499,18 +500,25 @@ export class Sync {
         this.changed()
     }
 
-    private async check(text: string) {
+    private async check(lines: string[]) {
         const t0 = ds.millis()
-        // The protocol's checks in order: the envelope, the signature, then
-        // steps 3 and 4 (Board.applySigned). (One function: each one costs
-        // the image bytecode.)
-        const o = openEnvelope(text, this.cfg.site, this.board.config.board)
+        // the whole message, for recognising it when it comes again
+        const taken = sha256(lines).toString("hex")
+        // The protocol's checks in order: the header, the signature of the
+        // policy text (the lines after it), then steps 3 and 4
+        // (Board.applySigned). (One function: each one costs the image
+        // bytecode.)
+        const o = openEnvelope(
+            lines.shift(),
+            this.cfg.site,
+            this.board.config.board
+        )
         const env = o.env
         let r = o.refusal
         if (
             !r &&
             !constantTimeEqual(
-                hmac(boardKey(), "sha256", env.policy).toString("hex"),
+                sha256(lines, boardKey()).toString("hex"),
                 env.sig
             )
         )
@@ -519,7 +527,7 @@ export class Sync {
                 reason: "signature does not match the site key",
             }
         if (!r) {
-            const why = await this.board.applySigned(env.policy, env.version)
+            const why = await this.board.applySigned(lines, env.version)
             if (why) r = { version: env.version, reason: why }
         }
         if (r) {
@@ -542,7 +550,7 @@ export class Sync {
         this.dropped = 0
         // the message on its topic is one it takes: no refusal stands
         await this.setRejected(undefined)
-        this.taken = digest("sha256", text).toString("hex")
+        this.taken = taken
         this.board.log(
             "sync: policy v" +
                 this.version +

@@ -3,6 +3,7 @@
 // policy version, last error, restart, and the `log` events (recorded).
 // Used by the simulator and by `dialguard flash` (src/board/).
 
+import { policyText } from "../../devs/policy/policyLines"
 import { jd } from "./jd"
 import type { JDBus, JDService, Packet } from "./jd"
 import { Recorder } from "./record"
@@ -164,7 +165,13 @@ export class AdminClient {
 
     /** Uploads `json` (an object or its text) in chunks; the firmware's verdict. */
     async upload(kind: UploadKind, json: unknown): Promise<UploadResult> {
-        const text = typeof json === "string" ? json : JSON.stringify(json)
+        // (a policy in the short lines the board parses one at a time)
+        const text =
+            typeof json === "string"
+                ? json
+                : kind === "policy"
+                  ? policyText(json)
+                  : JSON.stringify(json)
         const bytes = Buffer.from(text, "utf8")
         await this.send("upload_begin", [bytes.length, KIND[kind]])
         for (let off = 0; off < bytes.length; off += CHUNK)

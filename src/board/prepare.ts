@@ -12,7 +12,12 @@ import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
 import { siteOption } from "../fleet/options"
 import { resolveSite } from "../fleet/push"
 import { boardKey, readKeyFile } from "../fleet/sign"
-import { MAX_POLICY_PAYLOAD, POLICY_MESSAGE_VERSION } from "../fleet/topics"
+import { policyText } from "../../devs/policy/policyLines"
+import {
+    MAX_POLICY_PAYLOAD,
+    POLICY_MESSAGE_VERSION,
+    policyMessageText,
+} from "../fleet/topics"
 import { loadPolicy } from "../policyFile"
 import { withoutLogin } from "../secrets"
 
@@ -237,7 +242,7 @@ function cut(
             `${file} has authorization codes, but a board flashed without --key has no key to check them with: its handsets get no code entry`
         )
     const doc = boardShare(policy, config.board, config.ports, key)
-    const text = JSON.stringify(doc)
+    const text = policyText(doc)
     const bytes = Buffer.byteLength(text, "utf8")
     if (bytes > BOARD_MAX_UPLOAD)
         throw new CliError(
@@ -246,7 +251,7 @@ function cut(
         )
     if (config.sync) {
         // the message `policy push` would send this board (sig: 64 hex)
-        const msg = JSON.stringify({
+        const msg = policyMessageText({
             v: POLICY_MESSAGE_VERSION,
             site: config.sync.site,
             board: config.board,

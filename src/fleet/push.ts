@@ -13,6 +13,7 @@ import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 import { FleetConnection } from "./broker"
+import { policyText } from "../../devs/policy/policyLines"
 import { boardKey, policyHash, sign } from "./sign"
 import {
     BoardState,
@@ -23,10 +24,11 @@ import {
     boardNews,
     isSiteId,
     onlineFilter,
-    parsePayload,
     parseTopic,
     policyFilter,
+    policyMessageText,
     policyTopic,
+    readPolicyMessage,
     siteIdFromName,
     stateFilter,
 } from "./topics"
@@ -104,15 +106,16 @@ export function preparePush(
 
 /**
  * The signed message for board `board` whose ports serve `ports`. The board
- * re-parses and re-validates the text; compact JSON keeps it small (boards
- * take at most 4096 bytes). Throws a CliError when it is larger.
+ * re-parses and re-validates the text, a line at a time (policyText: JSON
+ * in short lines, compact within a line, which keeps it small: boards take
+ * at most 4096 bytes). Throws a CliError when it is larger.
  */
 export function boardMessage(
     prep: PreparedPush,
     board: string,
     ports: string[]
 ): BoardMessage {
-    const text = JSON.stringify(boardShare(prep.policy, board, ports, prep.key))
+    const text = policyText(boardShare(prep.policy, board, ports, prep.key))
     const msg: PolicyMessage = {
         v: POLICY_MESSAGE_VERSION,
         site: prep.site,
@@ -121,7 +124,7 @@ export function boardMessage(
         policy: text,
         sig: sign(boardKey(prep.key, board), text),
     }
-    const payload = JSON.stringify(msg)
+    const payload = policyMessageText(msg)
     const bytes = Buffer.byteLength(payload, "utf8")
     if (bytes > MAX_POLICY_PAYLOAD)
         throw new CliError(
@@ -208,8 +211,7 @@ function checkPrevious(
     warnings: string[]
 ): boolean {
     if (!payload) return false
-    const p = parsePayload(payload.toString("utf8"))
-    const m = p.value as PolicyMessage | undefined
+    const m = readPolicyMessage(payload.toString("utf8"))
     if (!m || typeof m.version !== "number" || typeof m.policy !== "string") {
         warnings.push(
             `the retained message on ${msg.topic} is not a policy message; replacing it`
@@ -348,7 +350,7 @@ async function withdraw(
     let back = ""
     let version = 0
     for (const p of seen) {
-        const v = (parsePayload(p).value as PolicyMessage | undefined)?.version
+        const v = readPolicyMessage(p)?.version
         if (p !== msg.payload && typeof v === "number" && v >= version) {
             back = p
             version = v

@@ -12,13 +12,13 @@ import {
 import { FleetConnection } from "./broker"
 import {
     BoardNews,
-    PolicyMessage,
     beijingTime,
     boardNews,
     onlineFilter,
     parsePayload,
     parseTopic,
     policyFilter,
+    readPolicyMessage,
     stateFilter,
 } from "./topics"
 
@@ -87,7 +87,7 @@ export async function readStatus(
         const text = payload.toString("utf8")
         const t = parseTopic(topic)
         if (t?.kind === "policy") {
-            const m = parsePayload(text).value as PolicyMessage | undefined
+            const m = readPolicyMessage(text)
             // the site's current version: the newest any board was sent
             if (m && typeof m.version === "number")
                 policies[t.site] = Math.max(policies[t.site] ?? 0, m.version)

@@ -8,8 +8,8 @@
 
 /** First topic level of everything DialGuard publishes. */
 export const TOPIC_ROOT = "dialguard"
-/** Envelope version of the policy message ("v"). */
-export const POLICY_MESSAGE_VERSION = 1
+/** Version of the policy message's header ("v"). */
+export { ENVELOPE_VERSION as POLICY_MESSAGE_VERSION } from "../../devs/sync/protocol"
 /** Largest policy message payload a board accepts (devs/sync/protocol.ts). */
 export const MAX_POLICY_PAYLOAD = 4096
 /** Longest site id and board id. */
@@ -165,16 +165,45 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
 
 // ---------------------------------------------------------------- messages
 
-/** dialguard/<site>/<board>/policy */
+/**
+ * dialguard/<site>/<board>/policy: on the wire a header line (JSON of the
+ * other fields), "\n", then `policy` as it is (policyMessageText).
+ */
 export interface PolicyMessage {
     v: number
     site: string
     board: string
     version: number
-    /** The policy JSON text exactly as signed; the board re-parses it. */
+    /**
+     * The policy text exactly as signed, in short lines
+     * (devs/policy/policyLines.ts); the board re-parses it.
+     */
     policy: string
-    /** Lower-case hex HMAC-SHA256(site key, UTF-8 bytes of `policy`). */
+    /** Lower-case hex HMAC-SHA256(the board's key, UTF-8 bytes of `policy`). */
     sig: string
+}
+
+/** A policy message's payload: its header line, then the policy text. */
+export function policyMessageText(m: PolicyMessage): string {
+    const { policy, ...header } = m
+    return JSON.stringify(header) + "\n" + policy
+}
+
+/**
+ * A policy message read back (a retained one): the header's fields and the
+ * text after it as `policy`; undefined when the payload is not one.
+ */
+export function readPolicyMessage(payload: string): PolicyMessage | undefined {
+    const nl = payload.indexOf("\n")
+    if (nl < 0) return undefined
+    let header: any
+    try {
+        header = JSON.parse(payload.slice(0, nl))
+    } catch {
+        return undefined
+    }
+    if (typeof header !== "object" || header === null) return undefined
+    return { ...header, policy: payload.slice(nl + 1) }
 }
 
 /** dialguard/<site>/<board>/state */

@@ -1,10 +1,14 @@
 // The board's policy signature check in the DeviceScript VM: HMAC-SHA256
-// from @devicescript/crypto against vectors computed in Node
-// (syncVectors.ts), on the exact path the firmware takes (devs/sync/sync.ts:
-// payload bytes → text → envelope → hmac over the policy text → constant-
-// time compare), and the call record queue over the real settings flash.
+// from the runtime (devs/crypto/sha256.ts, and @devicescript/crypto for
+// comparison) against vectors computed in Node (syncVectors.ts), on the
+// path the firmware takes (devs/sync/sync.ts: payload bytes → lines →
+// header → hmac over the policy text's lines → constant-time compare → the
+// policy parsed line by line), and the call record queue over the real
+// settings flash.
 import { describe, expect, test } from "@devicescript/test"
 import { digest, hmac, randomBuffer } from "@devicescript/crypto"
+import { hkdf, sha256 } from "../../devs/crypto/sha256"
+import { policyFromLines } from "../../devs/policy/policyLines"
 import { SettingsStore } from "../../devs/store/settingsStore"
 import {
     constantTimeEqual,
@@ -63,31 +67,73 @@ describe("sync", () => {
         expect(mac).toBe(POLICY_SIG)
     })
 
-    test("a pushed policy message: envelope opened, signature matches", () => {
-        const payload = Buffer.from(POLICY_PAYLOAD)
-        const o = openEnvelope(payload.toString(), "hq", "desk-a")
+    test("the runtime's HMAC and HKDF (devs/crypto/sha256.ts) are the library's", () => {
+        expect(
+            sha256([RFC4231_DATA], Buffer.from(RFC4231_KEY)).toString("hex")
+        ).toBe(RFC4231_MAC)
+        expect(
+            hkdf(
+                Buffer.from(SITE_KEY, "hex"),
+                "dialguard board key desk-a"
+            ).toString("hex")
+        ).toBe(BOARD_KEY)
+        expect(sha256(["ab", "c"]).toString("hex")).toBe(
+            digest("sha256", "abc").toString("hex")
+        )
+    })
+
+    test("a pushed policy message: header opened, signature of its lines matches, policy parsed line by line", () => {
+        // the payload in lines, each with its "\n" (as sync.ts cuts it)
+        const lines: string[] = []
+        let from = 0
+        for (;;) {
+            const nl = POLICY_PAYLOAD.indexOf("\n", from)
+            if (nl < 0) break
+            lines.push(POLICY_PAYLOAD.slice(from, nl + 1))
+            from = nl + 1
+        }
+        lines.push(POLICY_PAYLOAD.slice(from))
+        const o = openEnvelope(lines.shift(), "hq", "desk-a")
         expect(o.refusal).toBe(undefined)
         expect(o.env.version).toBe(4)
-        expect(o.env.policy).toBe(POLICY_TEXT)
+        expect(lines.join("")).toBe(POLICY_TEXT)
         const key = Buffer.from(BOARD_KEY, "hex")
-        const mac = hmac(key, "sha256", o.env.policy).toString("hex")
+        const mac = sha256(lines, key).toString("hex")
         expect(constantTimeEqual(mac, o.env.sig)).toBe(true)
         // signed with the site key itself: not this board's key
         const other = Buffer.from(SITE_KEY, "hex")
-        const bad = hmac(other, "sha256", o.env.policy).toString("hex")
+        const bad = sha256(lines, other).toString("hex")
         expect(constantTimeEqual(bad, o.env.sig)).toBe(false)
+        // the policy, line by line, is the JSON text's document
+        const p = policyFromLines(lines)
+        expect(JSON.stringify(p)).toBe(JSON.stringify(JSON.parse(POLICY_TEXT)))
+        expect(p.site.name).toBe("HQ 南京")
+        expect(p.handsets[0].extension).toBe("8001")
+        expect(p.forward[""]).toBe("8001")
+        // in the flash store's pieces (a line in several), or compact JSON
+        const pieces: string[] = []
+        for (const l of lines)
+            for (let i = 0; i < l.length; i += 7) pieces.push(l.slice(i, i + 7))
+        expect(JSON.stringify(policyFromLines(pieces))).toBe(JSON.stringify(p))
+        // (the lines without their "\n": compact JSON, as a board's flash
+        // holds it from firmware before the lines)
+        let compact = ""
+        for (const l of lines)
+            compact += l.charAt(l.length - 1) === "\n" ? l.slice(0, -1) : l
+        expect(JSON.stringify(policyFromLines([compact]))).toBe(
+            JSON.stringify(p)
+        )
     })
 
     test("refusals in the VM", () => {
         expect(openEnvelope("{x", "hq", "desk-a").refusal.reason).toBe(
             "policy message is not JSON"
         )
-        expect(
-            openEnvelope(POLICY_PAYLOAD, "branch", "desk-a").refusal.version
-        ).toBe(4)
-        expect(
-            openEnvelope(POLICY_PAYLOAD, "hq", "desk-b").refusal.reason
-        ).toBe('policy message for board "desk-a", this is desk-b')
+        const header = POLICY_PAYLOAD.slice(0, POLICY_PAYLOAD.indexOf("\n") + 1)
+        expect(openEnvelope(header, "branch", "desk-a").refusal.version).toBe(4)
+        expect(openEnvelope(header, "hq", "desk-b").refusal.reason).toBe(
+            'policy message for board "desk-a", this is desk-b'
+        )
     })
 
     test("state message keys in protocol order, the policy named by the hash Node computes", () => {

@@ -22,16 +22,16 @@ export const SITE_KEY =
  */
 export const BOARD_KEY =
     "fa279eaf8e94e41bbd6402ba435d569bfb7a3349385e5afd5b135fa625bff034"
-/** The board policy, as signed (with BOARD_KEY). */
+/** The board policy, as signed (with BOARD_KEY): JSON in short lines (devs/policy/policyLines.ts). */
 export const POLICY_TEXT =
-    '{"version":4,"board":"desk-a","site":{"name":"HQ 南京","areaCode":"025","ipPrefix":"17909","emergency":["110","119","120","122","12395"],"premiumPrefixes":["160xxxxx","168xxxxx","12590"],"outsideLinePrefix":"","ringsBeforeForward":3,"blocked":[],"allowed":[],"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}},"departments":[{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}],"handsets":[{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}],"extensions":"","forward":{"":"8001"}}'
+    '{\n"version":4,\n"board":"desk-a",\n"site":{\n"name":"HQ 南京",\n"areaCode":"025",\n"ipPrefix":"17909",\n"emergency":["110","119","120","122","12395"],\n"premiumPrefixes":["160xxxxx","168xxxxx","12590"],\n"outsideLinePrefix":"",\n"ringsBeforeForward":3,\n"blocked":[],\n"allowed":[],\n"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
 export const POLICY_SIG =
-    "d862c1154cc4a753748a919fd056d8ec6f3284195db88e7d072bd2a9d4943728"
+    "8466f66be2dde5d02f4904227a141351266ff6f4f36101b2c9ed09ea9545d144"
 /**
  * How a board's state names that policy once it enforces it ("policyHash"):
  * the first 16 hex digits of the SHA-256 of its UTF-8 bytes.
  */
-export const POLICY_HASH = "1d4e167dfe2eaf47"
-/** The payload on dialguard/hq/desk-a/policy: {v, site, board, version, policy, sig}. */
+export const POLICY_HASH = "16c3fcbd0bcdfba0"
+/** The payload on dialguard/hq/desk-a/policy: the header line {v, site, board, version, sig}, then the policy text. */
 export const POLICY_PAYLOAD =
-    '{"v":1,"site":"hq","board":"desk-a","version":4,"policy":"{\\"version\\":4,\\"board\\":\\"desk-a\\",\\"site\\":{\\"name\\":\\"HQ 南京\\",\\"areaCode\\":\\"025\\",\\"ipPrefix\\":\\"17909\\",\\"emergency\\":[\\"110\\",\\"119\\",\\"120\\",\\"122\\",\\"12395\\"],\\"premiumPrefixes\\":[\\"160xxxxx\\",\\"168xxxxx\\",\\"12590\\"],\\"outsideLinePrefix\\":\\"\\",\\"ringsBeforeForward\\":3,\\"blocked\\":[],\\"allowed\\":[],\\"timers\\":{\\"firstDigitMs\\":16000,\\"interDigitMs\\":10000,\\"shortMs\\":3000}},\\"departments\\":[{\\"id\\":\\"admin\\",\\"name\\":\\"人事行政部\\",\\"floor\\":3,\\"x\\":10,\\"y\\":4}],\\"handsets\\":[{\\"extension\\":\\"8001\\",\\"department\\":\\"admin\\",\\"allow\\":\\"domestic\\",\\"receiveOnly\\":false,\\"suspended\\":false,\\"name\\":\\"\\"}],\\"extensions\\":\\"\\",\\"forward\\":{\\"\\":\\"8001\\"}}","sig":"d862c1154cc4a753748a919fd056d8ec6f3284195db88e7d072bd2a9d4943728"}'
+    '{"v":2,"site":"hq","board":"desk-a","version":4,"sig":"8466f66be2dde5d02f4904227a141351266ff6f4f36101b2c9ed09ea9545d144"}\n{\n"version":4,\n"board":"desk-a",\n"site":{\n"name":"HQ 南京",\n"areaCode":"025",\n"ipPrefix":"17909",\n"emergency":["110","119","120","122","12395"],\n"premiumPrefixes":["160xxxxx","168xxxxx","12590"],\n"outsideLinePrefix":"",\n"ringsBeforeForward":3,\n"blocked":[],\n"allowed":[],\n"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
