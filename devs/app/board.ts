@@ -55,9 +55,9 @@ function mismatch(said: number, version: number): string {
     return "the policy says version " + said + ", the message " + version
 }
 
-/** sha256 hex of a text given whole or in pieces. */
-function hashOf(text: string | string[]): string {
-    return sha256(typeof text === "string" ? [text] : text).toString("hex")
+/** sha256 hex of a text in pieces. */
+function hashOf(text: string[]): string {
+    return sha256(text).toString("hex")
 }
 
 export class Board implements AdminBackend, PortRecorder {
@@ -117,7 +117,7 @@ export class Board implements AdminBackend, PortRecorder {
             const v = guardConfig(JSON.parse(cfgText))
             if (v.config) {
                 this.config = v.config
-                cfgHash = hashOf(cfgText)
+                cfgHash = hashOf([cfgText])
             }
         }
         const cnt = await this.cntStore.load()

@@ -57,20 +57,17 @@ export function policyText(doc: any): string {
 }
 
 /**
- * The policy document from the pieces of its text: lines as policyText
- * writes them (a piece may hold part of a line, up to its "\n"), or compact
- * JSON in one line. Throws SyntaxError on text that is neither.
+ * The policy document from its text in pieces, cut anywhere (a piece may
+ * hold part of a line, or several): lines as policyText writes them, or
+ * compact JSON in one line. Throws SyntaxError on text that is neither.
  */
 export function policyFromLines(pieces: string[]): any {
     const out: any = {}
     let into: any = undefined
     let l = ""
-    for (let k = 0; k <= pieces.length; ++k) {
-        const p = k < pieces.length ? pieces[k] : "\n"
-        l += p
-        if (p.charCodeAt(p.length - 1) !== 10) continue
-        // the line without its "\n" and the "," after a value
-        let n = l.length - 1
+    const line = () => {
+        // without the "," after a value
+        let n = l.length
         if (l.charAt(n - 1) === ",") n--
         const last = l.charAt(n - 1)
         l = l.slice(0, n)
@@ -87,5 +84,16 @@ export function policyFromLines(pieces: string[]): any {
         }
         l = ""
     }
+    for (const p of pieces) {
+        let from = 0
+        for (;;) {
+            const nl = p.indexOf("\n", from)
+            l += nl < 0 ? p.slice(from) : p.slice(from, nl)
+            if (nl < 0) break
+            line()
+            from = nl + 1
+        }
+    }
+    line()
     return out
 }

@@ -18,6 +18,12 @@ export const MAX_POLICY_PAYLOAD = 4096
  * conforming broker does not send this client a larger packet.
  */
 export const MAX_PACKET_BYTES = MAX_POLICY_PAYLOAD + 512
+/**
+ * Longest line of a policy message the board reads whole: the rest of a
+ * longer one is left out, so its signature cannot match (the CLI never
+ * writes one: devs/policy/policyLines.ts).
+ */
+export const MAX_POLICY_LINE = 1024
 
 export function topic(site: string, rest: string): string {
     return "dialguard/" + site + "/" + rest

@@ -18,6 +18,7 @@ import {
     monthsHeld,
     OFFLINE,
     ONLINE,
+    MAX_POLICY_LINE,
     openEnvelope,
     Refusal,
     sizeRefusal,
@@ -69,11 +70,6 @@ class Signal {
     }
 }
 
-/** A JSON object's text without its closing "}" (publish signs and closes it). */
-function open(m: string): string {
-    return m.slice(0, m.length - 1)
-}
-
 export class Sync {
     readonly link: MqttLink
     private board: Board
@@ -123,7 +119,7 @@ export class Sync {
                 callsTopic: topic(site, id + "/calls"),
                 countersTopic: m => topic(site, id + "/counters/" + m),
                 // (M without its "}": publish)
-                state: () => open(self.state()),
+                state: () => self.state().slice(0, -1),
                 counters: m => countersMessage(id, m, board.savedCounters()),
                 months: () => monthsHeld(board.savedCounters()),
                 record: async slot =>
@@ -459,7 +455,8 @@ export class Sync {
                 const nl = p.indexOf(10, s)
                 const e = nl < 0 ? p.length : nl + 1
                 const seg = p.slice(s, e)
-                line = line ? line.concat(seg) : seg
+                if (!line) line = seg
+                else if (line.length < MAX_POLICY_LINE) line = line.concat(seg)
                 if (nl >= 0) {
                     lines.push(line.toString())
                     line = undefined

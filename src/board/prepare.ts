@@ -16,6 +16,7 @@ import { policyText } from "../../devs/policy/policyLines"
 import {
     MAX_POLICY_PAYLOAD,
     POLICY_MESSAGE_VERSION,
+    policyLineProblem,
     policyMessageText,
 } from "../fleet/topics"
 import { loadPolicy } from "../policyFile"
@@ -248,6 +249,11 @@ function cut(
         throw new CliError(
             `the policy for board ${config.board} is ${bytes} bytes, the board takes at most ${BOARD_MAX_UPLOAD} ` +
                 `(${policy.handsets.length} handsets in ${file}: the other extensions alone take ${Buffer.byteLength(doc.extensions)}); nothing was sent`
+        )
+    const long = policyLineProblem(text)
+    if (long)
+        throw new CliError(
+            `the policy for board ${config.board} has ${long}: number the other extensions of ${file} in blocks, or split the site; nothing was sent`
         )
     if (config.sync) {
         // the message `policy push` would send this board (sig: 64 hex)

@@ -26,6 +26,7 @@ import {
     onlineFilter,
     parseTopic,
     policyFilter,
+    policyLineProblem,
     policyMessageText,
     policyTopic,
     readPolicyMessage,
@@ -132,6 +133,12 @@ export function boardMessage(
                 `(a board's share of ${prep.file}: its own handsets and the other ` +
                 `${prep.policy.handsets.length - ports.length} extensions); ` +
                 `nothing was published: split the site`
+        )
+    const long = policyLineProblem(text)
+    if (long)
+        throw new CliError(
+            `a board's share of ${prep.file} has ${long}: ` +
+                `number the other extensions in blocks, or split the site; nothing was published`
         )
     return {
         board,

@@ -10,6 +10,8 @@
 export const TOPIC_ROOT = "dialguard"
 /** Version of the policy message's header ("v"). */
 export { ENVELOPE_VERSION as POLICY_MESSAGE_VERSION } from "../../devs/sync/protocol"
+export { MAX_POLICY_LINE } from "../../devs/sync/protocol"
+import { MAX_POLICY_LINE } from "../../devs/sync/protocol"
 /** Largest policy message payload a board accepts (devs/sync/protocol.ts). */
 export const MAX_POLICY_PAYLOAD = 4096
 /** Longest site id and board id. */
@@ -181,6 +183,20 @@ export interface PolicyMessage {
     policy: string
     /** Lower-case hex HMAC-SHA256(the board's key, UTF-8 bytes of `policy`). */
     sig: string
+}
+
+/**
+ * Why a policy text cannot go to a board ("" when it can): a line longer
+ * than a board reads whole (MAX_POLICY_LINE), e.g. the other extensions of
+ * a site numbered one by one.
+ */
+export function policyLineProblem(text: string): string {
+    for (const line of text.split("\n")) {
+        const bytes = Buffer.byteLength(line, "utf8")
+        if (bytes > MAX_POLICY_LINE)
+            return `a line of ${bytes} bytes (${JSON.stringify(line.slice(0, 24))}…), boards read lines of at most ${MAX_POLICY_LINE}`
+    }
+    return ""
 }
 
 /** A policy message's payload: its header line, then the policy text. */

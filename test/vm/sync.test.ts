@@ -110,10 +110,14 @@ describe("sync", () => {
         expect(p.site.name).toBe("HQ 南京")
         expect(p.handsets[0].extension).toBe("8001")
         expect(p.forward[""]).toBe("8001")
-        // in the flash store's pieces (a line in several), or compact JSON
+        // in pieces cut anywhere (the flash store's chunks: a line in
+        // several, several lines in one), or compact JSON
         const pieces: string[] = []
-        for (const l of lines)
-            for (let i = 0; i < l.length; i += 7) pieces.push(l.slice(i, i + 7))
+        for (let i = 0; i < POLICY_TEXT.length; i += 7)
+            pieces.push(POLICY_TEXT.slice(i, i + 7))
+        expect(JSON.stringify(policyFromLines([POLICY_TEXT]))).toBe(
+            JSON.stringify(p)
+        )
         expect(JSON.stringify(policyFromLines(pieces))).toBe(JSON.stringify(p))
         // (the lines without their "\n": compact JSON, as a board's flash
         // holds it from firmware before the lines)
