@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import Database from "better-sqlite3"
 import { afterAll, describe, expect, test } from "vitest"
 import {
     BoardVerifier,
@@ -284,5 +285,91 @@ describe("collect", () => {
         ).toBe("duplicate")
         reg.close()
         reg2.close()
+    })
+
+    test("the counter of the last record taken survives a restart of the collector; a v1 database gets the table", () => {
+        const file = join(TMP, "restart.sqlite")
+        // a database of the version before: no board_counters
+        const v1 = new Database(file)
+        v1.exec(`CREATE TABLE calls (id TEXT PRIMARY KEY, board TEXT NOT NULL, handset TEXT NOT NULL,
+            direction TEXT NOT NULL, number TEXT NOT NULL, dialled TEXT NOT NULL, category TEXT NOT NULL,
+            month TEXT NOT NULL, start INTEGER NOT NULL, answered INTEGER NOT NULL, ended INTEGER NOT NULL,
+            seconds INTEGER NOT NULL, outcome TEXT NOT NULL, code TEXT NOT NULL, for_ext TEXT NOT NULL,
+            rings INTEGER NOT NULL, hops INTEGER NOT NULL, record TEXT NOT NULL, received INTEGER NOT NULL) STRICT`)
+        v1.pragma("user_version = 1")
+        v1.close()
+        const m = (id: string, n: [number, number], start = 1795741200) =>
+            Buffer.from(signed(CALLS, { ...rec(id), start }, n))
+        let reg = new CallStore(file)
+        expect(reg.db.pragma("user_version", { simple: true })).toBe(2)
+        let checks = new RecordChecks(new BoardVerifier(SITE_KEY))
+        expect(
+            handleCallMessage(reg, CALLS, m("desk-a-7-1", [7, 5]), checks)
+                .result
+        ).toBe("new")
+        reg.close()
+        // the collector starts again
+        reg = new CallStore(file)
+        checks = new RecordChecks(new BoardVerifier(SITE_KEY))
+        expect(reg.counterOf("desk-a")).toMatchObject({ n: [7, 5] })
+        for (const n of [
+            [7, 5],
+            [7, 4],
+            [6, 99],
+        ] as [number, number][])
+            expect(
+                handleCallMessage(reg, CALLS, m("desk-a-6-1", n), checks)
+            ).toMatchObject({
+                result: "refused",
+                error: expect.stringMatching(
+                    /^replayed: its counter .* is not above \[7,5\]/
+                ),
+            })
+        // a resend of the stored record: a duplicate
+        expect(
+            handleCallMessage(reg, CALLS, m("desk-a-7-1", [7, 2]), checks)
+                .result
+        ).toBe("duplicate")
+        expect(
+            handleCallMessage(reg, CALLS, m("desk-a-8-1", [8, 1]), checks)
+                .result
+        ).toBe("new")
+        reg.close()
+    })
+
+    test("a fresh flash (a lower boot) is taken when its record is later than every record taken; its life before is then replays", () => {
+        const reg = new CallStore(":memory:")
+        const checks = new RecordChecks(new BoardVerifier(SITE_KEY))
+        const h = (id: string, n: [number, number], start: number) =>
+            handleCallMessage(
+                reg,
+                CALLS,
+                Buffer.from(signed(CALLS, { ...rec(id), start }, n)),
+                checks
+            )
+        const t = 1795741200
+        expect(h("desk-a-900-1", [900, 3], t).result).toBe("new")
+        expect(h("desk-a-901-1", [901, 1], t + 100).result).toBe("new")
+        // a lower boot, no later than the last record: a replay
+        expect(h("desk-a-40-1", [40, 2], t + 50).result).toBe("refused")
+        expect(h("desk-a-40-1", [40, 2], 0).result).toBe("refused")
+        // later: the board's count started again
+        expect(h("desk-a-40-2", [40, 3], t + 200).result).toBe("new")
+        expect(checks.notes[0]).toMatch(
+            /^board desk-a: its message counter started again at boot 40/
+        )
+        expect(reg.counterOf("desk-a")).toMatchObject({
+            n: [40, 3],
+            retired: [[900, 901]],
+        })
+        expect(h("desk-a-41-1", [41, 1], t + 300).result).toBe("new")
+        // a message of its life before, even a later one
+        expect(h("desk-a-901-2", [901, 9], t + 400)).toMatchObject({
+            result: "refused",
+            error: expect.stringMatching(
+                /from before board desk-a's count started again/
+            ),
+        })
+        reg.close()
     })
 })

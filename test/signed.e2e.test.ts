@@ -113,6 +113,30 @@ async function collectorSays(re: RegExp, timeoutMs = 20000) {
     }
 }
 
+/** Starts `dialguard collect --key` on CALLS_DIR; its log starts anew. */
+async function startCollector() {
+    collectorLog = ""
+    collector = spawn(
+        process.execPath,
+        [
+            join(ROOT, "bin", "dialguard.mjs"),
+            "collect",
+            "--broker",
+            broker.url,
+            "--site",
+            SITE,
+            "--out",
+            CALLS_DIR,
+            "--key",
+            KEY_FILE,
+        ],
+        { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }
+    )
+    collector.stdout!.setEncoding("utf8").on("data", d => (collectorLog += d))
+    collector.stderr!.setEncoding("utf8").on("data", d => (collectorLog += d))
+    await collectorSays(/collecting the call records of site hq/)
+}
+
 /** A long-distance call from 8001, answered and hung up. */
 async function call() {
     await dial("8001", "01062345678")
@@ -138,29 +162,7 @@ describe.skipIf(skip)(
             broker = await startBroker(BROKER, TMP)
             watcher = new Watcher(broker.url, SITE, "signed-e2e-watcher")
             await watcher.start()
-            collector = spawn(
-                process.execPath,
-                [
-                    join(ROOT, "bin", "dialguard.mjs"),
-                    "collect",
-                    "--broker",
-                    broker.url,
-                    "--site",
-                    SITE,
-                    "--out",
-                    CALLS_DIR,
-                    "--key",
-                    KEY_FILE,
-                ],
-                { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }
-            )
-            collector
-                .stdout!.setEncoding("utf8")
-                .on("data", d => (collectorLog += d))
-            collector
-                .stderr!.setEncoding("utf8")
-                .on("data", d => (collectorLog += d))
-            await collectorSays(/collecting the call records of site hq/)
+            await startCollector()
             mkdirSync(OUT, { recursive: true })
             s = await startSyncedBoard({
                 ports: ["8001", "8101"],
@@ -467,6 +469,46 @@ describe.skipIf(skip)(
             expect(recordsIn(CALLS_DIR).map(r => r.id)).toContain(next.value.id)
         }, 120000)
 
+        test("after a restart of collect, a replay below the last record taken is still refused; a stored record's resend is a duplicate", async () => {
+            const genuine = JSON.parse(record1)
+            const { n, sig: _sig, ...plain } = genuine
+            await stopChild(collector)
+            expect(collectorLog).toMatch(/stopped; /)
+            const t0 = Date.now()
+            await startCollector()
+            console.log(
+                `signed e2e: collect restarted in ${Date.now() - t0} ms`
+            )
+            // genuinely signed by desk-a, never stored, its counter below
+            // that of the records taken before the restart
+            const replay = signedAs(
+                boardKey(KEY, BOARD),
+                CALLS,
+                { ...plain, id: "desk-a-1-4" },
+                [n[0], 1]
+            )
+            await watcher.publish(CALLS, replay)
+            await collectorSays(
+                /board desk-a: call record desk-a-1-4 on .* refused: replayed: its counter \[\d+,1\] is not above \[\d+,\d+\] of the last record taken from board desk-a/
+            )
+            expect(recordsIn(CALLS_DIR).map(r => r.id)).not.toContain(
+                "desk-a-1-4"
+            )
+            const kept = readFileSync(join(CALLS_DIR, "refused.jsonl"), "utf8")
+                .trim()
+                .split("\n")
+                .map(l => JSON.parse(l))
+            expect(kept.pop()).toMatchObject({
+                board: BOARD,
+                topic: CALLS,
+                message: replay,
+                reason: expect.stringMatching(/^replayed: /),
+            })
+            // the board's genuine record again: a duplicate, not a refusal
+            await watcher.publish(CALLS, record1)
+            await collectorSays(new RegExp(`duplicate ${genuine.id} ignored`))
+        }, 60000)
+
         test("a fresh flash: the board's counter starts anew and is taken; its messages from before are replays", async () => {
             const old = watcher.parsed(STATE).pop()!.value
             const oldBoot = old.n[0]
@@ -500,6 +542,17 @@ describe.skipIf(skip)(
             const t1 = Date.now()
             await call()
             await watcher.wait(COUNTERS, t1, v => v.n?.[0] === newBoot)
+            // and the collector its record (its kept counter is of the old life)
+            const rec = await watcher.wait(
+                CALLS,
+                t1,
+                v => v.n?.[0] === newBoot && v.category === "domestic"
+            )
+            await collectorSays(new RegExp(`${rec.value.id}\\n`))
+            if (newBoot < oldBoot)
+                expect(collectorLog).toMatch(
+                    /note: board desk-a: its message counter started again at boot \d+/
+                )
             const rep = await report()
             expect(rep.code, rep.stderr).toBe(0)
             expect(calls8001(rep.rep)).toBeGreaterThanOrEqual(1)

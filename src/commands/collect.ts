@@ -190,6 +190,7 @@ export const collect: Command = {
                 stop(EXIT_FAIL)
                 return
             }
+            for (const note of checks.notes.splice(0)) log(`note: ${note}`)
             const r = h.record
             if (h.result === "new" && r) {
                 added++

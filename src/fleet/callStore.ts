@@ -21,7 +21,7 @@ import {
 
 export const DB_NAME = "calls.sqlite"
 /** PRAGMA user_version of the schema below. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS calls (
@@ -56,9 +56,35 @@ CREATE TABLE IF NOT EXISTS imported (
     records  INTEGER NOT NULL,
     imported INTEGER NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS board_counters (
+    board   TEXT PRIMARY KEY,
+    boot    INTEGER NOT NULL,
+    count   INTEGER NOT NULL,
+    latest  INTEGER NOT NULL,
+    first   INTEGER NOT NULL,
+    retired TEXT NOT NULL,
+    updated INTEGER NOT NULL
+) STRICT;
 `
+// (version 1 had no board_counters: CREATE TABLE IF NOT EXISTS adds it)
 
 export type AddResult = "new" | "duplicate" | "conflict"
+
+/**
+ * What the collector keeps of a board's signed records (table
+ * board_counters): the counter "n" of the newest record taken, so that a
+ * replay is refused also after a restart of the collector.
+ */
+export interface BoardCounter {
+    /** The highest [boot, count] of a record taken from the board. */
+    n: [number, number]
+    /** Unix seconds: the latest time in the records taken (0 none known). */
+    latest: number
+    /** The lowest boot taken since the board's count last started again. */
+    first: number
+    /** Boots [lo, hi] of the board's life before its count started again. */
+    retired: [number, number][]
+}
 
 const JSONL_RE = /^calls-(\d{4}-\d{2}|unknown)\.jsonl$/
 
@@ -99,6 +125,59 @@ export class CallStore {
         this.byId = this.db.prepare(`SELECT record FROM calls WHERE id = ?`)
         this.conflict = this.db.prepare(
             `INSERT INTO conflicts VALUES (?, ?, ?)`
+        )
+    }
+
+    private counterQ?: Database.Statement
+    private counterW?: Database.Statement
+
+    /** The board's counter (board_counters), undefined when none is kept. */
+    counterOf(board: string): BoardCounter | undefined {
+        this.counterQ ??= this.db.prepare(
+            `SELECT boot, count, latest, first, retired FROM board_counters WHERE board = ?`
+        )
+        const r = this.counterQ.get(board) as
+            | {
+                  boot: number
+                  count: number
+                  latest: number
+                  first: number
+                  retired: string
+              }
+            | undefined
+        if (!r) return undefined
+        let retired: [number, number][] = []
+        try {
+            const v = JSON.parse(r.retired)
+            if (Array.isArray(v)) retired = v
+        } catch {
+            // (only the collector writes it)
+        }
+        return {
+            n: [r.boot, r.count],
+            latest: r.latest,
+            first: r.first,
+            retired,
+        }
+    }
+
+    /** Keeps the board's counter. */
+    setCounter(board: string, c: BoardCounter) {
+        this.counterW ??= this.db.prepare(
+            `INSERT INTO board_counters VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (board) DO UPDATE SET boot = excluded.boot,
+             count = excluded.count, latest = excluded.latest,
+             first = excluded.first, retired = excluded.retired,
+             updated = excluded.updated`
+        )
+        this.counterW.run(
+            board,
+            c.n[0],
+            c.n[1],
+            c.latest,
+            c.first,
+            JSON.stringify(c.retired),
+            Math.floor(Date.now() / 1000)
         )
     }
 

@@ -27,7 +27,7 @@ import {
     counterText,
     refusalOf,
 } from "./boardSig"
-import { AddResult, CallStore, DB_NAME } from "./callStore"
+import { AddResult, BoardCounter, CallStore, DB_NAME } from "./callStore"
 import { CallRecord, checkCallRecord, parsePayload, parseTopic } from "./topics"
 
 export type { AddResult }
@@ -69,12 +69,15 @@ function claimedId(payload: Buffer): string | undefined {
 }
 
 /**
- * The collector's memory of the boards' signed records: the counter ("n")
- * of the last record taken from each board (this run).
+ * The collector's checks of the boards' signed records. What it keeps of
+ * each board (the counter "n" of the newest record taken) is in the
+ * database (CallStore.counterOf, table board_counters), so a replay is
+ * refused after a restart of the collector as well.
  */
 export class RecordChecks {
-    readonly last = new Map<string, Counter>()
     private has?: (id: string) => boolean
+    /** Notes for the log (a board whose count started again), taken by the caller. */
+    readonly notes: string[] = []
     constructor(readonly verifier = new BoardVerifier(undefined)) {}
 
     /** Whether record `id` is stored already. */
@@ -87,14 +90,74 @@ export class RecordChecks {
     }
 }
 
+/** The latest time a record names (Unix seconds, 0 unknown). */
+function recordTime(r: CallRecord): number {
+    return Math.max(
+        r.start + (r.start > 0 ? Math.floor(r.seconds) : 0),
+        r.answered ?? 0,
+        r.end ?? 0
+    )
+}
+
+function inRanges(b: number, r: [number, number][]): boolean {
+    return r.some(([lo, hi]) => b >= lo && b <= hi)
+}
+
+/**
+ * Whether a record with counter `n` not stored yet may be taken from
+ * `board`: the board's counter to keep then, or why not (a replay). Its
+ * `n` must be above that of the newest record taken from the board, also
+ * in an earlier run (`had`). Unless the board's count started again (a
+ * fresh flash starts it at a random boot number): a record of another,
+ * lower boot that is later (its times) than every record taken before.
+ * The boots of its life before are retired then: their records are
+ * replays from then on.
+ */
+function judgeRecord(
+    board: string,
+    n: Counter,
+    r: CallRecord,
+    had: BoardCounter | undefined,
+    notes: string[]
+): BoardCounter | string {
+    const t = recordTime(r)
+    if (!had) return { n, latest: t, first: n[0], retired: [] }
+    if (n[0] !== had.n[0] && inRanges(n[0], had.retired))
+        return `replayed: its counter ${counterText(n)} is from before board ${board}'s count started again`
+    if (compareCounters(n, had.n) > 0)
+        return {
+            n,
+            latest: Math.max(had.latest, t),
+            first: Math.min(had.first, n[0]),
+            retired: had.retired,
+        }
+    if (n[0] < had.n[0] && had.latest > 0 && t > had.latest) {
+        notes.push(
+            `board ${board}: its message counter started again at boot ${n[0]} (a fresh flash?); ` +
+                `record ${r.id} taken, as it is later than every record taken from it before`
+        )
+        return {
+            n,
+            latest: t,
+            first: n[0],
+            retired: [
+                ...had.retired,
+                [Math.min(had.first, had.n[0]), had.n[0]],
+            ],
+        }
+    }
+    return `replayed: its counter ${counterText(n)} is not above ${counterText(had.n)} of the last record taken from board ${board}`
+}
+
 /**
  * Checks and stores one message from dialguard/<site>/<board>/calls. With
  * a site key (`checks.verifier`) the record must carry its board's
  * signature: a forged or unsigned one is refused, and so is a record not
  * stored yet whose counter is not above the last one taken from its board
- * (a replay). A record stored already is a duplicate whatever its counter:
- * a board resends a record (signed again, with a new counter) until its
- * PUBACK comes. Records are stored without "n" and "sig".
+ * (a replay; judgeRecord), kept in the database with the record. A record
+ * stored already is a duplicate whatever its counter: a board resends a
+ * record (signed again, with a new counter) until its PUBACK comes.
+ * Records are stored without "n" and "sig".
  */
 export function handleCallMessage(
     reg: CallStore,
@@ -133,23 +196,21 @@ export function handleCallMessage(
             id: c.value.id,
         }
     const n = o.n
-    if (verifying && board && n && !checks.stored(reg, c.value.id)) {
-        const last = checks.last.get(board)
-        if (last && compareCounters(n, last) <= 0)
-            return {
-                result: "refused",
-                error: `replayed: its counter ${counterText(n)} is not above ${counterText(last)} of the last record taken from board ${board}`,
-                board,
-                record: c.value,
-                id: c.value.id,
-            }
-    }
-    const result = reg.add(c.value)
-    if (verifying && board && n && result === "new") {
-        const last = checks.last.get(board)
-        if (!last || compareCounters(n, last) > 0) checks.last.set(board, n)
-    }
-    return { result, record: c.value, board }
+    const record = c.value
+    if (!verifying || !board || !n || checks.stored(reg, record.id))
+        return { result: reg.add(record), record, board }
+    const notes: string[] = []
+    const next = judgeRecord(board, n, record, reg.counterOf(board), notes)
+    if (typeof next === "string")
+        return { result: "refused", error: next, board, record, id: record.id }
+    // the record and the board's counter on disk together
+    const result = reg.db.transaction(() => {
+        const res = reg.add(record)
+        if (res === "new") reg.setCounter(board, next)
+        return res
+    })()
+    if (result === "new") checks.notes.push(...notes)
+    return { result, record, board }
 }
 
 /** Keeps a refused message for the admin: DIR/refused.jsonl, one JSON line each. */
