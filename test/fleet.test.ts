@@ -30,7 +30,8 @@ import { boardPolicyDoc } from "../devs/policy/boardPolicy"
 import { measureCountersParsing } from "../src/fleet/bench"
 import { CallStore } from "../src/fleet/callStore"
 import { parseCsv } from "../src/fleet/csv"
-import { boardKey } from "../src/fleet/sign"
+import { boardKey, sign } from "../src/fleet/sign"
+import { sizeRefusal } from "../devs/sync/protocol"
 import { policyText } from "../devs/policy/policyLines"
 import {
     POLICY_MESSAGE_VERSION,
@@ -309,7 +310,12 @@ interface BoardOptions {
     lastError?: string
     /** Its port extensions (default 8001, 8101). */
     ports?: string[]
+    /** Its states are not signed (firmware before signed messages). */
+    unsigned?: boolean
 }
+
+/** Boot numbers of the stand-ins' starts: each start a higher one. */
+let nextBoot = Date.now()
 
 /**
  * STAND-IN for the board firmware (devs/sync, tested end to end in
@@ -320,7 +326,10 @@ interface BoardOptions {
  * engine's validatePolicy) and the version as the firmware does, then
  * publishing its state: applied (policyVersion, and policyHash of the text
  * it enforces) or rejected ({"version","reason"}). A board started with
- * `policyVersion` enforces a text nobody pushed (as if flashed).
+ * `policyVersion` enforces a text nobody pushed (as if flashed). Its
+ * states are signed as the firmware signs them (PROTOCOL.md "Signed board
+ * messages": its board key, "n" = [boot, count]); `crashedAt` makes it
+ * refuse policy messages as large as one it ran out of memory on.
  */
 class StandInBoard {
     client!: MqttClient
@@ -332,6 +341,10 @@ class StandInBoard {
     /** Every policy payload it received. */
     received: string[] = []
     private seq = 0
+    private boot = 0
+    private count = 0
+    /** Refuses policy messages of this many bytes or more (its crash guard; 0 none). */
+    crashedAt = 0
 
     constructor(
         readonly url: string,
@@ -353,6 +366,8 @@ class StandInBoard {
     }
 
     async start(): Promise<this> {
+        this.boot = nextBoot++
+        this.count = 0
         this.client = await mqtt.connectAsync(this.url, {
             protocolVersion: 4,
             clean: true,
@@ -393,11 +408,17 @@ class StandInBoard {
         s["lastError"] = this.opts.lastError ?? ""
         if (this.rejected) s["rejected"] = this.rejected
         s["ts"] = Math.floor(Date.now() / 1000)
-        return this.client.publishAsync(
-            `${this.root}/state`,
-            JSON.stringify(s),
-            { qos: 1, retain: true }
-        )
+        const topic = `${this.root}/state`
+        let text = JSON.stringify(s)
+        if (!this.opts.unsigned) {
+            const nf = `,"n":[${this.boot},${++this.count}]`
+            const key = boardKey(this.opts.key ?? KEY, this.id)
+            text =
+                text.slice(0, -1) +
+                nf +
+                `,"sig":"${sign(key, topic + text + nf)}"}`
+        }
+        return this.client.publishAsync(topic, text, { qos: 1, retain: true })
     }
 
     private async onPolicy(text: string) {
@@ -407,6 +428,14 @@ class StandInBoard {
         if (text === "") {
             // the topic was cleared: the refusal goes with the message
             this.rejected = undefined
+            return this.publishState()
+        }
+        const bytes = Buffer.byteLength(text, "utf8")
+        if (this.crashedAt && bytes >= this.crashedAt) {
+            this.rejected = {
+                version: readPolicyMessage(text)?.version ?? 0,
+                reason: sizeRefusal(bytes, this.crashedAt),
+            }
             return this.publishState()
         }
         const m: any = readPolicyMessage(text)
@@ -563,17 +592,21 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(c.policyVersion).toBe(2)
     })
 
-    test("a board that rejects: its reason in the table, exit 3", async () => {
+    test("a board that rejects: its reason in the table, exit 3; one holding another site key is sent nothing", async () => {
         const site = "push-reject"
         await board(URL_PLAIN, site, "good")
-        await board(URL_PLAIN, site, "wrongkey", {
+        // flashed with a version above this push's
+        await board(URL_PLAIN, site, "ahead", { policyVersion: 9 })
+        // its states are signed with its key from another site key
+        const wrong = await board(URL_PLAIN, site, "wrongkey", {
             key: OTHER_KEY,
             policyVersion: 1,
         })
+        const file = policyFile("x", 4)
         const r = await dialguard([
             "policy",
             "push",
-            policyFile("x", 4),
+            file,
             "--site",
             site,
             "--broker",
@@ -585,17 +618,30 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         expect(r.code).toBe(3)
         expect(r.stdout).toMatch(/^good\s+applied\s+version 4$/m)
         expect(r.stdout).toMatch(
-            /^wrongkey\s+rejected\s+version 4 refused: signature does not match the site key; taken back: the broker holds no policy for it again$/m
+            /^ahead\s+rejected\s+version 4 refused: older than version 9; taken back: the broker holds no policy for it again$/m
         )
-        expect(r.stdout).toContain("2 boards: 1 applied, 1 rejected")
         expect(r.stdout).toMatch(
-            /^what to do \(wrongkey\): the board holds another site key: push with the key file it was provisioned with, or give it this one with 'dialguard flash --key KEYFILE'$/m
+            /^wrongkey\s+state refused\s+state refused: forged \(signature does not verify\); nothing sent$/m
         )
+        expect(r.stdout).toContain(
+            "3 boards: 1 applied, 1 rejected, 1 state refused; states refused (not the board's own, not used) of wrongkey"
+        )
+        expect(r.stdout).toContain(
+            `what to do (ahead): raise "version" in ${file} to 10 or more and push again`
+        )
+        expect(r.stdout).toMatch(
+            /^what to do \(wrongkey\): its state is not signed with its key from this site key: the board holds another site key \(give it this one with 'dialguard flash --key KEYFILE'\), or someone else published it/m
+        )
+        expect(r.stderr).toContain(
+            `dialguard: warning: board wrongkey: dialguard/${site}/wrongkey/state refused: forged (signature does not verify)\n`
+        )
+        expect(wrong.received).toStrictEqual([])
         expect(await retained(`dialguard/${site}/wrongkey/policy`)).toBe("")
+        expect(await retained(`dialguard/${site}/ahead/policy`)).toBe("")
         expect(await retained(`dialguard/${site}/good/policy`)).not.toBe("")
     })
 
-    test("a push every board refuses (wrong key) is taken back: the message before is restored, reconnects and status are clean", async () => {
+    test("a push every board refuses is taken back: the message before is restored, reconnects and status are clean", async () => {
         const site = "push-all-refuse"
         const a = await board(URL_PLAIN, site, "desk-a")
         const b = await board(URL_PLAIN, site, "desk-b")
@@ -607,10 +653,39 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         )
         expect(v2.code, v2.stdout).toBe(0)
         const before = await retained(`dialguard/${site}/desk-a/policy`)
+        // with another site's key file no board's state verifies: nothing sent
         const wrongKey = keyFile(OTHER_KEY.toString("hex"))
-        const r = await pushPolicy(
+        const got = a.received.length + b.received.length
+        const w = await pushPolicy(
             policyFile("x", 3),
             wrongKey,
+            "--site",
+            site,
+            "--json"
+        )
+        noStackTrace(w)
+        expect(w.code).toBe(3)
+        const wj = JSON.parse(w.stdout)
+        expect(wj.sent).toBe(0)
+        expect(
+            wj.boards.map((x: any) => [x.board, x.result, x.refused])
+        ).toStrictEqual([
+            ["desk-a", "state refused", ["forged (signature does not verify)"]],
+            ["desk-b", "state refused", ["forged (signature does not verify)"]],
+        ])
+        expect(a.received.length + b.received.length).toBe(got)
+        expect(await retained(`dialguard/${site}/desk-a/policy`)).toBe(before)
+        // both boards ran out of memory on a message as large as version 3's
+        for (const x of [a, b])
+            x.crashedAt =
+                Buffer.byteLength(
+                    await retained(`dialguard/${site}/${x.id}/policy`)
+                ) + 1
+        const r = await pushPolicy(
+            policyFile("x", 3, {
+                site: { name: "x, the second floor too", areaCode: "025" },
+            }),
+            keyFile(),
             "--site",
             site,
             "--json"
@@ -624,10 +699,12 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
             ["desk-a", "rejected", true],
             ["desk-b", "rejected", true],
         ])
-        expect(j.boards[0].detail).toBe(
-            "version 3 refused: signature does not match the site key; taken back: the broker holds version 2 for it again"
+        expect(j.boards[0].detail).toMatch(
+            /^version 3 refused: policy message too large: \d+ bytes \(this board ran out of memory on one of \d+ bytes and restarted\); taken back: the broker holds version 2 for it again$/
         )
-        expect(j.boards[0].hint).toMatch(/^the board holds another site key/)
+        expect(j.boards[0].hint).toMatch(
+            /^its share of the policy is too large for it/
+        )
         // the broker holds what it held before, byte for byte
         expect(await retained(`dialguard/${site}/desk-a/policy`)).toBe(before)
         expect(
@@ -1006,9 +1083,10 @@ describe.concurrent("status", { timeout: 60000 }, () => {
             keyFile(),
         ])
         expect(push.code).toBe(3)
-        // push took its refused message back; one published by other means
-        // (here: desk-1's, signed with the site key desk-3 does not have)
-        // stays, and desk-3's refusal shows
+        // push sent desk-3 nothing (its state does not verify with this
+        // site key); a message published by other means (here: desk-1's,
+        // signed with the site key desk-3 does not have) stays, and
+        // desk-3's refusal shows
         const forged = readPolicyMessage(
             await retained(`dialguard/${site}/desk-1/policy`)
         )!

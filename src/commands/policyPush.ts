@@ -12,6 +12,7 @@ import {
 import { onePositional, parseDuration, siteOption } from "../fleet/options"
 import { preparePush, Progress, push, PushOutcome } from "../fleet/push"
 import { keyFileTooOpen, readKeyFile } from "../fleet/sign"
+import { SeenCounters, seenFileOf } from "../fleet/boardSig"
 import { renderTable } from "../fleet/table"
 
 export const EXIT_REJECTED = 3
@@ -28,11 +29,12 @@ if it has any problem). Every board of the site that the broker knows of
 its own share of the policy: the site settings, the handsets on its ports,
 the site's other extensions as internal numbers, and the forward chains of
 its ports worked out from the whole site (a board's 64 KB of memory cannot
-hold a large site's policy). Each share is signed with the site key and
-published, retained, to dialguard/<site>/<board>/policy. Then it follows
-the boards' state and online topics until each has applied it, refused it,
-is offline, or --timeout passes, and prints one row per board: board,
-result, detail (e.g. the board's reason for refusing):
+hold a large site's policy). Each share is signed with that board's key
+(derived from the site key) and published, retained, to
+dialguard/<site>/<board>/policy. Then it follows the boards' state and
+online topics until each has applied it, refused it, is offline, or
+--timeout passes, and prints one row per board: board, result, detail
+(e.g. the board's reason for refusing):
   applied    the board answered that it enforces this very policy text
              (its state names it by a hash of the text, not just a version)
   rejected   it refused the message, with its reason; the message is taken
@@ -45,6 +47,20 @@ result, detail (e.g. the board's reason for refusing):
              last seen); it gets the message when it reconnects
   no answer  online, but no answer within --timeout
   not sent   its ports are not known (no state yet)
+  state refused
+             its state is not signed with its board's key (forged;
+             unsigned: also firmware before signed messages) or is older
+             than one seen before (replayed): its ports are not trusted and
+             it is sent nothing; a line "what to do" follows
+
+Every state is verified with its board's key (derived from the site key,
+as 'status --key' does): a forged, unsigned or replayed state is neither
+used to cut a share nor taken as a board's answer; a warning names the
+board and why ("state refused: ..."), the summary lists it and the exit
+status is 3. Boards whose firmware does not sign its state (before signed
+messages) are refused so: update their firmware ('dialguard flash'). The
+counters of the states seen are kept in KEYFILE.seen.json, shared with
+status and report.
 
 A board that is offline gets the policy when it reconnects (the message is
 retained). A board the broker has never heard of gets nothing: provision
@@ -55,7 +71,7 @@ different content, is refused. Re-pushing the same file is harmless.
 
 The message is {"v":1,"site","board","version","policy","sig"}: "policy"
 is the board's share as compact JSON text, "sig" the hex HMAC-SHA256 of
-that text under the site key; at most 4096 bytes (the boards' limit),
+that text under the board's key (derived from the site key); at most 4096 bytes (the boards' limit),
 checked before anything is sent.
 
 Options:
@@ -66,7 +82,8 @@ Options:
   --timeout T        how long to wait for the boards (default 30s; 2m, 500ms)
   --json             print {"site","version","topic","sent","bytes",
                      "unchanged","boards":[{"board","result","detail",
-                     "online","policyVersion","bytes","withdrawn","hint"}],
+                     "online","policyVersion","bytes","withdrawn","hint",
+                     "refused"}],
                      "warnings":[...]}
                      instead of the table
 ${BROKER_HELP}
@@ -76,7 +93,7 @@ While waiting, a progress line on stderr (when it is a terminal) counts the
 boards that applied, refused, are offline and are still awaited.
 
 Exit status: 0 every known board applied the policy; 3 a board rejected it
-(or runs a newer version: superseded);
+(or runs a newer version: superseded), or a board's state was refused;
 4 none rejected but some did not confirm (offline, no answer, not sent);
 5 no boards known for the site (nothing published);
 1 nothing published (invalid policy, bad key file, message too large,
@@ -112,11 +129,18 @@ function summary(o: PushOutcome): string {
         "offline",
         "no answer",
         "not sent",
+        "state refused",
     ]
         .map(r => [r, count(r)] as const)
         .filter(([r, c]) => c > 0 || r === "applied")
         .map(([r, c]) => `${c} ${r}`)
-    return `${n} board${n === 1 ? "" : "s"}: ${parts.join(", ")}`
+    const refused = o.boards.filter(b => b.refused).map(b => b.board)
+    return (
+        `${n} board${n === 1 ? "" : "s"}: ${parts.join(", ")}` +
+        (refused.length
+            ? `; states refused (not the board's own, not used) of ${refused.join(", ")}`
+            : "")
+    )
 }
 
 /** "what to do (desk-a, desk-b): …", one line per distinct hint. */
@@ -132,7 +156,12 @@ function hintLines(o: PushOutcome): string[] {
 export function exitCodeOf(o: PushOutcome): number {
     if (o.boards.length === 0) return EXIT_NO_BOARDS
     if (
-        o.boards.some(b => b.result === "rejected" || b.result === "superseded")
+        o.boards.some(
+            b =>
+                b.result === "rejected" ||
+                b.result === "superseded" ||
+                b.refused !== undefined
+        )
     )
         return EXIT_REJECTED
     if (o.boards.some(b => b.result !== "applied")) return EXIT_UNCONFIRMED
@@ -189,7 +218,13 @@ export const policyPush: Command = {
         const progress = progressLine(prep.version, prep.site)
         let outcome: PushOutcome
         try {
-            outcome = await push(conn, prep, timeoutMs, progress.update)
+            outcome = await push(
+                conn,
+                prep,
+                timeoutMs,
+                progress.update,
+                new SeenCounters(seenFileOf(keyFile))
+            )
         } finally {
             progress.clear()
             await conn.close()

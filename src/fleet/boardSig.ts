@@ -325,7 +325,7 @@ function inRanges(b: number, r: [number, number][] | undefined): boolean {
  * retired. A topic last written in a retired boot takes any message of the
  * board's new life.
  */
-function judge(
+export function judge(
     seen: SeenCounters,
     topic: string,
     kind: string,

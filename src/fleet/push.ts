@@ -12,6 +12,7 @@ import { boardShare } from "./authCodes"
 import { Policy } from "../../devs/policy/types"
 import { CliError } from "../command"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
+import { BoardVerifier, judge, refusalOf, SeenCounters } from "./boardSig"
 import { FleetConnection } from "./broker"
 import { policyText } from "../../devs/policy/policyLines"
 import { boardKey, policyHash, sign } from "./sign"
@@ -151,7 +152,13 @@ export function boardMessage(
 }
 
 export type PushResult =
-    "applied" | "rejected" | "superseded" | "offline" | "no answer" | "not sent"
+    | "applied"
+    | "rejected"
+    | "superseded"
+    | "offline"
+    | "no answer"
+    | "not sent"
+    | "state refused"
 
 export interface BoardOutcome {
     board: string
@@ -165,6 +172,11 @@ export interface BoardOutcome {
     withdrawn?: boolean
     /** Refused: what the admin can do about it. */
     hint?: string
+    /**
+     * Why states on its state topic were not used (forged, unsigned or
+     * replayed: src/fleet/PROTOCOL.md "Signed board messages").
+     */
+    refused?: string[]
 }
 
 export interface PushOutcome {
@@ -200,6 +212,10 @@ interface Track {
     msg?: BoardMessage
     /** A refusal of this version seen before the push (shown if no new answer comes). */
     earlierRefusal?: string
+    /** Why states of it were not used (not signed with its key, or replayed). */
+    refused?: string[]
+    /** Such a state came before the policy was published (its ports unknown then). */
+    refusedBefore?: boolean
 }
 
 function isOnline(t: Track): boolean {
@@ -256,6 +272,16 @@ function outcomeOf(
     }
     if (!t.msg) {
         if (!final) return undefined
+        if (t.refusedBefore)
+            return {
+                ...base,
+                result: "state refused",
+                detail:
+                    `state refused: ${t.refused!.join("; ")}; nothing sent` +
+                    (s.handsets
+                        ? " (a verified state came since: push again)"
+                        : ""),
+            }
         return {
             ...base,
             result: "not sent",
@@ -335,6 +361,25 @@ function hintFor(reason: string, prep: PreparedPush): string | undefined {
     return undefined
 }
 
+/** What the admin can do about a board's refused states. */
+function stateHint(reasons: string[]): string {
+    if (reasons.some(r => r.startsWith("forged")))
+        return (
+            "its state is not signed with its key from this site key: the board holds another site key " +
+            "(give it this one with 'dialguard flash --key KEYFILE'), or someone else published it " +
+            "(check who may publish on its topics: the broker's ACL); 'dialguard status --key KEYFILE' shows its state"
+        )
+    if (reasons.some(r => r.startsWith("replayed")))
+        return (
+            "an older state of it was published again (check who may publish on its topics: the broker's ACL); " +
+            "the board publishes its state anew when it reconnects"
+        )
+    return (
+        "its state is not signed: firmware from before signed messages (update it with 'dialguard flash'), " +
+        "or not published by the board; push uses only states signed with the board's key"
+    )
+}
+
 /**
  * Takes back a refused message: the board would get it again at every
  * reconnect, refuse it again, and its state would keep saying so. Put back
@@ -387,9 +432,14 @@ export async function push(
     conn: FleetConnection,
     prep: PreparedPush,
     timeoutMs: number,
-    onProgress?: (p: Progress) => void
+    onProgress?: (p: Progress) => void,
+    seen = new SeenCounters()
 ): Promise<PushOutcome> {
     const warnings: string[] = []
+    // Every state is verified with its board's key (as status --key): a
+    // forged, unsigned or replayed one is neither used to cut a share nor
+    // taken as an answer.
+    const verifier = new BoardVerifier(prep.key)
     const tracks = new Map<string, Track>()
     /** topic -> payload not yet delivered back by the broker */
     const unechoed = new Map<string, string>()
@@ -418,13 +468,41 @@ export async function push(
             if (!live && r && r.version === prep.version)
                 t.earlierRefusal = r.reason
         }
-        if (t.state || t.online !== undefined) tracks.set(news.board, t)
+        if (t.state || t.online !== undefined || t.refused)
+            tracks.set(news.board, t)
         else tracks.delete(news.board)
+    }
+    /** The text of a state to use, or undefined when it is refused. */
+    const verified = (
+        topic: string,
+        board: string,
+        text: string
+    ): string | undefined => {
+        if (text.length === 0) return text
+        const o = verifier.open(topic, text)
+        const notes: string[] = []
+        const why =
+            refusalOf(o, true) ||
+            judge(seen, topic, "state", o.n!, o.value?.ts, notes, board)
+        warnings.push(...notes)
+        if (!why) return JSON.stringify(o.value)
+        const t = tracks.get(board) ?? { fresh: false }
+        if (!(t.refused ?? []).includes(why))
+            t.refused = [...(t.refused ?? []), why]
+        if (!live) t.refusedBefore = true
+        tracks.set(board, t)
+        warnings.push(`board ${board}: ${topic} refused: ${why}`)
+        return undefined
     }
     const stop = conn.onMessage((t, payload) => {
         const pt = parseTopic(t)
         if (pt?.site !== prep.site || !pt.board) return
-        const text = payload.toString("utf8")
+        let text: string | undefined = payload.toString("utf8")
+        if (pt.kind === "state") text = verified(t, pt.board, text)
+        if (text === undefined) {
+            changed?.()
+            return
+        }
         if (pt.kind === "policy") {
             onTopic.set(t, [...(onTopic.get(t) ?? []), text])
             if (live && unechoed.get(t) === text) unechoed.delete(t)
@@ -549,8 +627,16 @@ export async function push(
                 o.detail += `; ${w.detail}`
                 o.withdrawn = w.withdrawn
             }
+            if (t.refused) {
+                o.refused = t.refused
+                if (o.result !== "state refused")
+                    o.detail += `; state refused: ${t.refused.join("; ")} (not taken as its answer)`
+                o.hint ??= stateHint(t.refused)
+            }
             boards.push(o)
         }
+        seen.save()
+        warnings.push(...seen.warnings)
         return {
             site: prep.site,
             version: prep.version,
