@@ -24,7 +24,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import type { SimSession } from "../sim/session"
 import { openSigned } from "../src/fleet/boardSig"
-import { boardKey, sign } from "../src/fleet/sign"
+import { boardKey, policyHash, sign } from "../src/fleet/sign"
 import { recordsIn } from "./callsDb"
 import { testBrokerKind } from "./brokerChoice"
 import {
@@ -39,6 +39,7 @@ import {
     TestBroker,
     Watcher,
     startSyncedBoard,
+    retainedOn,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -135,6 +136,15 @@ async function startCollector() {
     collector.stdout!.setEncoding("utf8").on("data", d => (collectorLog += d))
     collector.stderr!.setEncoding("utf8").on("data", d => (collectorLog += d))
     await collectorSays(/collecting the call records of site hq/)
+}
+
+/** Waits until the board has published no state for 500 ms. */
+async function boardQuiet() {
+    for (;;) {
+        const last = watcher.seen.filter(m => m.topic === STATE).pop()
+        if (!last || Date.now() - last.t > 500) return
+        await sleep(100)
+    }
 }
 
 /** A long-distance call from 8001, answered and hung up. */
@@ -564,6 +574,185 @@ describe.skipIf(skip)(
             expect(r.st.boards[0].refused[0]).toMatch(/^state replayed/)
             await watcher.publish(STATE, latest, true)
             expect((await status()).code).toBe(0)
+        }, 180000)
+
+        test("policy push uses only states that verify: a forged retained state (more ports) gets nothing; a forged answer is not 'applied'", async () => {
+            const v4 = join(TMP, "hq-v4.policy.json")
+            const policy = JSON.parse(
+                readFileSync(
+                    join(ROOT, "sim", "policies", "hq.policy.json"),
+                    "utf8"
+                )
+            )
+            writeFileSync(v4, JSON.stringify({ ...policy, version: 4 }))
+            const pushV4 = (timeout = "20s") =>
+                dialguard([
+                    "policy",
+                    "push",
+                    v4,
+                    "--broker",
+                    broker.url,
+                    "--key",
+                    KEY_FILE,
+                    "--site",
+                    SITE,
+                    "--timeout",
+                    timeout,
+                    "--json",
+                ])
+            await boardQuiet()
+            const genuine = watcher.parsed(STATE).pop()!
+            expect(genuine.value.handsets).toStrictEqual(["8001", "8101"])
+            const { n, sig: _sig, ...plain } = genuine.value
+            const more = {
+                ...plain,
+                handsets: ["8000", "8001", "8101", "8102"],
+            }
+            const forgeries: [string, string, RegExp][] = [
+                [
+                    "its signature kept",
+                    genuine.text.replace(
+                        '"handsets":["8001","8101"]',
+                        '"handsets":["8000","8001","8101","8102"]'
+                    ),
+                    /^forged \(signature does not verify\)$/,
+                ],
+                [
+                    "signed with desk-b's key",
+                    signedAs(boardKey(KEY, "desk-b"), STATE, more, [
+                        n[0],
+                        n[1] + 100,
+                    ]),
+                    /^forged \(signature does not verify\)$/,
+                ],
+                [
+                    "unsigned (as firmware before signed messages)",
+                    JSON.stringify(more),
+                    /^unsigned \(firmware before signed messages, or forged\)$/,
+                ],
+            ]
+            for (const [what, text, reason] of forgeries) {
+                expect(text, what).not.toBe(genuine.text)
+                await watcher.publish(STATE, text, true)
+                const t0 = Date.now()
+                const r = await pushV4()
+                const j = JSON.parse(r.stdout)
+                expect(r.code, `${what}: ${r.stdout}${r.stderr}`).toBe(3)
+                expect(j.sent, what).toBe(0)
+                expect(j.boards, what).toHaveLength(1)
+                expect(j.boards[0], what).toMatchObject({
+                    board: BOARD,
+                    result: "state refused",
+                    refused: [expect.stringMatching(reason)],
+                })
+                expect(j.boards[0].detail, what).toMatch(
+                    /^state refused: .*; nothing sent$/
+                )
+                expect(r.stderr, what).toContain(
+                    `dialguard: warning: board ${BOARD}: ${STATE} refused: `
+                )
+                // nothing went to the board: the broker still holds version 3
+                expect(
+                    JSON.parse(
+                        await retainedOn(broker.url, T(`${BOARD}/policy`))
+                    ).version,
+                    what
+                ).toBe(3)
+                expect(watcher.parsed(T(`${BOARD}/policy`), t0), what).toEqual(
+                    []
+                )
+            }
+            // the table says it too
+            const text = await dialguard([
+                "policy",
+                "push",
+                v4,
+                "--broker",
+                broker.url,
+                "--key",
+                KEY_FILE,
+                "--site",
+                SITE,
+            ])
+            expect(text.code).toBe(3)
+            expect(text.stdout).toMatch(
+                /^desk-a\s+state refused\s+state refused: unsigned \(firmware before signed messages, or forged\); nothing sent$/m
+            )
+            expect(text.stdout).toContain(
+                "1 board: 0 applied, 1 state refused; states refused (not the board's own, not used) of desk-a"
+            )
+            expect(text.stdout).toMatch(
+                /^what to do \(desk-a\): its state is not signed: firmware from before signed messages \(update it with 'dialguard flash'\)/m
+            )
+
+            // the genuine state back, and a board desk-c whose (genuinely
+            // signed) state the test publishes: push sends both their shares;
+            // a forged answer for desk-c, naming the very text it was sent,
+            // is not taken as applied; desk-a's own answer is
+            await watcher.publish(STATE, genuine.text, true)
+            const C = "desk-c"
+            const cState = {
+                board: C,
+                handsets: ["8102"],
+                policyVersion: 3,
+                lastError: "",
+                ts: genuine.value.ts,
+            }
+            await watcher.publish(T(`${C}/online`), "true", true)
+            await watcher.publish(
+                T(`${C}/state`),
+                signedAs(boardKey(KEY, C), T(`${C}/state`), cState, [5, 1]),
+                true
+            )
+            const t0 = Date.now()
+            const started = Date.now()
+            const running = pushV4("8s")
+            const sent = await watcher.wait(
+                T(`${C}/policy`),
+                t0,
+                v => v.version === 4
+            )
+            const forgedAnswer = signedAs(
+                boardKey(KEY, "desk-b"),
+                T(`${C}/state`),
+                {
+                    ...cState,
+                    policyVersion: 4,
+                    policyHash: policyHash(sent.value.policy),
+                },
+                [5, 2]
+            )
+            await watcher.publish(T(`${C}/state`), forgedAnswer, true)
+            const r = await running
+            console.log(
+                `signed e2e: push with a forged answer took ${Date.now() - started} ms (--timeout 8s)`
+            )
+            expect(r.code, r.stdout + r.stderr).toBe(3)
+            const j = JSON.parse(r.stdout)
+            expect(j.sent).toBe(2)
+            expect(j.boards.map((b: any) => [b.board, b.result])).toStrictEqual(
+                [
+                    [BOARD, "applied"],
+                    [C, "no answer"],
+                ]
+            )
+            expect(j.boards[0].refused).toBeUndefined()
+            expect(j.boards[1].refused).toStrictEqual([
+                "forged (signature does not verify)",
+            ])
+            expect(j.boards[1].detail).toMatch(
+                /; state refused: forged \(signature does not verify\) \(not taken as its answer\)$/
+            )
+            expect(r.stderr).toContain(
+                `dialguard: warning: board ${C}: ${T(`${C}/state`)} refused: forged (signature does not verify)`
+            )
+            // desk-a enforces version 4
+            const st = await watcher.wait(STATE, t0, v => v.policyVersion === 4)
+            expect(
+                openSigned(STATE, st.text, boardKey(KEY, BOARD)).status
+            ).toBe("signed")
+            for (const t of ["online", "state", "policy"])
+                await watcher.publish(T(`${C}/${t}`), "", true)
         }, 180000)
     }
 )

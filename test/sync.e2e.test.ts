@@ -46,6 +46,7 @@ import {
     startBroker,
     TestBroker,
     startSyncedBoard,
+    retainedOn,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -266,34 +267,56 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
         await hangUp("8001")
     }, 120000)
 
-    test("a policy signed with another key is refused (push exit 3) and taken back, v4 stays", async () => {
+    test("a push with another key file: the board's state does not verify with it, nothing is sent (exit 3), v4 stays", async () => {
         const t0 = Date.now()
         const r = await push(
             policyFile("v5.json", hq(5, "international")),
             OTHER_KEY_FILE
         )
         expect(r.code, r.stdout + r.stderr).toBe(3)
-        expect(r.stdout).toContain(
-            "signature does not match the site key; taken back: the broker holds version 4 for it again"
+        expect(r.stdout).toMatch(
+            /^desk-a\s+state refused\s+state refused: forged \(signature does not verify\); nothing sent$/m
         )
-        // v4 is on the broker again: the board takes it (nothing to do)
-        // and its refusal goes; a reconnect would not bring v5 back
-        const back = await watcher.wait(POLICY, t0, v => v.version === 4)
+        expect(r.stderr).toContain(
+            `board ${BOARD}: ${STATE} refused: forged (signature does not verify)`
+        )
+        expect(watcher.parsed(POLICY, t0)).toEqual([])
+        expect(JSON.parse(await retainedOn(broker.url, POLICY)).version).toBe(4)
+        expect(await s.admin.policyVersion()).toBe(4)
+    }, 60000)
+
+    test("the broker lost its retained policy (a crash without autosave): an older version pushed is refused by the board and taken back; v4 put back", async () => {
+        const v4 = await retainedOn(broker.url, POLICY)
+        let t0 = Date.now()
+        await watcher.publish(POLICY, "", true)
+        await watcher.wait(STATE, t0, v => v.policyVersion === 4)
+        t0 = Date.now()
+        const r = await push(policyFile("v3.json", hq(3, "international")))
+        expect(r.code, r.stdout + r.stderr).toBe(3)
+        expect(r.stdout).toMatch(
+            /^desk-a\s+rejected\s+version 3 refused: older than version 4; taken back: the broker holds no policy for it again$/m
+        )
+        const st = await watcher.wait(STATE, t0, v => v.rejected?.version === 3)
+        expect(st.value).toMatchObject({
+            policyVersion: 4,
+            rejected: { version: 3, reason: "older than version 4" },
+        })
+        expect(st.value.lastError).toContain("policy v3 refused")
+        // taken back: the refusal goes with it
+        await watcher.wait(
+            STATE,
+            st.t,
+            v => v.policyVersion === 4 && v.rejected === undefined
+        )
+        // v4 back on the broker: the very text the board enforces
+        t0 = Date.now()
+        await watcher.publish(POLICY, v4, true)
         const clean = await watcher.wait(
             STATE,
-            back.t,
+            t0,
             v => v.policyVersion === 4 && v.rejected === undefined
         )
         expect(clean.value.lastError).toBe("")
-        const st = await watcher.wait(STATE, 0, v => v.rejected?.version === 5)
-        expect(st.value).toMatchObject({
-            policyVersion: 4,
-            rejected: {
-                version: 5,
-                reason: "signature does not match the site key",
-            },
-        })
-        expect(st.value.lastError).toContain("policy v5 refused")
         expect(await s.admin.policyVersion()).toBe(4)
     }, 60000)
 

@@ -449,6 +449,20 @@ export interface Seen {
     retain: boolean
 }
 
+/** The retained message on `topic` (waits for one), read by a client of its own. */
+export async function retainedOn(url: string, topic: string): Promise<string> {
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 })
+    try {
+        const got = new Promise<string>(resolve =>
+            c.on("message", (t, p) => t === topic && resolve(p.toString()))
+        )
+        await c.subscribeAsync(topic, { qos: 1 })
+        return await got
+    } finally {
+        await c.endAsync()
+    }
+}
+
 /** Everything published under dialguard/<site>/, with arrival times. */
 export class Watcher {
     seen: Seen[] = []
