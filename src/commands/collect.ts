@@ -84,7 +84,10 @@ With --key (the site key file) every record is verified: each board signs
 its messages with its own key (derived from the site key) and a counter
 that only grows. A forged or unsigned record is refused, and so is one not
 stored yet whose counter is not above the last record taken from its board
-(a replay); a resend of a stored record is a duplicate as before. A refused
+(a replay; that counter is kept in calls.sqlite, so also after a restart);
+a resend of a stored record is a duplicate as before. A board's fresh
+flash starts its counter anew, lower: its records are taken when they are
+later than every record taken from it before (a note says so). A refused
 record is not stored: a warning on stderr names the board, and the message
 is kept in DIR/refused.jsonl for the admin. Without --key nothing is
 verified (a warning says so at start).
