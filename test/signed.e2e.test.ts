@@ -6,9 +6,12 @@
 // unsigned, moved and replayed messages published from outside (as with
 // mosquitto_pub: an MQTT client of the test) and name the board, while the
 // genuine messages of the board verify and a resend of a stored record is
-// a harmless duplicate.
+// a harmless duplicate. `collect` keeps its replay counter across a
+// restart; `policy push` uses only states that verify (a forged retained
+// state gets its board nothing, a forged answer is not "applied").
+// Figures: .devicescript/sim/signed-e2e.measurements.json.
 //
-// ~1.5 min; DIALGUARD_SKIP_SIM=1 skips it.
+// ~1.2 min; DIALGUARD_SKIP_SIM=1 skips it.
 
 import { ChildProcess, spawn } from "node:child_process"
 import {
@@ -60,6 +63,8 @@ const CALLS = T(`${BOARD}/calls`)
 const CALLS_DIR = join(TMP, "calls")
 
 let broker: TestBroker
+/** Written to .devicescript/sim/signed-e2e.measurements.json. */
+const measured: Record<string, number | string> = {}
 let watcher: Watcher
 let collector: ChildProcess
 let collectorLog = ""
@@ -187,6 +192,11 @@ describe.skipIf(skip)(
         }, 20 * 60000)
 
         afterAll(async () => {
+            if (Object.keys(measured).length)
+                writeFileSync(
+                    join(OUT, "signed-e2e.measurements.json"),
+                    JSON.stringify(measured, null, 2) + "\n"
+                )
             await s?.stop()
             await stopChild(collector)
             watcher?.client.end(true)
@@ -486,9 +496,7 @@ describe.skipIf(skip)(
             expect(collectorLog).toMatch(/stopped; /)
             const t0 = Date.now()
             await startCollector()
-            console.log(
-                `signed e2e: collect restarted in ${Date.now() - t0} ms`
-            )
+            measured["collectRestartMs"] = Date.now() - t0
             // genuinely signed by desk-a, never stored, its counter below
             // that of the records taken before the restart
             const replay = signedAs(
@@ -544,6 +552,7 @@ describe.skipIf(skip)(
             console.log(
                 `signed e2e: fresh flash, boot ${oldBoot} -> ${newBoot} (${newBoot < oldBoot ? "lower: the restart path" : "higher"})`
             )
+            measured["freshFlashBoot"] = newBoot < oldBoot ? "lower" : "higher"
             if (newBoot < oldBoot)
                 expect(r.stderr).toMatch(
                     /board desk-a: its message counter started again at boot \d+ \(a fresh flash\?\)/
@@ -724,9 +733,7 @@ describe.skipIf(skip)(
             )
             await watcher.publish(T(`${C}/state`), forgedAnswer, true)
             const r = await running
-            console.log(
-                `signed e2e: push with a forged answer took ${Date.now() - started} ms (--timeout 8s)`
-            )
+            measured["pushWithForgedAnswerMs"] = Date.now() - started
             expect(r.code, r.stdout + r.stderr).toBe(3)
             const j = JSON.parse(r.stdout)
             expect(j.sent).toBe(2)
