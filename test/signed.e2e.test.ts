@@ -43,6 +43,7 @@ import {
     Watcher,
     startSyncedBoard,
     retainedOn,
+    parseMessage,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -662,7 +663,7 @@ describe.skipIf(skip)(
                 )
                 // nothing went to the board: the broker still holds version 3
                 expect(
-                    JSON.parse(
+                    parseMessage(
                         await retainedOn(broker.url, T(`${BOARD}/policy`))
                     ).version,
                     what

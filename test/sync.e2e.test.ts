@@ -47,6 +47,7 @@ import {
     TestBroker,
     startSyncedBoard,
     retainedOn,
+    parseMessage,
 } from "./syncHarness"
 
 const OUT = join(ROOT, ".devicescript", "sim")
@@ -281,7 +282,9 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
             `board ${BOARD}: ${STATE} refused: forged (signature does not verify)`
         )
         expect(watcher.parsed(POLICY, t0)).toEqual([])
-        expect(JSON.parse(await retainedOn(broker.url, POLICY)).version).toBe(4)
+        expect(parseMessage(await retainedOn(broker.url, POLICY)).version).toBe(
+            4
+        )
         expect(await s.admin.policyVersion()).toBe(4)
     }, 60000)
 
