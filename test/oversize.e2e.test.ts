@@ -60,15 +60,15 @@ function signedOfSize(version: number, bytes: number): string {
     return envelope(SITE, text, version, KEY_HEX)
 }
 
-// KNOWN LIMIT (not yet fixed, so not run): on an MQTT 3.1.1 broker (aedes)
-// the board reads a large payload past in 128-byte pieces, as the ESP32
-// runtime does, and under that churn a later 4 KB allocation (the next
-// policy message, its text) can fail: the heap is never compacted
-// (OutOfMemory seen after a 24 KB message). Likewise floods of 4 KB
-// messages. Add "aedes" here and un-skip the flood test to see it.
+// Both brokers: on MQTT 3.1.1 (aedes) the board itself refuses large
+// payloads from their header and reads floods of 4 KB messages in 128-byte
+// pieces, a line of at most 1024 bytes at a time (before the policy text
+// was read in lines, the next policy message's 4 KB text then failed to
+// fit the fragmented heap).
 const brokers: BrokerKind[] = []
 if (findMosquitto() || process.env[REQUIRE_MOSQUITTO] === "1")
     brokers.push("mosquitto")
+brokers.push("aedes")
 
 describe
     .skipIf(skip || brokers.length === 0)
@@ -181,7 +181,15 @@ describe
                             vmLines(TOO_LARGE) > before
                                 ? "refused by the board"
                                 : "not sent by the broker"
-                        if (retain) await watcher.publish(POLICY, "", true)
+                        if (retain) {
+                            // taken back, and the board said so, before the
+                            // next one (on MQTT 3.1.1 the board refuses a
+                            // large payload as its header arrives, before
+                            // it has worked through the messages queued)
+                            const t1 = Date.now()
+                            await watcher.publish(POLICY, "", true)
+                            await watcher.wait(STATE, t1, v => !v.rejected)
+                        }
                     }
                 measured["layers"] = seen
                 expect(s.starts).toBe(starts)
@@ -191,7 +199,7 @@ describe
             10 * 60000
         )
 
-        test.skip(
+        test(
             "floods: 200 messages of 4 KB and 30 of 38 KB back to back, then a retained 38 KB one at reconnect: no restart",
             async () => {
                 const starts = s.starts

@@ -399,12 +399,12 @@ describe.skipIf(skip)(`fleet sync, real firmware and ${BROKER}`, () => {
     }, 120000)
 
     test("a whole site policy over the board's limit: refused by its size or not sent by the broker, v4 stays, no restart", async () => {
-        // A WHOLE site policy of 40 handsets, not the board's share that
+        // A WHOLE site policy of 60 handsets, not the board's share that
         // `policy push` sends: over the 4096 bytes a board reads in (whole
         // policies of ~30 handsets / 3.5 KB exhausted the 64 KB heap).
         // Signed and retained, so every reconnect brings it again.
         const big = hq(10, "international")
-        for (let i = 0; i < 40; i++)
+        for (let i = 0; i < 60; i++)
             big.handsets.push({
                 extension: String(8200 + i),
                 department: i % 2 ? "admin" : "sales",

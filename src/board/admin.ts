@@ -169,7 +169,10 @@ export class AdminClient {
         const text =
             typeof json === "string"
                 ? json
-                : kind === "policy"
+                : kind === "policy" &&
+                    typeof json === "object" &&
+                    json !== null &&
+                    !Array.isArray(json)
                   ? policyText(json)
                   : JSON.stringify(json)
         const bytes = Buffer.from(text, "utf8")
