@@ -24,14 +24,14 @@ export const BOARD_KEY =
     "fa279eaf8e94e41bbd6402ba435d569bfb7a3349385e5afd5b135fa625bff034"
 /** The board policy, as signed (with BOARD_KEY): JSON in short lines (devs/policy/policyLines.ts). */
 export const POLICY_TEXT =
-    '{\n"version":4,\n"board":"desk-a",\n"site":{\n"name":"HQ 南京",\n"areaCode":"025",\n"ipPrefix":"17909",\n"emergency":["110","119","120","122","12395"],\n"premiumPrefixes":["160xxxxx","168xxxxx","12590"],\n"outsideLinePrefix":"",\n"ringsBeforeForward":3,\n"blocked":[],\n"allowed":[],\n"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
+    '{\n"version":4,"board":"desk-a",\n"site":{\n"name":"HQ 南京","areaCode":"025","ipPrefix":"17909","emergency":["110","119","120","122","12395"],"premiumPrefixes":["160xxxxx","168xxxxx","12590"],"outsideLinePrefix":"",\n"ringsBeforeForward":3,"blocked":[],"allowed":[],"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
 export const POLICY_SIG =
-    "8466f66be2dde5d02f4904227a141351266ff6f4f36101b2c9ed09ea9545d144"
+    "cb87d7c540ed1cfedb4ae0c52b17943259c61a51c677fad65a9daf3838302e17"
 /**
  * How a board's state names that policy once it enforces it ("policyHash"):
  * the first 16 hex digits of the SHA-256 of its UTF-8 bytes.
  */
-export const POLICY_HASH = "16c3fcbd0bcdfba0"
+export const POLICY_HASH = "325c31620e859243"
 /** The payload on dialguard/hq/desk-a/policy: the header line {v, site, board, version, sig}, then the policy text. */
 export const POLICY_PAYLOAD =
-    '{"v":2,"site":"hq","board":"desk-a","version":4,"sig":"8466f66be2dde5d02f4904227a141351266ff6f4f36101b2c9ed09ea9545d144"}\n{\n"version":4,\n"board":"desk-a",\n"site":{\n"name":"HQ 南京",\n"areaCode":"025",\n"ipPrefix":"17909",\n"emergency":["110","119","120","122","12395"],\n"premiumPrefixes":["160xxxxx","168xxxxx","12590"],\n"outsideLinePrefix":"",\n"ringsBeforeForward":3,\n"blocked":[],\n"allowed":[],\n"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
+    '{"v":2,"site":"hq","board":"desk-a","version":4,"sig":"cb87d7c540ed1cfedb4ae0c52b17943259c61a51c677fad65a9daf3838302e17"}\n{\n"version":4,"board":"desk-a",\n"site":{\n"name":"HQ 南京","areaCode":"025","ipPrefix":"17909","emergency":["110","119","120","122","12395"],"premiumPrefixes":["160xxxxx","168xxxxx","12590"],"outsideLinePrefix":"",\n"ringsBeforeForward":3,"blocked":[],"allowed":[],"timers":{"firstDigitMs":16000,"interDigitMs":10000,"shortMs":3000}\n},\n"departments":[\n{"id":"admin","name":"人事行政部","floor":3,"x":10,"y":4}\n],\n"handsets":[\n{"extension":"8001","department":"admin","allow":"domestic","receiveOnly":false,"suspended":false,"name":""}\n],\n"extensions":"",\n"forward":{\n"":"8001"\n}\n}'
