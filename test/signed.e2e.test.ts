@@ -595,7 +595,7 @@ describe.skipIf(skip)(
                 )
             )
             writeFileSync(v4, JSON.stringify({ ...policy, version: 4 }))
-            const pushV4 = (timeout = "20s") =>
+            const pushV4 = (timeout = "20s", json = true) =>
                 dialguard([
                     "policy",
                     "push",
@@ -608,7 +608,7 @@ describe.skipIf(skip)(
                     SITE,
                     "--timeout",
                     timeout,
-                    "--json",
+                    ...(json ? ["--json"] : []),
                 ])
             await boardQuiet()
             const genuine = watcher.parsed(STATE).pop()!
@@ -673,17 +673,7 @@ describe.skipIf(skip)(
                 )
             }
             // the table says it too
-            const text = await dialguard([
-                "policy",
-                "push",
-                v4,
-                "--broker",
-                broker.url,
-                "--key",
-                KEY_FILE,
-                "--site",
-                SITE,
-            ])
+            const text = await pushV4("20s", false)
             expect(text.code).toBe(3)
             expect(text.stdout).toMatch(
                 /^desk-a\s+state refused\s+state refused: unsigned \(firmware before signed messages, or forged\); nothing sent$/m
