@@ -341,6 +341,19 @@ export class Board implements AdminBackend, PortRecorder {
         await this.cfgStore.save(text)
     }
 
+    /**
+     * The board's new key (a rotation over MQTT): in its configuration
+     * (which from then on holds no site key) before it is used.
+     */
+    async saveKey(key: Buffer) {
+        const cfg = JSON.parse(await this.cfgStore.load())
+        cfg.boardKey = key.toString("hex")
+        cfg.siteKey = undefined
+        await this.cfgStore.save(JSON.stringify(cfg))
+        this.key = key
+        this.log("sync: board key replaced")
+    }
+
     counter(name: string): number {
         // "8001.calls.domestic", "8001.blocked.premium", "8001.incoming.onTime",
         // "8001.seconds.local", "8001.caller.late"

@@ -5,14 +5,10 @@
 // never silently merged into a dated month).
 // Portable: no @devicescript/* import.
 
-import { UNKNOWN_MONTH } from "../phone/counters"
+import { twoDigits as two, UNKNOWN_MONTH } from "../phone/counters"
 
 /** China Standard Time, UTC+8, no daylight saving. */
 const BEIJING_OFFSET_S = 8 * 3600
-
-function two(n: number): string {
-    return (n < 10 ? "0" : "") + n
-}
 
 /**
  * Unix seconds as Beijing time "YYYY-MM-DD HH:MM:SS" (civil from days, H.

@@ -99,7 +99,8 @@ export const DEFAULT_ON_TIME_RINGS = 3
 /** Longest believable call; anything else counts 0 seconds. */
 const MAX_CALL_SECONDS = 24 * 3600
 
-function twoDigits(n: number): string {
+/** 0-99 as two digits. */
+export function twoDigits(n: number): string {
     return (n < 10 ? "0" : "") + n
 }
 

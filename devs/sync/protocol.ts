@@ -193,6 +193,12 @@ export const ENVELOPE_VERSION = 2
 export interface Envelope {
     version: number
     sig: string
+    /**
+     * A key rotation: the board's new key sealed under its current one
+     * (hex: 13-byte nonce, AES-256-CCM ciphertext, 16-byte tag); the
+     * policy text is signed with the new key (src/fleet/PROTOCOL.md).
+     */
+    key?: string
 }
 
 /**
@@ -243,16 +249,5 @@ export function openEnvelope(
     // signature check refuses it)
     if (typeof m.sig !== "string" || m.sig.length !== 64)
         return refuse('"sig" must be 64 lower-case hex digits (HMAC-SHA256)')
-    return { env: { version, sig: m.sig } }
-}
-
-/**
- * Compares two strings in time that depends only on their lengths (no
- * early exit on the first difference): for signatures.
- */
-export function constantTimeEqual(a: string, b: string): boolean {
-    let diff = a.length ^ b.length
-    const n = a.length < b.length ? a.length : b.length
-    for (let i = 0; i < n; ++i) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-    return diff === 0
+    return { env: { version, sig: m.sig, key: m.key } }
 }

@@ -6,13 +6,12 @@ import * as ds from "@devicescript/core"
 import { randomBuffer } from "@devicescript/crypto"
 import { sha256 } from "../crypto/sha256"
 import { Board } from "../app/board"
-import { boardKey, configuredKey, setBoardKey } from "./boardKey"
+import { configuredKey } from "./boardKey"
 import { KeyValueStore } from "../store/chunkedStore"
 import { SyncConfig } from "./config"
 import { MqttLink } from "./mqttLink"
 import { Outbox } from "./outbox"
 import {
-    constantTimeEqual,
     crashGuard,
     countersMessage,
     monthsHeld,
@@ -108,7 +107,6 @@ export class Sync {
         this.cfg = cfg
         this.kv = kv
         board.key = configuredKey(cfg, board.config.board)
-        setBoardKey(board.key)
         this.queue = new RecordQueue(kv)
         const self = this
         const id = board.config.board
@@ -322,7 +320,10 @@ export class Sync {
         for (const s of body) signed.push(s)
         signed.push("}", n)
         body.push(
-            n + ',"sig":"' + sha256(signed, boardKey()).toString("hex") + '"}'
+            n +
+                ',"sig":"' +
+                sha256(signed, this.board.key).toString("hex") +
+                '"}'
         )
         return this.link.up && (await this.link.client.publish(t, body, retain))
     }
@@ -512,12 +513,32 @@ export class Sync {
         )
         const env = o.env
         let r = o.refusal
+        // A key rotation: the new key, if it opens under the current one
+        // (CCM's tag: only the admin can seal one). One that does not (a
+        // forgery, cut short, or sealed under a key this board held before:
+        // a replay) is left aside, and the text must then verify under the
+        // current key.
+        let key = this.board.key
+        let fresh: Buffer = undefined
+        if (env && env.key)
+            try {
+                const b = Buffer.from(env.key, "hex")
+                key = fresh = (b.slice(13) as any).encrypt(
+                    "aes-256-ccm",
+                    key,
+                    b.slice(0, 13),
+                    0x1010
+                )
+            } catch (e) {
+                key = this.board.key
+            }
+        // (compared as HMACs of the two under the key: a plain compare of
+        // those says nothing of where the signatures differ)
         if (
             !r &&
-            !constantTimeEqual(
-                sha256(lines, boardKey()).toString("hex"),
-                env.sig
-            )
+            sha256([sha256(lines, key).toString("hex")], key).toString(
+                "hex"
+            ) !== sha256([env.sig], key).toString("hex")
         )
             r = {
                 version: env.version,
@@ -530,6 +551,12 @@ export class Sync {
         if (r) {
             this.markRefused(r)
             return await this.saveRejected()
+        }
+        if (fresh) {
+            // in flash before it is used: the states signed with it say
+            // the rotation is done (a restart before: the retained
+            // message comes again and is taken again)
+            await this.board.saveKey(fresh)
         }
         this.board.error = ""
         // survived and applied: whatever restarts came before, a message

@@ -1,7 +1,10 @@
 // `dialguard policy push FILE`: sign a policy, publish it to the site's
 // boards over MQTT and report what each board did with it.
 
-import { Command, EXIT_OK, parseOptions, required } from "../command"
+import { copyFileSync, existsSync, renameSync, writeFileSync } from "node:fs"
+import { resealCodes } from "../fleet/authCodes"
+import { readPolicyDocument } from "../policyFile"
+import { CliError, Command, EXIT_OK, parseOptions, required } from "../command"
 import {
     BROKER_HELP,
     BROKER_OPTIONS,
@@ -10,8 +13,14 @@ import {
     randomClientId,
 } from "../fleet/broker"
 import { onePositional, parseDuration, siteOption } from "../fleet/options"
-import { preparePush, Progress, push, PushOutcome } from "../fleet/push"
-import { keyFileTooOpen, readKeyFile } from "../fleet/sign"
+import {
+    PreparedPush,
+    preparePush,
+    Progress,
+    push,
+    PushOutcome,
+} from "../fleet/push"
+import { keyFileTooOpen, readKeyFile, writeNewKeyFile } from "../fleet/sign"
 import { SeenCounters, seenFileOf } from "../fleet/boardSig"
 import { renderTable } from "../fleet/table"
 
@@ -69,10 +78,11 @@ boards' current policies are checked first: boards only move forward, so a
 version lower than a board's on the broker, or the same version with
 different content, is refused. Re-pushing the same file is harmless.
 
-The message is {"v":1,"site","board","version","policy","sig"}: "policy"
-is the board's share as compact JSON text, "sig" the hex HMAC-SHA256 of
-that text under the board's key (derived from the site key); at most 4096 bytes (the boards' limit),
-checked before anything is sent.
+The message is a header line {"v":2,"site","board","version","sig"}, then
+the board's share as JSON text in short lines; "sig" is the hex
+HMAC-SHA256 of that text under the board's key (derived from the site
+key). At most 4096 bytes (the boards' limit), checked before anything is
+sent.
 
 Options:
   FILE               policy file (.json, or .yaml/.yml)
@@ -187,80 +197,180 @@ function progressLine(version: number, site: string) {
     }
 }
 
+/** A site key file, with a warning when others may read it. */
+function readKey(keyFile: string): Buffer {
+    const key = readKeyFile(keyFile)
+    const mode = keyFileTooOpen(keyFile)
+    if (mode !== undefined)
+        process.stderr.write(
+            `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
+        )
+    return key
+}
+
 export const policyPush: Command = {
     name: "push",
     summary:
         "sign a policy and publish it to a site's boards; show who applied it",
     help: HELP,
-    async run(args) {
-        const p = parseOptions(args, OPTIONS)
-        const file = onePositional(p, "FILE (the policy file to push)")
-        const keyFile = required(p, "key", "KEYFILE (the site key file)")
-        const broker = brokerSettings(p)
-        const site = siteOption(p)
-        const timeout = p.values["timeout"]
-        const timeoutMs =
-            typeof timeout === "string"
-                ? parseDuration(timeout, "--timeout")
-                : 30000
-        const json = p.values["json"] === true
+    run: args => runPush(args, false),
+}
 
-        const key = readKeyFile(keyFile)
-        const mode = keyFileTooOpen(keyFile)
-        if (mode !== undefined)
+/**
+ * `policy push`, and `key rotate` (rotate: the push signed with the key of
+ * --new-key, each board's new key sealed under its current one).
+ */
+export async function runPush(args: string[], rotate: boolean) {
+    const p = parseOptions(
+        args,
+        rotate ? { ...OPTIONS, "new-key": { type: "string" } } : OPTIONS
+    )
+    const file = onePositional(
+        p,
+        rotate
+            ? "FILE (the policy file the site enforces, or a newer version)"
+            : "FILE (the policy file to push)"
+    )
+    const keyFile = required(
+        p,
+        "key",
+        rotate
+            ? "KEYFILE (the site key the boards hold now)"
+            : "KEYFILE (the site key file)"
+    )
+    const nextFile = rotate
+        ? required(p, "new-key", "NEWKEYFILE (the new site key file)")
+        : undefined
+    const broker = brokerSettings(p)
+    const site = siteOption(p)
+    const timeout = p.values["timeout"]
+    const timeoutMs =
+        typeof timeout === "string"
+            ? parseDuration(timeout, "--timeout")
+            : 30000
+    const json = p.values["json"] === true
+
+    const key = readKey(keyFile)
+    let nextKey: Buffer | undefined
+    if (nextFile !== undefined) {
+        // (written before anything is published: never a key lost)
+        if (!existsSync(nextFile)) {
+            writeNewKeyFile(nextFile)
             process.stderr.write(
-                `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
+                `dialguard: new site key written to ${nextFile} (mode 0600)\n`
             )
-        const prep = preparePush(file, key, site)
-        const conn = await FleetConnection.connect(broker, {
-            clientId: randomClientId("push"),
-        })
-        const progress = progressLine(prep.version, prep.site)
-        let outcome: PushOutcome
-        try {
-            outcome = await push(
-                conn,
-                prep,
-                timeoutMs,
-                progress.update,
-                new SeenCounters(seenFileOf(keyFile))
-            )
-        } finally {
-            progress.clear()
-            await conn.close()
         }
-        for (const w of outcome.warnings)
-            process.stderr.write(`dialguard: warning: ${w}\n`)
-        const code = exitCodeOf(outcome)
-        if (code === EXIT_NO_BOARDS)
-            process.stderr.write(
-                `dialguard: warning: no boards known for site ${prep.site} (no retained state under dialguard/${prep.site}/): ` +
-                    `nothing was published; provision boards with 'dialguard flash --policy' or push again once they are online; ` +
-                    `check --site if boards should be there\n`
+        nextKey = readKey(nextFile)
+        if (nextKey.equals(key))
+            throw new CliError(
+                `${nextFile} holds the same key as ${keyFile}: nothing to rotate`
             )
-        if (json) {
-            process.stdout.write(JSON.stringify(outcome) + "\n")
-            return code
-        }
-        const n = outcome.sent
-        const head =
-            n === 0
-                ? `site ${prep.site}: policy version ${prep.version} not published to ${conn.url}`
-                : `site ${prep.site}: policy version ${prep.version} published to ${conn.url} for ${n} board${n === 1 ? "" : "s"} ` +
-                  `(${n === 1 ? "" : "at most "}${outcome.bytes} bytes, retained)` +
-                  (outcome.unchanged === n ? ", same as before" : "")
-        const out = [head]
-        if (outcome.boards.length)
-            out.push(
-                renderTable(
-                    ["board", "result", "detail"],
-                    outcome.boards.map(b => [b.board, b.result, b.detail])
-                ).trimEnd(),
-                summary(outcome),
-                ...hintLines(outcome)
-            )
-        else out.push("no boards known for this site")
-        process.stdout.write(out.join("\n") + "\n")
+    }
+    const prep = preparePush(file, key, site, nextKey)
+    const conn = await FleetConnection.connect(broker, {
+        clientId: randomClientId("push"),
+    })
+    const progress = progressLine(prep.version, prep.site)
+    let outcome: PushOutcome
+    try {
+        outcome = await push(
+            conn,
+            prep,
+            timeoutMs,
+            progress.update,
+            new SeenCounters(seenFileOf(keyFile))
+        )
+    } finally {
+        progress.clear()
+        await conn.close()
+    }
+    for (const w of outcome.warnings)
+        process.stderr.write(`dialguard: warning: ${w}\n`)
+    const code = exitCodeOf(outcome)
+    if (code === EXIT_NO_BOARDS)
+        process.stderr.write(
+            `dialguard: warning: no boards known for site ${prep.site} (no retained state under dialguard/${prep.site}/): ` +
+                `nothing was published; provision boards with 'dialguard flash --policy' or push again once they are online; ` +
+                `check --site if boards should be there\n`
+        )
+    if (json) {
+        process.stdout.write(JSON.stringify(outcome) + "\n")
         return code
-    },
+    }
+    if (nextFile !== undefined) rotated(outcome, code, keyFile, nextFile, prep)
+    const n = outcome.sent
+    const what = nextFile
+        ? `key rotation to ${nextFile} with policy version ${prep.version}`
+        : `policy version ${prep.version}`
+    const head =
+        n === 0
+            ? `site ${prep.site}: ${what} not published to ${conn.url}`
+            : `site ${prep.site}: ${what} published to ${conn.url} for ${n} board${n === 1 ? "" : "s"} ` +
+              `(${n === 1 ? "" : "at most "}${outcome.bytes} bytes, retained)` +
+              (outcome.unchanged === n ? ", same as before" : "")
+    const out = [head]
+    if (outcome.boards.length)
+        out.push(
+            renderTable(
+                ["board", "result", "detail"],
+                outcome.boards.map(b => [b.board, b.result, b.detail])
+            ).trimEnd(),
+            summary(outcome),
+            ...hintLines(outcome)
+        )
+    else out.push("no boards known for this site")
+    if (nextFile !== undefined) out.push(outcome.rotation!)
+    process.stdout.write(out.join("\n") + "\n")
+    return code
+}
+
+/**
+ * After a rotation: what the admin's key files are now (outcome.rotation),
+ * and the counters seen so far kept for the new key file too.
+ */
+function rotated(
+    outcome: PushOutcome,
+    code: number,
+    keyFile: string,
+    nextFile: string,
+    prep: PreparedPush
+) {
+    const left = outcome.boards
+        .filter(b => b.result !== "applied")
+        .map(b => b.board)
+    if (code === EXIT_OK) {
+        const seen = seenFileOf(keyFile)
+        if (existsSync(seen) && !existsSync(seenFileOf(nextFile)))
+            copyFileSync(seen, seenFileOf(nextFile))
+        outcome.rotation =
+            `every board of site ${outcome.site} now holds its key from ${nextFile}: give --key ${nextFile} ` +
+            `to push, status, report and collect from now on; the boards take nothing signed with ${keyFile} any more` +
+            resealed(prep)
+    } else if (outcome.boards.length && left.length < outcome.boards.length)
+        outcome.rotation =
+            `not done: ${left.join(", ")} still hold${left.length === 1 ? "s" : ""} the key from ${keyFile}; ` +
+            `run the same 'dialguard key rotate' again once ${left.length === 1 ? "it is" : "they are"} online ` +
+            `(boards that took the new key take the same message again)`
+    else
+        outcome.rotation = `not done: every board still holds the key from ${keyFile}`
+}
+
+/**
+ * A rotation done: the policy file's authorization codes sealed again with
+ * the new key (a JSON file rewritten, as 'policy code --add-to' does; for
+ * YAML the entries to put in). What became of them, for the admin.
+ */
+function resealed(prep: PreparedPush): string {
+    const raw: any = readPolicyDocument(prep.file)
+    if (!Array.isArray(raw?.authCodes) || !raw.authCodes.length) return ""
+    raw.authCodes = resealCodes(raw.authCodes, prep.key, prep.nextKey!)
+    if (!prep.file.endsWith(".json"))
+        return (
+            `; ${prep.file}'s authorization codes are still sealed with the old key: ` +
+            `replace its authCodes with ${JSON.stringify(raw.authCodes)}`
+        )
+    const tmp = prep.file + ".tmp"
+    writeFileSync(tmp, JSON.stringify(raw, null, 4) + "\n")
+    renameSync(tmp, prep.file)
+    return `; the authorization codes in ${prep.file} are sealed with the new key now`
 }

@@ -65,17 +65,21 @@ export function codeHmac(key: Buffer, code: string): string {
 /**
  * The codes as board `board` gets them: each one's HMAC with that board's
  * key. Throws a CliError naming the first entry that is not sealed with
- * this site key.
+ * this site key (or one of `openKeys`: a key rotation opens the codes with
+ * the key being replaced).
  */
 export function codesForBoard(
     codes: AuthCode[],
     siteKey: Buffer,
-    board: string
+    board: string,
+    openKeys: Buffer[] = [siteKey]
 ): AuthCode[] {
     const key = boardKey(siteKey, board)
     return codes.map((c, i) => {
-        const code =
-            c.sealed === undefined ? undefined : openCode(siteKey, c.sealed)
+        let code: string | undefined
+        for (const k of openKeys)
+            if (code === undefined && c.sealed !== undefined)
+                code = openCode(k, c.sealed)
         if (code === undefined)
             throw new CliError(
                 c.sealed === undefined
@@ -106,13 +110,42 @@ export function boardShare(
     policy: Policy,
     board: string,
     ports: string[],
-    siteKey: Buffer | undefined
+    siteKey: Buffer | undefined,
+    openKeys?: Buffer[]
 ): any {
     const doc = boardPolicyDoc(policy, board, ports)
     if (doc.authCodes) {
         if (siteKey)
-            doc.authCodes = codesForBoard(doc.authCodes, siteKey, board)
+            doc.authCodes = codesForBoard(
+                doc.authCodes,
+                siteKey,
+                board,
+                openKeys
+            )
         else delete doc.authCodes
     }
     return doc
+}
+
+/**
+ * The codes sealed again with `nextKey` (after a key rotation; each opened
+ * with `siteKey` or already with `nextKey`). Throws a CliError as
+ * codesForBoard for an entry that opens with neither.
+ */
+export function resealCodes(
+    codes: AuthCode[],
+    siteKey: Buffer,
+    nextKey: Buffer
+): AuthCode[] {
+    return codes.map((c, i) => {
+        const code =
+            c.sealed === undefined
+                ? undefined
+                : (openCode(nextKey, c.sealed) ?? openCode(siteKey, c.sealed))
+        if (code === undefined)
+            throw new CliError(
+                `authCodes[${i}] (${c.owner}): not sealed with the old or the new site key; make it again with dialguard policy code`
+            )
+        return { ...c, sealed: sealCode(nextKey, code) }
+    })
 }

@@ -25,6 +25,8 @@ export interface Opened {
     n?: Counter
     /** Why it is forged or unreadable. */
     error?: string
+    /** Signed, but with the key being replaced (BoardVerifier's oldKey). */
+    oldKey?: boolean
 }
 
 function isWhole(v: any): boolean {
@@ -113,11 +115,25 @@ function boardOfTopic(topic: string): string {
  */
 export class BoardVerifier {
     private keys = new Map<string, Buffer>()
-    constructor(readonly siteKey: Buffer | undefined) {}
+    private oldKeys = new Map<string, Buffer>()
+    /**
+     * `oldKey`: during a key rotation, the site key being replaced: a
+     * message that verifies only with it is signed, marked `oldKey`.
+     */
+    constructor(
+        readonly siteKey: Buffer | undefined,
+        readonly oldKey?: Buffer
+    ) {}
 
     keyOf(board: string): Buffer {
         let k = this.keys.get(board)
         if (!k) this.keys.set(board, (k = boardKey(this.siteKey!, board)))
+        return k
+    }
+
+    private oldKeyOf(board: string): Buffer {
+        let k = this.oldKeys.get(board)
+        if (!k) this.oldKeys.set(board, (k = boardKey(this.oldKey!, board)))
         return k
     }
 
@@ -139,7 +155,11 @@ export class BoardVerifier {
                 return { status: "unsigned", error: "not JSON" }
             }
         }
-        return openSigned(topic, text, this.keyOf(boardOfTopic(topic)))
+        const board = boardOfTopic(topic)
+        const o = openSigned(topic, text, this.keyOf(board))
+        if (o.status !== "forged" || !this.oldKey) return o
+        const old = openSigned(topic, text, this.oldKeyOf(board))
+        return old.status === "signed" ? { ...old, oldKey: true } : o
     }
 }
 

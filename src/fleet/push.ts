@@ -15,7 +15,7 @@ import { checkPolicy, readPolicyDocument } from "../policyFile"
 import { BoardVerifier, judge, refusalOf, SeenCounters } from "./boardSig"
 import { FleetConnection } from "./broker"
 import { policyText } from "../../devs/policy/policyLines"
-import { boardKey, policyHash, sign } from "./sign"
+import { boardKey, policyHash, sealBoardKey, sign } from "./sign"
 import {
     BoardState,
     MAX_POLICY_PAYLOAD,
@@ -42,6 +42,12 @@ export interface PreparedPush {
     /** The validated site policy, defaults filled in. */
     policy: Policy
     key: Buffer
+    /**
+     * A key rotation (`dialguard key rotate`): the new site key. Each
+     * board's share is signed with its key from this one, and carries that
+     * key sealed under the board's current key (from `key`).
+     */
+    nextKey?: Buffer
 }
 
 /** What one board is sent. */
@@ -78,7 +84,8 @@ export function resolveSite(
 export function preparePush(
     file: string,
     key: Buffer,
-    siteFlag: string | undefined
+    siteFlag: string | undefined,
+    nextKey?: Buffer
 ): PreparedPush {
     const raw = readPolicyDocument(file)
     const c = checkPolicy(raw)
@@ -100,6 +107,7 @@ export function preparePush(
         version: c.policy.version,
         policy: c.policy,
         key,
+        nextKey,
     }
     // the largest share: a board none of whose ports are in the policy
     boardMessage(prep, "x".repeat(64), [])
@@ -117,15 +125,30 @@ export function boardMessage(
     board: string,
     ports: string[]
 ): BoardMessage {
-    const text = policyText(boardShare(prep.policy, board, ports, prep.key))
+    // (a rotation: the authorization codes' HMACs are made with the new key)
+    const siteKey = prep.nextKey ?? prep.key
+    const text = policyText(
+        boardShare(
+            prep.policy,
+            board,
+            ports,
+            siteKey,
+            prep.nextKey ? [prep.key, prep.nextKey] : undefined
+        )
+    )
     const msg: PolicyMessage = {
         v: POLICY_MESSAGE_VERSION,
         site: prep.site,
         board,
         version: prep.version,
         policy: text,
-        sig: sign(boardKey(prep.key, board), text),
+        sig: sign(boardKey(siteKey, board), text),
     }
+    if (prep.nextKey)
+        msg.key = sealBoardKey(
+            boardKey(prep.key, board),
+            boardKey(siteKey, board)
+        )
     const payload = policyMessageText(msg)
     const bytes = Buffer.byteLength(payload, "utf8")
     if (bytes > MAX_POLICY_PAYLOAD)
@@ -191,6 +214,8 @@ export interface PushOutcome {
     warnings: string[]
     /** Boards that already had exactly this (re-push). */
     unchanged: number
+    /** A key rotation: whether it is done, and what the admin does next. */
+    rotation?: string
 }
 
 export interface Progress {
@@ -216,6 +241,8 @@ interface Track {
     refused?: string[]
     /** Such a state came before the policy was published (its ports unknown then). */
     refusedBefore?: boolean
+    /** A key rotation: its last state is signed with the key being replaced. */
+    oldKey?: boolean
 }
 
 function isOnline(t: Track): boolean {
@@ -250,7 +277,11 @@ function checkPrevious(
     if (m.version === prep.version && m.policy !== msg.text)
         throw new CliError(
             `${where}, with other content (another policy, or the board's ports changed); ` +
-                `boards only take a new version: raise "version" in ${prep.file} to ${m.version + 1}; nothing was published`
+                `boards only take a new version: raise "version" in ${prep.file} to ${m.version + 1}` +
+                (prep.nextKey && prep.policy.authCodes?.length
+                    ? ` (a key rotation changes the share of a policy with authorization codes: their HMACs are made with the new key)`
+                    : "") +
+                `; nothing was published`
         )
     return m.version === prep.version
 }
@@ -300,8 +331,20 @@ function outcomeOf(
             result: "rejected",
             detail: `version ${version} refused: ${s.rejected.reason || "(no reason given)"}`,
         }
-    if (t.fresh && s.policyHash === t.msg.hash)
+    if (t.fresh && s.policyHash === t.msg.hash && !t.oldKey)
         return { ...base, result: "applied", detail: `version ${version}` }
+    if (t.fresh && s.policyHash === t.msg.hash) {
+        // (a key rotation: the board's states say which key it holds)
+        if (!final) return undefined
+        return {
+            ...base,
+            result: "no answer",
+            detail:
+                `enforces version ${version}, but its state is still signed with the old key: ` +
+                `it has not taken the new key (its lastError may say why)` +
+                (s.lastError ? `: ${s.lastError}` : ""),
+        }
+    }
     const pv = s.policyVersion
     // It moved past this version (another push at the same time): it can
     // only refuse this message now, if it reads it at all (a board drops
@@ -343,6 +386,12 @@ function outcomeOf(
 
 /** What the admin can do about a board's refusal (its reason). */
 function hintFor(reason: string, prep: PreparedPush): string | undefined {
+    if (prep.nextKey && /signature/.test(reason))
+        return (
+            "the board did not take the new key: it holds a key other than the one given as --key " +
+            "(run the rotation with the key file it was provisioned with), or its firmware predates key rotation " +
+            "(re-flash it with 'dialguard flash --key NEWKEYFILE')"
+        )
     const above =
         /older than version (\d+)|version (\d+) is already enforced/.exec(
             reason
@@ -439,7 +488,12 @@ export async function push(
     // Every state is verified with its board's key (as status --key): a
     // forged, unsigned or replayed one is neither used to cut a share nor
     // taken as an answer.
-    const verifier = new BoardVerifier(prep.key)
+    // (a rotation: states signed with the new key or the old one are the
+    // board's; only one with the new key says it took the new key)
+    const verifier = prep.nextKey
+        ? new BoardVerifier(prep.nextKey, prep.key)
+        : new BoardVerifier(prep.key)
+    const oldKeyStates = new Map<string, boolean>()
     const tracks = new Map<string, Track>()
     /** topic -> payload not yet delivered back by the broker */
     const unechoed = new Map<string, string>()
@@ -463,6 +517,7 @@ export async function push(
         if (news.online !== undefined) t.online = news.online
         if (news.state) {
             t.state = news.state
+            t.oldKey = oldKeyStates.get(news.board) === true
             t.fresh = t.fresh || live
             const r = news.state.rejected
             if (!live && r && r.version === prep.version)
@@ -485,7 +540,10 @@ export async function push(
             refusalOf(o, true) ||
             judge(seen, topic, "state", o.n!, o.value?.ts, notes, board)
         warnings.push(...notes)
-        if (!why) return JSON.stringify(o.value)
+        if (!why) {
+            oldKeyStates.set(board, o.oldKey === true)
+            return JSON.stringify(o.value)
+        }
         const t = tracks.get(board) ?? { fresh: false }
         if (!(t.refused ?? []).includes(why))
             t.refused = [...(t.refused ?? []), why]

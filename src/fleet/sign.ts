@@ -5,6 +5,7 @@
 // carries HMAC-SHA256(that board's key, policy text).
 
 import {
+    createCipheriv,
     createHash,
     createHmac,
     hkdfSync,
@@ -97,6 +98,23 @@ export function boardKey(siteKey: Buffer, board: string): Buffer {
     return Buffer.from(
         hkdfSync("sha256", siteKey, Buffer.alloc(0), BOARD_KEY_INFO + board, 32)
     )
+}
+
+/**
+ * A board's next key sealed under its current one, for a key rotation
+ * (src/fleet/PROTOCOL.md): hex of a random 13-byte nonce, then the
+ * AES-256-CCM ciphertext of `next` and its 16-byte tag. The board opens it
+ * with the runtime's AES-CCM; only a holder of `current` can seal one that
+ * opens.
+ */
+export function sealBoardKey(current: Buffer, next: Buffer): string {
+    const nonce = randomBytes(13)
+    const c = createCipheriv("aes-256-ccm", current, nonce, {
+        authTagLength: 16,
+    })
+    c.setAAD(Buffer.alloc(0), { plaintextLength: next.length })
+    const ct = Buffer.concat([c.update(next), c.final()])
+    return Buffer.concat([nonce, ct, c.getAuthTag()]).toString("hex")
 }
 
 /** Lower-case hex HMAC-SHA256 of the UTF-8 bytes of `text`. */

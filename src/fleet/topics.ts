@@ -183,6 +183,11 @@ export interface PolicyMessage {
     policy: string
     /** Lower-case hex HMAC-SHA256(the board's key, UTF-8 bytes of `policy`). */
     sig: string
+    /**
+     * A key rotation only: the board's new key sealed under its current
+     * one (sign.ts sealBoardKey); `sig` is then made with the new key.
+     */
+    key?: string
 }
 
 /**
