@@ -273,6 +273,22 @@ describe.skipIf(skip)(`key rotation, real firmware and ${BROKER}`, () => {
         )
         expect(msg.text).not.toContain(boardKey(next, "desk-a").toString("hex"))
 
+        // meanwhile: status with both keys takes every board's state
+        const both = await cli([
+            "status",
+            "--key",
+            NEW_FILE,
+            "--old-key",
+            OLD_FILE,
+            "--json",
+        ])
+        expect(both.code, both.stderr).toBe(0)
+        expect(
+            JSON.parse(both.stdout).boards.map((x: any) => x.policyVersion)
+        ).toStrictEqual([2, 1])
+        const onlyNew = await status(NEW_FILE)
+        expect(onlyNew.stderr).toMatch(/desk-b[^\n]*forged/)
+
         const t0 = Date.now()
         await b.powerOn()
         await stateUnder("desk-b", next, t0, v => v.policyVersion === 2)

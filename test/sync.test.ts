@@ -313,6 +313,7 @@ describe("policy envelope, up to the signature", () => {
         expect(o.env).toStrictEqual({
             version: 4,
             sig: readPolicyMessage(m.payload)!.sig,
+            key: undefined,
         })
         expect(readPolicyMessage(m.payload)!.policy).toBe(m.text)
         // the policy text is JSON, in lines of at most a few hundred bytes

@@ -58,7 +58,7 @@ export function recordLine(r: CallRecord): string {
 }
 
 const HELP = `Usage:
-  dialguard collect --broker URL --site ID --out DIR [--key KEYFILE]
+  dialguard collect --broker URL --site ID --out DIR [--key KEYFILE [--old-key OLDKEYFILE]]
                     [--client-id ID] [broker options]
 
 Runs until stopped (Ctrl-C, SIGTERM), storing every call record (one per
@@ -99,6 +99,10 @@ Options:
   --site ID          site id (a-z 0-9 -)
   --out DIR          register folder, holds calls.sqlite (created if missing)
   --key KEYFILE      site key file: verify the boards' signed records
+  --old-key OLDKEYFILE
+                     during a key rotation ('dialguard key rotate'): messages
+                     signed with the site key being replaced are taken too
+                     (boards not rotated yet, messages sent before)
   --client-id ID     MQTT client id (default dialguard-collect-<site>)
 ${BROKER_HELP}
   -h, --help         show this help
@@ -117,6 +121,7 @@ const OPTIONS = {
     site: { type: "string" },
     out: { type: "string" },
     key: { type: "string" },
+    "old-key": { type: "string" },
     "client-id": { type: "string" },
 } as const
 
@@ -140,7 +145,8 @@ export const collect: Command = {
             throw new UsageError(`bad --client-id ${JSON.stringify(clientId)}`)
 
         const { verifier } = verifierFromKeyFile(
-            p.values["key"] as string | undefined
+            p.values["key"] as string | undefined,
+            p.values["old-key"] as string | undefined
         )
         const checks = new RecordChecks(verifier)
         let reg: CallStore

@@ -30,7 +30,7 @@ import { loadPolicy } from "../policyFile"
 
 const HELP = `Usage:
   dialguard report --broker URL --site ID --month YYYY-MM [--policy FILE]
-                   [--calls DIR] [--key KEYFILE] [--csv FILE | --csv DIR/]
+                   [--calls DIR] [--key KEYFILE [--old-key OLDKEYFILE]] [--csv FILE | --csv DIR/]
                    [--xlsx FILE] [--lang zh|en] [--json] [broker options]
 
 The month of site ID, from the boards' retained counters
@@ -94,6 +94,10 @@ Options:
                      (reads DIR/calls.sqlite, or the calls-*.jsonl files of
                      older versions; a folder, not a file)
   --key KEYFILE      site key file: verify the boards' signed counters
+  --old-key OLDKEYFILE
+                     during a key rotation ('dialguard key rotate'): messages
+                     signed with the site key being replaced are taken too
+                     (boards not rotated yet, messages sent before)
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be
@@ -137,6 +141,7 @@ const OPTIONS = {
     policy: { type: "string" },
     calls: { type: "string" },
     key: { type: "string" },
+    "old-key": { type: "string" },
     csv: { type: "string" },
     xlsx: { type: "string" },
     lang: { type: "string" },
@@ -172,7 +177,8 @@ export const report: Command = {
         if (policyFile)
             policy = { file: policyFile, policy: loadPolicy(policyFile).policy }
         const { verifier, seenFile } = verifierFromKeyFile(
-            p.values["key"] as string | undefined
+            p.values["key"] as string | undefined,
+            p.values["old-key"] as string | undefined
         )
         const warnings: string[] = []
         let register:

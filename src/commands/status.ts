@@ -15,7 +15,7 @@ import { errorCell, policyCell, readStatus } from "../fleet/status"
 import { renderTable } from "../fleet/table"
 
 const HELP = `Usage:
-  dialguard status --broker URL [--site ID] [--key KEYFILE] [--json]
+  dialguard status --broker URL [--site ID] [--key KEYFILE [--old-key OLDKEYFILE]] [--json]
                    [broker options]
 
 Lists the boards of site ID (of every site without --site) from their
@@ -37,6 +37,10 @@ warning says so).
 Options:
   --site ID          site id (a-z 0-9 -); default: every site on the broker
   --key KEYFILE      site key file: verify the boards' signed states
+  --old-key OLDKEYFILE
+                     during a key rotation ('dialguard key rotate'): messages
+                     signed with the site key being replaced are taken too
+                     (boards not rotated yet, messages sent before)
   --json             print {"site","policies":{site:version},"boards":[{"site",
                      "board","online","policyVersion","behind","firmware","ts",
                      "lastSeen","lastError","rejected","messages","refused"}],
@@ -65,6 +69,7 @@ const OPTIONS = {
     ...BROKER_OPTIONS,
     site: { type: "string" },
     key: { type: "string" },
+    "old-key": { type: "string" },
     json: { type: "boolean" },
 } as const
 
@@ -78,7 +83,8 @@ export const status: Command = {
         const broker = brokerSettings(p)
         const site = siteOption(p)
         const { verifier, seenFile } = verifierFromKeyFile(
-            p.values["key"] as string | undefined
+            p.values["key"] as string | undefined,
+            p.values["old-key"] as string | undefined
         )
         const conn = await FleetConnection.connect(broker, {
             clientId: randomClientId("status"),

@@ -7,6 +7,7 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { boardKey, keyFileTooOpen, readKeyFile, verify } from "./sign"
+import { UsageError } from "../command"
 import { parseTopic } from "./topics"
 
 /** [boot, count]: the boot number of the board's start, its messages of that start. */
@@ -405,16 +406,33 @@ export function verificationWarnings(c: RetainedCheck): string[] {
  * messages, and where the counters seen are kept (status, report: beside
  * the key file). Without --key nothing is verified.
  */
-export function verifierFromKeyFile(keyFile: string | undefined): {
+export function verifierFromKeyFile(
+    keyFile: string | undefined,
+    oldKeyFile?: string
+): {
     verifier: BoardVerifier
     seenFile?: string
 } {
-    if (keyFile === undefined) return { verifier: new BoardVerifier(undefined) }
-    const key = readKeyFile(keyFile)
-    const mode = keyFileTooOpen(keyFile)
-    if (mode !== undefined)
-        process.stderr.write(
-            `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
-        )
-    return { verifier: new BoardVerifier(key), seenFile: seenFileOf(keyFile) }
+    if (keyFile === undefined) {
+        if (oldKeyFile !== undefined)
+            throw new UsageError("--old-key goes with --key (the new site key)")
+        return { verifier: new BoardVerifier(undefined) }
+    }
+    const read = (file: string) => {
+        const key = readKeyFile(file)
+        const mode = keyFileTooOpen(file)
+        if (mode !== undefined)
+            process.stderr.write(
+                `dialguard: warning: key file ${file} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${file}\n`
+            )
+        return key
+    }
+    // (--old-key: during a key rotation, what boards not yet rotated sign)
+    return {
+        verifier: new BoardVerifier(
+            read(keyFile),
+            oldKeyFile === undefined ? undefined : read(oldKeyFile)
+        ),
+        seenFile: seenFileOf(keyFile),
+    }
 }
