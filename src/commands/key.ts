@@ -36,7 +36,7 @@ const keyNew: Command = {
         const file = onePositional(p, "FILE (where to write the key)")
         writeNewKeyFile(file)
         process.stdout.write(
-            `${file}: new site key written (mode 0600); install the same key on every board of the site\n`
+            `${file}: new site key written (mode 0600); each board gets its own key from it with 'dialguard flash --key ${file}' (or moves to it with 'dialguard key rotate')\n`
         )
         return EXIT_OK
     },

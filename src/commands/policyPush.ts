@@ -350,7 +350,8 @@ function rotated(
         outcome.rotation =
             `not done: ${left.join(", ")} still hold${left.length === 1 ? "s" : ""} the key from ${keyFile}; ` +
             `run the same 'dialguard key rotate' again once ${left.length === 1 ? "it is" : "they are"} online ` +
-            `(boards that took the new key take the same message again)`
+            `(boards that took the new key take the same message again); meanwhile give ` +
+            `--key ${nextFile} --old-key ${keyFile} to status, report and collect`
     else
         outcome.rotation = `not done: every board still holds the key from ${keyFile}`
 }
