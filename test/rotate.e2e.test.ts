@@ -377,9 +377,30 @@ describe.skipIf(skip)(`key rotation, real firmware and ${BROKER}`, () => {
             .filter(m => m.value.version === 2 && m.value.key)
             .pop()!
         bumpPolicy(4)
-        const r = await rotate(NEW_FILE, NEWER_FILE)
+        // (with --json: the same rotation, said as JSON)
+        const r = await cli([
+            "key",
+            "rotate",
+            POLICY_FILE,
+            "--key",
+            NEW_FILE,
+            "--new-key",
+            NEWER_FILE,
+            "--json",
+        ])
         expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(JSON.parse(r.stdout).rotation).toContain(
+            `every board of site hq now holds its key from ${NEWER_FILE}`
+        )
+        expect(existsSync(NEWER_FILE + ".seen.json")).toBe(true)
         const newer = keyIn(NEWER_FILE)
+        expect(
+            openCode(
+                newer,
+                JSON.parse(readFileSync(POLICY_FILE, "utf8")).authCodes[0]
+                    .sealed
+            )
+        ).toBe(CODE)
         // the first rotation's message again (sealed under a key desk-a no
         // longer holds, signed with one it no longer holds)
         const t0 = Date.now()

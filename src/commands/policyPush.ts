@@ -293,11 +293,11 @@ export async function runPush(args: string[], rotate: boolean) {
                 `nothing was published; provision boards with 'dialguard flash --policy' or push again once they are online; ` +
                 `check --site if boards should be there\n`
         )
+    if (nextFile !== undefined) rotated(outcome, code, keyFile, nextFile, prep)
     if (json) {
         process.stdout.write(JSON.stringify(outcome) + "\n")
         return code
     }
-    if (nextFile !== undefined) rotated(outcome, code, keyFile, nextFile, prep)
     const n = outcome.sent
     const what = nextFile
         ? `key rotation to ${nextFile} with policy version ${prep.version}`
