@@ -5,7 +5,13 @@
 // the counters ("n") already accepted per topic so that an older message
 // published again (a replay) is refused.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import {
+    copyFileSync,
+    existsSync,
+    readFileSync,
+    renameSync,
+    writeFileSync,
+} from "node:fs"
 import { boardKey, keyFileTooOpen, readKeyFile, verify } from "./sign"
 import { UsageError } from "../command"
 import { parseTopic } from "./topics"
@@ -427,12 +433,18 @@ export function verifierFromKeyFile(
             )
         return key
     }
-    // (--old-key: during a key rotation, what boards not yet rotated sign)
-    return {
-        verifier: new BoardVerifier(
-            read(keyFile),
-            oldKeyFile === undefined ? undefined : read(oldKeyFile)
-        ),
-        seenFile: seenFileOf(keyFile),
-    }
+    // (--old-key: during a key rotation, what boards not yet rotated sign;
+    // the counters seen so far go on from the old key's file)
+    const verifier = new BoardVerifier(
+        read(keyFile),
+        oldKeyFile === undefined ? undefined : read(oldKeyFile)
+    )
+    const seenFile = seenFileOf(keyFile)
+    if (
+        oldKeyFile !== undefined &&
+        !existsSync(seenFile) &&
+        existsSync(seenFileOf(oldKeyFile))
+    )
+        copyFileSync(seenFileOf(oldKeyFile), seenFile)
+    return { verifier, seenFile }
 }
