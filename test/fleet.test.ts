@@ -844,6 +844,41 @@ describe.concurrent("policy push", { timeout: 60000 }, () => {
         )
     })
 
+    test("an older version published over the pushed one while push waits (two pushes at once): push puts its own back", async () => {
+        const site = "push-overwritten"
+        await board(URL_PLAIN, site, "busy", { silent: true, policyVersion: 1 })
+        const topic = `dialguard/${site}/busy/policy`
+        const run = pushPolicy(
+            policyFile("x", 3),
+            keyFile(),
+            "--site",
+            site,
+            "--timeout",
+            "5s"
+        )
+        const holds = (v: number) => async () =>
+            (await retained(topic)).startsWith("{") &&
+            readPolicyMessage(await retained(topic))?.version === v
+        const until = async (ok: () => Promise<boolean>) => {
+            const end = Date.now() + 20000
+            while (!(await ok()) && Date.now() < end)
+                await new Promise(r => setTimeout(r, 50))
+        }
+        await until(holds(3))
+        const ours = await retained(topic)
+        // (as the slower of two pushes started together publishes: after)
+        const older = ours.replace('"version":3', '"version":2')
+        expect(readPolicyMessage(older)?.version).toBe(2)
+        await publishRetained(topic, older)
+        const r = await run
+        noStackTrace(r)
+        expect(r.code).toBe(4)
+        expect(r.stderr).toContain(
+            `${topic}: version 2 was published over version 3 (another push?); published version 3 again`
+        )
+        expect(await retained(topic)).toBe(ours)
+    })
+
     test("a lower version than the broker's, or the same version changed, is refused", async () => {
         const site = "push-forward"
         const key = keyFile()

@@ -243,7 +243,12 @@ interface Track {
     refusedBefore?: boolean
     /** A key rotation: its last state is signed with the key being replaced. */
     oldKey?: boolean
+    /** Times its message was published again over an older one (see push). */
+    republished?: number
 }
+
+/** How often a push puts its message back over older ones, per board. */
+const MAX_REPUBLISH = 3
 
 function isOnline(t: Track): boolean {
     // (firmware before the online topic said it in its state)
@@ -500,6 +505,8 @@ export async function push(
     /** policy topic -> every payload seen on it, the retained one first */
     const onTopic = new Map<string, string[]>()
     let live = false
+    /** The boards' answers are in (or the time is up): no more republishing. */
+    let done = false
     let changed: (() => void) | undefined
 
     const onBoard = (topic: string, text: string) => {
@@ -552,6 +559,28 @@ export async function push(
         warnings.push(`board ${board}: ${topic} refused: ${why}`)
         return undefined
     }
+    // An older version published over this push's message (another push,
+    // started about when this one was, published after it): the broker's
+    // retained message is what a board that was busy checking reads again,
+    // so this one is put back (the newest wins; the older push sees its
+    // board run a newer version).
+    const republishOver = (topic: string, text: string) => {
+        const v = readPolicyMessage(text)?.version
+        if (typeof v !== "number" || v >= prep.version) return
+        for (const t of tracks.values()) {
+            if (t.msg?.topic !== topic) continue
+            t.republished = (t.republished ?? 0) + 1
+            if (t.republished > MAX_REPUBLISH) return
+            warnings.push(
+                `${topic}: version ${v} was published over version ${prep.version} (another push?); published version ${prep.version} again`
+            )
+            conn.publish(topic, t.msg.payload, true).catch(e =>
+                warnings.push(
+                    `${topic}: could not publish version ${prep.version} again: ${(e as Error).message}`
+                )
+            )
+        }
+    }
     const stop = conn.onMessage((t, payload) => {
         const pt = parseTopic(t)
         if (pt?.site !== prep.site || !pt.board) return
@@ -564,6 +593,7 @@ export async function push(
         if (pt.kind === "policy") {
             onTopic.set(t, [...(onTopic.get(t) ?? []), text])
             if (live && unechoed.get(t) === text) unechoed.delete(t)
+            else if (live && !done) republishOver(t, text)
         } else onBoard(t, text)
         changed?.()
     })
@@ -654,6 +684,7 @@ export async function push(
                 check()
             })
         )
+        done = true
         if (unechoed.size)
             throw new CliError(
                 `broker ${conn.url} took the policy messages but never delivered ${[...unechoed.keys()].join(", ")} back: ` +
