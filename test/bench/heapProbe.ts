@@ -15,7 +15,7 @@ export async function loadBoard() {
     const text = JSON.stringify(makePolicy(50))
     const ports = ["2000", "2001", "2002", "2003"]
     const pause = async () => await ds.sleep(0)
-    keep.push(await compile(await checkPolicyText(text, pause), ports, pause))
+    keep.push(await compile(await checkPolicyText([text], pause), ports, pause))
     const counters = new CallCounters()
     for (const p of ports) {
         counters.recordCall(p, "2026-11", "local", 60)
