@@ -6,7 +6,7 @@ import type { BoardConfig } from "../../devs/app/boardConfig"
 import { Command, EXIT_OK, parseOptions, UsageError } from "../command"
 import { ENV_PASSWORD, ENV_USERNAME } from "../fleet/broker"
 import { noPositionals, parseDuration } from "../fleet/options"
-import { keyFileTooOpen } from "../fleet/sign"
+import { keyFileWarning } from "../fleet/sign"
 import { DEFAULT_BUS, parseBusUrl } from "../board/busAddress"
 import { Prepared, prepare } from "../board/prepare"
 import type { ProvisionOutcome, Step } from "../board/provision"
@@ -166,11 +166,8 @@ export const flash: Command = {
         const json = p.values["json"] === true
         const prep = prepare(p)
         const key = prep.keyFile
-        const mode = key !== undefined ? keyFileTooOpen(key) : undefined
-        if (mode !== undefined)
-            prep.warnings.push(
-                `key file ${key} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${key}`
-            )
+        const w = key !== undefined ? keyFileWarning(key) : undefined
+        if (w) prep.warnings.push(w)
         for (const w of prep.warnings)
             process.stderr.write(`dialguard: warning: ${w}\n`)
 

@@ -13,7 +13,7 @@ import {
     UsageError,
 } from "../command"
 import { openCode, sealCode } from "../fleet/authCodes"
-import { keyFileTooOpen, readKeyFile } from "../fleet/sign"
+import { readKeyFileWarned } from "../fleet/sign"
 import { checkPolicy, readPolicyDocument } from "../policyFile"
 
 const HELP = `Usage:
@@ -96,12 +96,7 @@ export const policyCode: Command = {
             throw new UsageError(
                 `--allow ${JSON.stringify(allow)}: must be local, domestic or international`
             )
-        const key = readKeyFile(keyFile)
-        const mode = keyFileTooOpen(keyFile)
-        if (mode !== undefined)
-            process.stderr.write(
-                `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
-            )
+        const key = readKeyFileWarned(keyFile)
         const code = readCode()
         const entry = { owner, allow, sealed: sealCode(key, code) }
         const file = p.values["add-to"] as string | undefined

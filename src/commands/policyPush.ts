@@ -20,7 +20,7 @@ import {
     push,
     PushOutcome,
 } from "../fleet/push"
-import { keyFileTooOpen, readKeyFile, writeNewKeyFile } from "../fleet/sign"
+import { readKeyFileWarned, writeNewKeyFile } from "../fleet/sign"
 import { SeenCounters, seenFileOf } from "../fleet/boardSig"
 import { renderTable } from "../fleet/table"
 
@@ -197,17 +197,6 @@ function progressLine(version: number, site: string) {
     }
 }
 
-/** A site key file, with a warning when others may read it. */
-function readKey(keyFile: string): Buffer {
-    const key = readKeyFile(keyFile)
-    const mode = keyFileTooOpen(keyFile)
-    if (mode !== undefined)
-        process.stderr.write(
-            `dialguard: warning: key file ${keyFile} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${keyFile}\n`
-        )
-    return key
-}
-
 export const policyPush: Command = {
     name: "push",
     summary:
@@ -250,7 +239,7 @@ export async function runPush(args: string[], rotate: boolean) {
             : 30000
     const json = p.values["json"] === true
 
-    const key = readKey(keyFile)
+    const key = readKeyFileWarned(keyFile)
     let nextKey: Buffer | undefined
     if (nextFile !== undefined) {
         // (written before anything is published: never a key lost)
@@ -260,7 +249,7 @@ export async function runPush(args: string[], rotate: boolean) {
                 `dialguard: new site key written to ${nextFile} (mode 0600)\n`
             )
         }
-        nextKey = readKey(nextFile)
+        nextKey = readKeyFileWarned(nextFile)
         if (nextKey.equals(key))
             throw new CliError(
                 `${nextFile} holds the same key as ${keyFile}: nothing to rotate`

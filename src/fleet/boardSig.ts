@@ -12,7 +12,7 @@ import {
     renameSync,
     writeFileSync,
 } from "node:fs"
-import { boardKey, keyFileTooOpen, readKeyFile, verify } from "./sign"
+import { boardKey, readKeyFileWarned, verify } from "./sign"
 import { UsageError } from "../command"
 import { parseTopic } from "./topics"
 
@@ -424,20 +424,11 @@ export function verifierFromKeyFile(
             throw new UsageError("--old-key goes with --key (the new site key)")
         return { verifier: new BoardVerifier(undefined) }
     }
-    const read = (file: string) => {
-        const key = readKeyFile(file)
-        const mode = keyFileTooOpen(file)
-        if (mode !== undefined)
-            process.stderr.write(
-                `dialguard: warning: key file ${file} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${file}\n`
-            )
-        return key
-    }
     // (--old-key: during a key rotation, what boards not yet rotated sign;
     // the counters seen so far go on from the old key's file)
     const verifier = new BoardVerifier(
-        read(keyFile),
-        oldKeyFile === undefined ? undefined : read(oldKeyFile)
+        readKeyFileWarned(keyFile),
+        oldKeyFile === undefined ? undefined : readKeyFileWarned(oldKeyFile)
     )
     const seenFile = seenFileOf(keyFile)
     if (

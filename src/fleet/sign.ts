@@ -73,6 +73,21 @@ export function keyFileTooOpen(file: string): number | undefined {
     }
 }
 
+/** The warning for a key file group or others may read, if they may. */
+export function keyFileWarning(file: string): string | undefined {
+    const mode = keyFileTooOpen(file)
+    if (mode === undefined) return undefined
+    return `key file ${file} is readable by others (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 ${file}`
+}
+
+/** A key file (readKeyFile), with the warning on stderr when others may read it. */
+export function readKeyFileWarned(file: string): Buffer {
+    const key = readKeyFile(file)
+    const w = keyFileWarning(file)
+    if (w) process.stderr.write(`dialguard: warning: ${w}\n`)
+    return key
+}
+
 /** Writes a new random key to `file` (mode 0600); never overwrites. */
 export function writeNewKeyFile(file: string): void {
     const hex = randomBytes(KEY_BYTES).toString("hex")
