@@ -16,7 +16,7 @@ import {
     describeConnectError,
     FleetConnection,
 } from "../fleet/broker"
-import { verifierFromKeyFile } from "../fleet/boardSig"
+import { OLD_KEY_HELP, verifierFromKeyFile } from "../fleet/boardSig"
 import {
     handleCallMessage,
     keepRefused,
@@ -99,10 +99,7 @@ Options:
   --site ID          site id (a-z 0-9 -)
   --out DIR          register folder, holds calls.sqlite (created if missing)
   --key KEYFILE      site key file: verify the boards' signed records
-  --old-key OLDKEYFILE
-                     during a key rotation ('dialguard key rotate'): messages
-                     signed with the site key being replaced are taken too
-                     (boards not rotated yet, messages sent before)
+${OLD_KEY_HELP}
   --client-id ID     MQTT client id (default dialguard-collect-<site>)
 ${BROKER_HELP}
   -h, --help         show this help

@@ -10,7 +10,11 @@ import {
     FleetConnection,
     randomClientId,
 } from "../fleet/broker"
-import { SeenCounters, verifierFromKeyFile } from "../fleet/boardSig"
+import {
+    SeenCounters,
+    OLD_KEY_HELP,
+    verifierFromKeyFile,
+} from "../fleet/boardSig"
 import { monthOption, noPositionals, siteOption } from "../fleet/options"
 import {
     buildReport,
@@ -94,10 +98,7 @@ Options:
                      (reads DIR/calls.sqlite, or the calls-*.jsonl files of
                      older versions; a folder, not a file)
   --key KEYFILE      site key file: verify the boards' signed counters
-  --old-key OLDKEYFILE
-                     during a key rotation ('dialguard key rotate'): messages
-                     signed with the site key being replaced are taken too
-                     (boards not rotated yet, messages sent before)
+${OLD_KEY_HELP}
   --csv FILE         also write CSV files for Excel: FILE-handsets.csv,
                      FILE-departments.csv (with --policy) and
                      FILE-long-distance.csv (with --calls); "FILE.csv" may be

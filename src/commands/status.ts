@@ -9,7 +9,11 @@ import {
     FleetConnection,
     randomClientId,
 } from "../fleet/broker"
-import { SeenCounters, verifierFromKeyFile } from "../fleet/boardSig"
+import {
+    SeenCounters,
+    OLD_KEY_HELP,
+    verifierFromKeyFile,
+} from "../fleet/boardSig"
 import { noPositionals, siteOption } from "../fleet/options"
 import { errorCell, policyCell, readStatus } from "../fleet/status"
 import { renderTable } from "../fleet/table"
@@ -37,10 +41,7 @@ warning says so).
 Options:
   --site ID          site id (a-z 0-9 -); default: every site on the broker
   --key KEYFILE      site key file: verify the boards' signed states
-  --old-key OLDKEYFILE
-                     during a key rotation ('dialguard key rotate'): messages
-                     signed with the site key being replaced are taken too
-                     (boards not rotated yet, messages sent before)
+${OLD_KEY_HELP}
   --json             print {"site","policies":{site:version},"boards":[{"site",
                      "board","online","policyVersion","behind","firmware","ts",
                      "lastSeen","lastError","rejected","messages","refused"}],

@@ -407,6 +407,12 @@ export function verificationWarnings(c: RetainedCheck): string[] {
     return w
 }
 
+/** The --old-key option's help (status, report, collect). */
+export const OLD_KEY_HELP = `  --old-key OLDKEYFILE
+                     during a key rotation ('dialguard key rotate'): messages
+                     signed with the site key being replaced are taken too
+                     (boards not rotated yet, messages sent before)`
+
 /**
  * --key KEYFILE of status, report and collect: the verifier of the boards'
  * messages, and where the counters seen are kept (status, report: beside
